@@ -1,0 +1,36 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { codeForStatus, PROBLEM_CONTENT_TYPE, titleForStatus } from './problem';
+import { ProblemDetailsDto, ValidationProblemDetailsDto } from './problem.dto';
+
+/**
+ * Documents a problem+json response: `@ApiProblem(404, 'USER_NOT_FOUND', 'No such user')`.
+ * 400 responses use the validation schema (with `errors`).
+ */
+export function ApiProblem(
+  status: number,
+  code: string = codeForStatus(status),
+  description?: string,
+): MethodDecorator & ClassDecorator {
+  const model = status === 400 ? ValidationProblemDetailsDto : ProblemDetailsDto;
+  return applyDecorators(
+    ApiExtraModels(ProblemDetailsDto, ValidationProblemDetailsDto),
+    ApiResponse({
+      status,
+      description: description ?? titleForStatus(status),
+      content: {
+        [PROBLEM_CONTENT_TYPE]: {
+          schema: { $ref: getSchemaPath(model) },
+          example: {
+            type: `urn:problem:${code.toLowerCase().replace(/_/g, '-')}`,
+            title: titleForStatus(status),
+            status,
+            detail: description ?? titleForStatus(status),
+            error: code,
+            request_id: '4f1c2a9e-2b8d-4f0e-9d8a-0f7c1b2e3d4f',
+          },
+        },
+      },
+    }),
+  );
+}

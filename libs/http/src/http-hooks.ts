@@ -1,0 +1,132 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { CorsPolicy } from './cors.policy';
+import { redactUrl } from './logger';
+import { buildProblem, codeForStatus, PROBLEM_CONTENT_TYPE } from './problem';
+import { createContextStore, RequestContext, type RequestContextStore } from './request-context';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The kit's request context (set in the first `onRequest` hook). */
+    kitContext: RequestContextStore | null;
+  }
+}
+
+/** What the module fills in at init: the hooks are installed before Nest exists. */
+export interface HttpKitHookSlots {
+  cors: CorsPolicy | undefined;
+  problemTypeBase: string;
+}
+
+export const HOOK_SLOTS = Symbol.for('kit.http.hookSlots');
+
+/** The first `onRequest` hook: enters the request context. */
+export function enterContextHook(
+  request: FastifyRequest,
+  _reply: FastifyReply,
+  done: () => void,
+): void {
+  const store = createContextStore(request.id);
+  request.kitContext = store;
+  RequestContext.run(store, done);
+}
+
+/** Installs the kit's Fastify hooks, in the order that makes the pipeline right by construction. */
+export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSlots): void {
+  instance.decorateRequest('kitContext', null);
+  instance.addHook('onRequest', (request, reply, done) => {
+    if (slots.cors?.handle(request, reply)) return;
+    done();
+  });
+  // Body parsing ends in a stream callback outside the context; enter it again for the handler.
+  instance.addHook('preHandler', (request, _reply, done) => {
+    if (request.kitContext) RequestContext.run(request.kitContext, done);
+    else done();
+  });
+  instance.addHook('onSend', (request, reply, payload, done) => {
+    decorateResponse(request, reply);
+    done(null, payload);
+  });
+  instance.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: redactUrl(request.url),
+        statusCode: reply.statusCode,
+        durationMs: round(reply.elapsedTime),
+      },
+      'request completed',
+    );
+    done();
+  });
+}
+
+function decorateResponse(request: FastifyRequest, reply: FastifyReply): void {
+  const dur = round(reply.elapsedTime);
+  let timing = `app;dur=${dur}`;
+  const entries = request.kitContext?.timings;
+  if (entries && entries.length > 0) {
+    timing =
+      entries
+        .map(
+          (e) =>
+            `${e.name};dur=${round(e.dur)}${e.desc ? `;desc="${e.desc.replace(/["\\]/g, '')}"` : ''}`,
+        )
+        .join(', ') +
+      ', ' +
+      timing;
+  }
+  reply.header('x-request-id', request.id);
+  reply.header('x-process-time-ms', String(dur));
+  reply.header('server-timing', timing);
+  reply.header('x-content-type-options', 'nosniff');
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+/**
+ * Answers what Node rejects before Fastify sees a request (oversized head → 431, timeouts → 408,
+ * malformed → 400) with a problem body and a fresh request id, then closes the socket.
+ */
+export function createClientErrorHandler(slots: HttpKitHookSlots) {
+  return function clientErrorHandler(
+    this: FastifyInstance,
+    err: NodeJS.ErrnoException,
+    socket: Socket,
+  ): void {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? 431
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 408
+          : 400;
+    const requestId = randomUUID();
+    const detail =
+      status === 431
+        ? 'The request headers are larger than the server accepts.'
+        : status === 408
+          ? 'The request was not received in time.'
+          : 'The request could not be parsed as HTTP.';
+    const body = JSON.stringify(
+      buildProblem(slots.problemTypeBase, {
+        status,
+        code: codeForStatus(status),
+        detail,
+        requestId,
+      }),
+    );
+    this.log.debug({ reqId: requestId, code: err.code }, 'client error');
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
+          `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-ID: ${requestId}\r\n` +
+          `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy();
+  };
+}

@@ -1,0 +1,89 @@
+import type { DestinationStream } from 'pino';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Server-level settings, given to `createHttpApp()` because Fastify needs them at construction. */
+export interface HttpServerOptions {
+  /** Largest request body in bytes; a larger one is answered 413. @default 1_048_576 */
+  bodyLimit?: number;
+  /** Largest request head (request line and headers) in bytes; larger is answered 431. @default 16_384 */
+  maxHeaderSize?: number;
+  /** Milliseconds allowed to receive a whole request; then 408. @default 30_000 */
+  requestTimeout?: number;
+  /** Milliseconds allowed to receive the request head; must not exceed `requestTimeout`. @default 10_000 */
+  headersTimeout?: number;
+  /** Milliseconds an idle keep-alive connection is kept open. @default 5_000 */
+  keepAliveTimeout?: number;
+  /** Most requests served on one keep-alive connection. @default 1_000 */
+  maxRequestsPerSocket?: number;
+  /** Longest single path parameter in characters; longer is answered 414. @default 100 */
+  maxParamLength?: number;
+  /** Log level of the JSON logger. @default 'info' */
+  logLevel?: LogLevel;
+  /** Where log lines go (tests capture them). @default process.stdout */
+  logDestination?: DestinationStream;
+  /** Trust `X-Forwarded-*` from a proxy in front (client address for throttling). @default false */
+  trustProxy?: boolean;
+}
+
+/** The CORS policy: exact origins only, validated at boot. */
+export interface CorsOptions {
+  /** Exact allowed origins (`https://app.example.com`), or `['*']` for any origin without credentials. */
+  origins: readonly string[];
+  /** Send `Access-Control-Allow-Credentials: true`; forbidden together with `*`. @default false */
+  credentials?: boolean;
+  /** Methods a preflight may allow. @default ['GET','HEAD','POST','PUT','PATCH','DELETE'] */
+  methods?: readonly string[];
+  /** Request headers a preflight may allow. @default ['Authorization','Content-Type','X-API-Key','X-Request-ID'] */
+  allowedHeaders?: readonly string[];
+  /** Response headers scripts may read. @default ['X-Request-ID','X-Process-Time-Ms','Server-Timing','Retry-After','WWW-Authenticate'] */
+  exposedHeaders?: readonly string[];
+  /** Seconds a browser may cache a preflight. @default 600 */
+  maxAge?: number;
+}
+
+/** The OpenAPI document and Swagger UI. */
+export interface OpenApiOptions {
+  /** Serve `/openapi.json` and `/docs`. @default true */
+  enabled?: boolean;
+  /** Document title. @default 'API' */
+  title?: string;
+  /** API version shown in the document. @default '1.0.0' */
+  version?: string;
+  /** Description (Markdown). @default '' */
+  description?: string;
+  /** Path of the Swagger UI. @default '/docs' */
+  docsPath?: string;
+  /** Path of the JSON document. @default '/openapi.json' */
+  jsonPath?: string;
+}
+
+/** Options of `HttpKitModule.forRoot()` / `forRootAsync()`. */
+export interface HttpKitModuleOptions {
+  /** CORS policy; omitted or no origins = no CORS headers at all. @default undefined */
+  cors?: CorsOptions;
+  /** OpenAPI settings. @default { enabled: true } */
+  openapi?: OpenApiOptions;
+  /** Prefix of the problem `type` URIs; the code is appended in kebab case. @default 'urn:problem:' */
+  problemTypeBase?: string;
+}
+
+export interface ResolvedCorsOptions {
+  readonly anyOrigin: boolean;
+  readonly origins: ReadonlySet<string>;
+  readonly credentials: boolean;
+  readonly methods: string;
+  readonly allowedHeaders: string;
+  readonly exposedHeaders: string;
+  readonly maxAge: string;
+}
+
+export interface ResolvedHttpKitOptions {
+  readonly cors: ResolvedCorsOptions | undefined;
+  readonly openapi: Required<OpenApiOptions>;
+  readonly problemTypeBase: string;
+}
+
+export type ResolvedHttpServerOptions = Readonly<
+  Required<Omit<HttpServerOptions, 'logDestination'>> & Pick<HttpServerOptions, 'logDestination'>
+>;

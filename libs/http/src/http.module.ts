@@ -1,0 +1,56 @@
+import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE, HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { CorsPolicy } from './cors.policy';
+import { HttpKitConfigError } from './http.errors';
+import { HOOK_SLOTS, type HttpKitHookSlots } from './http-hooks';
+import { RESOLVED_HTTP_OPTIONS } from './http.internal-constants';
+import { HTTP_KIT_MODULE_OPTIONS, HttpKitConfigurableModule } from './http.module-definition';
+import type { HttpKitModuleOptions, ResolvedHttpKitOptions } from './http-options.interface';
+import { resolveHttpKitOptions } from './http-options.factory';
+import { OpenApiRegistry } from './openapi.registry';
+import { ProblemDetailsFilter } from './problem-details.filter';
+import { RequestContextService } from './request-context.service';
+import { createValidationPipe } from './validation.pipe';
+
+/**
+ * Problem+json errors, validation, request context, CORS policy and the OpenAPI registry.
+ * Serve the app with `createHttpApp()`, which installs the Fastify hooks this module configures.
+ */
+@Module({
+  providers: [
+    {
+      provide: RESOLVED_HTTP_OPTIONS,
+      inject: [HTTP_KIT_MODULE_OPTIONS],
+      useFactory: (raw: HttpKitModuleOptions) => resolveHttpKitOptions(raw),
+    },
+    RequestContextService,
+    OpenApiRegistry,
+    { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+  ],
+  exports: [RESOLVED_HTTP_OPTIONS, RequestContextService, OpenApiRegistry],
+})
+export class HttpKitModule extends HttpKitConfigurableModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(RESOLVED_HTTP_OPTIONS) private readonly options: ResolvedHttpKitOptions,
+  ) {
+    super();
+  }
+
+  onModuleInit(): void {
+    const instance = this.adapterHost.httpAdapter?.getInstance<
+      FastifyInstance & { [HOOK_SLOTS]?: HttpKitHookSlots }
+    >();
+    const slots = instance?.[HOOK_SLOTS];
+    if (!slots) {
+      throw new HttpKitConfigError(
+        'HttpKitModule',
+        'needs the Fastify app from createHttpApp() (or createTestApp() in tests), which installs its hooks',
+      );
+    }
+    slots.cors = this.options.cors ? new CorsPolicy(this.options.cors) : undefined;
+    slots.problemTypeBase = this.options.problemTypeBase;
+  }
+}

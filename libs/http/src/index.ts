@@ -1,0 +1,49 @@
+export { HttpKitModule } from './http.module';
+export { HTTP_KIT_MODULE_OPTIONS } from './http.module-definition';
+export {
+  createHttpApp,
+  createKitAdapter,
+  configureHttpApp,
+  type KitFastifyAdapter,
+} from './http.bootstrap';
+export { resolveHttpKitOptions, resolveHttpServerOptions } from './http-options.factory';
+export type {
+  CorsOptions,
+  HttpKitModuleOptions,
+  HttpServerOptions,
+  LogLevel,
+  OpenApiOptions,
+  ResolvedHttpKitOptions,
+} from './http-options.interface';
+export { HttpKitError, HttpKitConfigError } from './http.errors';
+export {
+  DomainError,
+  RequestValidationError,
+  type DomainErrorOptions,
+  type FieldError,
+  type ProblemExtensions,
+} from './domain.error';
+export {
+  buildProblem,
+  codeForStatus,
+  titleForStatus,
+  PROBLEM_CONTENT_TYPE,
+  type ProblemDetails,
+} from './problem';
+export { ProblemDetailsFilter } from './problem-details.filter';
+export { ProblemDetailsDto, ValidationProblemDetailsDto, FieldErrorDto } from './problem.dto';
+export { ApiProblem } from './api-problem.decorator';
+export { Public, IS_PUBLIC_KEY, PUBLIC_EXTENSION } from './public.decorator';
+export { OpenApiRegistry, type OpenApiTransform } from './openapi.registry';
+export { buildOpenApiDocument, setupOpenApi } from './openapi.setup';
+export {
+  RequestContext,
+  createContextStore,
+  type RequestContextStore,
+  type ServerTimingEntry,
+} from './request-context';
+export { RequestContextService } from './request-context.service';
+export { RequestId } from './request-id.decorator';
+export { REQUEST_ID_PATTERN, generateRequestId } from './request-id';
+export { KitLogger, createPinoLogger, redactUrl } from './logger';
+export { CorsPolicy } from './cors.policy';

@@ -1,0 +1,100 @@
+import type { LoggerService } from '@nestjs/common';
+import pino, { type Logger } from 'pino';
+import { RequestContext } from './request-context';
+import type { ResolvedHttpServerOptions } from './http-options.interface';
+
+const REDACTED = '[REDACTED]';
+const SECRET_QUERY =
+  /([?&](?:token|access_token|refresh_token|api_key|apikey|key|password)=)[^&#]*/gi;
+
+/** Replaces the values of secret-bearing query parameters (`?token=`) in a URL for logging. */
+export function redactUrl(url: string): string {
+  return url.includes('=') ? url.replace(SECRET_QUERY, `$1${REDACTED}`) : url;
+}
+
+/** The kit's JSON-lines logger: Fastify's pino, with secrets redacted wherever they appear. */
+export function createPinoLogger(
+  options: Pick<ResolvedHttpServerOptions, 'logLevel' | 'logDestination'>,
+): Logger {
+  return pino(
+    {
+      level: options.logLevel,
+      base: { pid: process.pid },
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers["x-api-key"]',
+          'req.headers.cookie',
+          'headers.authorization',
+          'headers["x-api-key"]',
+          'headers.cookie',
+          'password',
+          '*.password',
+          'token',
+          '*.token',
+          'access_token',
+          'refresh_token',
+          '*.refresh_token',
+        ],
+        censor: REDACTED,
+      },
+      serializers: {
+        err: pino.stdSerializers.err,
+        req: (req: { method?: string; url?: string; id?: string }) => ({
+          method: req.method,
+          url: req.url ? redactUrl(req.url) : undefined,
+        }),
+      },
+    },
+    options.logDestination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}
+
+/** Nest `LoggerService` writing through the same pino, with the current request id on every line. */
+export class KitLogger implements LoggerService {
+  constructor(private readonly out: Logger) {}
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+
+  private write(
+    level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace',
+    message: unknown,
+    params: unknown[],
+  ): void {
+    if (!this.out.isLevelEnabled(level)) return;
+    // Nest passes the context last; `error()` may pass a stack before it.
+    const context =
+      typeof params[params.length - 1] === 'string'
+        ? (params[params.length - 1] as string)
+        : undefined;
+    const reqId = RequestContext.requestId();
+    const fields: Record<string, unknown> = { context };
+    if (reqId) fields.reqId = reqId;
+    if (message instanceof Error) {
+      this.out[level]({ ...fields, err: message }, message.message);
+    } else if (typeof message === 'object' && message !== null) {
+      this.out[level]({ ...fields, ...message });
+    } else {
+      if (level === 'error' && typeof params[0] === 'string' && params.length > 1)
+        fields.stack = params[0];
+      this.out[level](fields, String(message));
+    }
+  }
+}

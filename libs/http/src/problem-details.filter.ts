@@ -1,0 +1,155 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Inject,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from './domain.error';
+import { RESOLVED_HTTP_OPTIONS } from './http.internal-constants';
+import type { ResolvedHttpKitOptions } from './http-options.interface';
+import { buildProblem, codeForStatus, PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem';
+
+interface ProblemParts {
+  status: number;
+  code: string;
+  title?: string;
+  detail: string;
+  extensions?: Readonly<Record<string, unknown>>;
+  headers?: Readonly<Record<string, string>>;
+}
+
+const CODE_PATTERN = /^[A-Z][A-Z0-9_]{1,63}$/;
+
+/** Fastify errors the kit renders with its own, fixed wording. */
+const FASTIFY_ERRORS: Readonly<Record<string, { code: string; detail: string }>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'PAYLOAD_TOO_LARGE',
+    detail: 'The request body is larger than the server accepts.',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    detail: 'The request body has a content type this route does not accept.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'BAD_REQUEST',
+    detail: 'The Content-Length header does not match the body.',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'MALFORMED_JSON',
+    detail: 'The body is empty but the content type says JSON.',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: 'MALFORMED_JSON',
+    detail: 'The request body is not valid JSON.',
+  },
+  FST_ERR_CTP_INVALID_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    detail: 'The Content-Type header is not valid.',
+  },
+};
+
+/**
+ * The one exception filter: everything thrown while serving a request becomes an RFC 9457
+ * `application/problem+json` response. Unknown errors are logged with the request id and
+ * answered with a generic 500 that carries nothing of the error itself.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  constructor(@Inject(RESOLVED_HTTP_OPTIONS) private readonly options: ResolvedHttpKitOptions) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const parts = this.toProblem(exception);
+    if (parts.status >= 500) this.logServerError(request, exception, parts);
+    if (reply.sent) return;
+    const body: ProblemDetails = buildProblem(
+      this.options.problemTypeBase,
+      {
+        status: parts.status,
+        code: parts.code,
+        title: parts.title,
+        detail: parts.detail,
+        requestId: request.id,
+      },
+      parts.extensions,
+    );
+    if (parts.headers) void reply.headers(parts.headers);
+    void reply.status(parts.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+  }
+
+  private toProblem(exception: unknown): ProblemParts {
+    if (exception instanceof DomainError) {
+      return {
+        status: exception.status,
+        code: exception.code,
+        title: exception.message,
+        detail: exception.detail,
+        extensions: exception.extensions,
+        headers: exception.headers,
+      };
+    }
+    if (exception instanceof HttpException) return fromHttpException(exception);
+    const fastify = fromFastifyError(exception);
+    if (fastify) return fastify;
+    return {
+      status: 500,
+      code: 'INTERNAL_ERROR',
+      detail: 'An unexpected error occurred. Quote the request id when reporting it.',
+    };
+  }
+
+  private logServerError(request: FastifyRequest, exception: unknown, parts: ProblemParts): void {
+    const err = exception instanceof Error ? exception : new Error(String(exception));
+    request.log.error(
+      { err, error: parts.code, method: request.method, route: request.routeOptions?.url },
+      'request failed',
+    );
+  }
+}
+
+function fromHttpException(exception: HttpException): ProblemParts {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  if (typeof response === 'string')
+    return { status, code: codeForStatus(status), detail: response };
+  const body = response as { message?: unknown; error?: unknown };
+  const code =
+    typeof body.error === 'string' && CODE_PATTERN.test(body.error)
+      ? body.error
+      : codeForStatus(status);
+  const message = Array.isArray(body.message) ? body.message.map(String).join('; ') : body.message;
+  return {
+    status,
+    code,
+    detail: typeof message === 'string' && message ? message : exception.message,
+  };
+}
+
+function fromFastifyError(exception: unknown): ProblemParts | undefined {
+  if (!(exception instanceof Error)) return undefined;
+  const { statusCode, code } = exception as Error & { statusCode?: unknown; code?: unknown };
+  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
+  const known = typeof code === 'string' ? FASTIFY_ERRORS[code] : undefined;
+  if (known) return { status: statusCode, ...known };
+  if (exception instanceof SyntaxError) {
+    // secure-json-parse rejects `__proto__` and `constructor.prototype` keys this way.
+    const poisoned = /prototype property/.test(exception.message);
+    return {
+      status: 400,
+      code: poisoned ? 'FORBIDDEN_JSON_PROPERTY' : 'MALFORMED_JSON',
+      detail: poisoned
+        ? 'The JSON body contains a forbidden "__proto__" or "constructor.prototype" key.'
+        : 'The request body is not valid JSON.',
+    };
+  }
+  return {
+    status: statusCode,
+    code: codeForStatus(statusCode),
+    detail: 'The request was rejected by the server.',
+  };
+}

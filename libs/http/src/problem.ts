@@ -1,0 +1,65 @@
+import { STATUS_CODES } from 'node:http';
+
+/** RFC 9457 problem details as the kit sends them. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  /** Stable machine code, e.g. `VALIDATION_FAILED`. */
+  error: string;
+  request_id: string;
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const CODES: Readonly<Record<number, string>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  408: 'REQUEST_TIMEOUT',
+  409: 'CONFLICT',
+  410: 'GONE',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE_ENTITY',
+  429: 'TOO_MANY_REQUESTS',
+  431: 'HEADERS_TOO_LARGE',
+  500: 'INTERNAL_ERROR',
+  501: 'NOT_IMPLEMENTED',
+  502: 'BAD_GATEWAY',
+  503: 'SERVICE_UNAVAILABLE',
+  504: 'GATEWAY_TIMEOUT',
+};
+
+/** The default machine code of a status (`404` → `NOT_FOUND`). */
+export function codeForStatus(status: number): string {
+  return CODES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
+}
+
+/** The standard reason phrase of a status. */
+export function titleForStatus(status: number): string {
+  return STATUS_CODES[status] ?? (status >= 500 ? 'Internal Server Error' : 'Bad Request');
+}
+
+/** Builds a problem body; extension members never overwrite the standard ones. */
+export function buildProblem(
+  typeBase: string,
+  fields: { status: number; code: string; title?: string; detail: string; requestId: string },
+  extensions: Readonly<Record<string, unknown>> = {},
+): ProblemDetails {
+  return {
+    ...extensions,
+    type: typeBase + fields.code.toLowerCase().replace(/_/g, '-'),
+    title: fields.title ?? titleForStatus(fields.status),
+    status: fields.status,
+    detail: fields.detail,
+    error: fields.code,
+    request_id: fields.requestId,
+  };
+}

@@ -1,0 +1,45 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** One `Server-Timing` entry, e.g. `db;dur=1.3`. */
+export interface ServerTimingEntry {
+  name: string;
+  dur: number;
+  desc?: string;
+}
+
+/**
+ * What one unit of work (an HTTP request, a WebSocket message, a background task, a job)
+ * carries through its async calls. Libraries add their own members through `set`/`get` with
+ * their own symbol keys (the auth lib puts the user there).
+ */
+export interface RequestContextStore {
+  readonly requestId: string;
+  readonly timings: ServerTimingEntry[];
+  readonly values: Map<symbol, unknown>;
+}
+
+const storage = new AsyncLocalStorage<RequestContextStore>();
+
+/** Creates a store for a new unit of work. */
+export function createContextStore(requestId: string): RequestContextStore {
+  return { requestId, timings: [], values: new Map() };
+}
+
+/**
+ * The kit's request context, one AsyncLocalStorage shared by every lib. Static because the
+ * Fastify hooks that enter it run outside DI; `RequestContextService` wraps it for injection.
+ */
+export const RequestContext = {
+  /** The store of the unit of work running now, if any. */
+  current(): RequestContextStore | undefined {
+    return storage.getStore();
+  },
+  /** Runs `fn` inside `store`. */
+  run<T>(store: RequestContextStore, fn: () => T): T {
+    return storage.run(store, fn);
+  },
+  /** The current request id, if any. */
+  requestId(): string | undefined {
+    return storage.getStore()?.requestId;
+  },
+} as const;

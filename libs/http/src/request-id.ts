@@ -1,0 +1,17 @@
+import { randomUUID } from 'node:crypto';
+
+/** An incoming `X-Request-ID` is kept only if it matches this; anything else is replaced. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Fastify `genReqId`: keeps a well-formed incoming `X-Request-ID` (a duplicated header arrives
+ * joined with ", " and so is replaced), otherwise a new UUID.
+ */
+export function generateRequestId(req: {
+  headers: Record<string, string | string[] | undefined>;
+}): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)
+    ? incoming
+    : randomUUID();
+}

@@ -1,0 +1,2 @@
+/** The options as resolved once by `resolveLifespanOptions()`. */
+export const RESOLVED_LIFESPAN_OPTIONS = Symbol('kit.lifespan.resolvedOptions');

@@ -1,0 +1,53 @@
+import { Module } from '@nestjs/common';
+import { DatabaseResource } from './database.resource';
+import { HealthController } from './health.controller';
+import { KYSELY } from './lifespan.constants';
+import { RESOLVED_LIFESPAN_OPTIONS } from './lifespan.internal-constants';
+import { LIFESPAN_MODULE_OPTIONS, LifespanConfigurableModule } from './lifespan.module-definition';
+import { LifespanError } from './lifespan.errors';
+import type { LifespanModuleOptions, ResolvedLifespanOptions } from './lifespan-options.interface';
+import { resolveLifespanOptions } from './lifespan-options.factory';
+import { ResourceRegistry } from './resource.registry';
+
+/** Resources opened at boot and closed in reverse at shutdown, the database, and health routes. */
+@Module({
+  controllers: [HealthController],
+  providers: [
+    {
+      provide: RESOLVED_LIFESPAN_OPTIONS,
+      inject: [LIFESPAN_MODULE_OPTIONS],
+      useFactory: (raw: LifespanModuleOptions) => resolveLifespanOptions(raw),
+    },
+    ResourceRegistry,
+    {
+      provide: DatabaseResource,
+      inject: [RESOLVED_LIFESPAN_OPTIONS, ResourceRegistry],
+      useFactory: (options: ResolvedLifespanOptions, registry: ResourceRegistry) => {
+        if (!options.database) return undefined;
+        return new DatabaseResource(options.database, registry);
+      },
+    },
+    {
+      provide: KYSELY,
+      inject: [DatabaseResource],
+      useFactory: (database: DatabaseResource | undefined) => {
+        if (!database) {
+          return new Proxy(
+            {},
+            {
+              get: () => {
+                throw new LifespanError(
+                  'DATABASE_NOT_CONFIGURED',
+                  'no database configured; pass lifespan.database to LifespanModule.forRoot()',
+                );
+              },
+            },
+          );
+        }
+        return database.kysely();
+      },
+    },
+  ],
+  exports: [RESOLVED_LIFESPAN_OPTIONS, ResourceRegistry, DatabaseResource, KYSELY],
+})
+export class LifespanModule extends LifespanConfigurableModule {}

@@ -1,0 +1,57 @@
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+
+/**
+ * Presents Node's built-in `node:sqlite` as the better-sqlite3-shaped database Kysely's
+ * `SqliteDialect` drives: no native addon to rebuild for the pinned runtime.
+ */
+export class NodeSqliteDatabase implements SqliteDatabase {
+  private readonly db: DatabaseSync;
+
+  constructor(path: string, busyTimeoutMs: number) {
+    this.db = new DatabaseSync(path, { timeout: busyTimeoutMs });
+    this.db.exec('PRAGMA foreign_keys = ON');
+    if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL');
+  }
+
+  prepare(sql: string): SqliteStatement {
+    return new NodeSqliteStatement(this.db.prepare(sql));
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+}
+
+class NodeSqliteStatement implements SqliteStatement {
+  readonly reader: boolean;
+
+  constructor(private readonly statement: StatementSync) {
+    this.reader = statement.columns().length > 0;
+  }
+
+  all(parameters: ReadonlyArray<unknown>): unknown[] {
+    return this.statement.all(...bind(parameters));
+  }
+
+  run(parameters: ReadonlyArray<unknown>): {
+    changes: number | bigint;
+    lastInsertRowid: number | bigint;
+  } {
+    return this.statement.run(...bind(parameters));
+  }
+
+  iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
+    return this.statement.iterate(...bind(parameters));
+  }
+}
+
+/** node:sqlite binds neither booleans nor dates: store them as 0/1 and ISO-8601 text. */
+function bind(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
+  return parameters.map((p) => {
+    if (typeof p === 'boolean') return p ? 1 : 0;
+    if (p instanceof Date) return p.toISOString();
+    if (p === undefined) return null;
+    return p as SQLInputValue;
+  });
+}

@@ -1,0 +1,31 @@
+/**
+ * Something the service opens at boot, checks for readiness and closes at shutdown: a database,
+ * a Redis connection, an HTTP client pool.
+ */
+export interface Resource {
+  /** Short name used in logs and readiness details, e.g. `database`. */
+  readonly name: string;
+  /** Where it points, safe to log (passwords masked), e.g. `postgres://app:****@db:5432/app`. */
+  readonly target: string;
+  /** Opens it; throwing stops the boot. */
+  open(): Promise<void>;
+  /** Resolves when healthy, throws when not. Must not hang: the registry times it out anyway. */
+  check(): Promise<void>;
+  /** Releases it. Called once, in reverse order of opening. */
+  close(): Promise<void>;
+}
+
+export type ResourceState = 'up' | 'down';
+
+/** Readiness of one resource. `error` is a stable code, never driver text. */
+export interface ResourceHealth {
+  status: ResourceState;
+  durationMs: number;
+  error?: 'CHECK_FAILED' | 'CHECK_TIMEOUT';
+}
+
+export interface HealthReport {
+  status: 'ok' | 'unavailable';
+  shuttingDown: boolean;
+  resources: Record<string, ResourceHealth>;
+}

@@ -1,0 +1,2 @@
+export { createTestApp, type TestApp } from './test-app';
+export { LogCapture } from './log-capture';

@@ -1,0 +1,147 @@
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { LogLevel } from '@kit/http';
+import { ConfigError } from './config.error';
+import { parseDuration } from './duration';
+
+/** The reference service's configuration, read once from the environment at boot. */
+export interface AppConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** `postgres://…`, or the SQLite file under `dataDir` when `DATABASE_URL` is unset. */
+  readonly databaseUrl: string;
+  readonly redisUrl: string | undefined;
+  readonly jwtSecret: string | undefined;
+  readonly jwtClockToleranceSec: number;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  readonly accessTokenTtlSec: number;
+  readonly refreshTokenTtlSec: number;
+  readonly corsOrigins: readonly string[];
+  readonly adminEmail: string | undefined;
+  readonly adminPassword: string | undefined;
+  readonly shutdownGraceMs: number;
+  readonly logLevel: LogLevel;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the environment; a bad value throws a `ConfigError` naming the variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const read = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === '' ? undefined : v;
+  };
+  const dataDir = resolve(read('DATA_DIR') ?? './data');
+  const adminEmail = read('ADMIN_EMAIL');
+  const adminPassword = env.ADMIN_PASSWORD || undefined;
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    throw new ConfigError(
+      adminEmail ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL',
+      'must be set together with ' + (adminEmail ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD'),
+    );
+  }
+  const jwtSecret = env.JWT_SECRET || undefined;
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, 'utf8') < 32) {
+    throw new ConfigError(
+      'JWT_SECRET',
+      'must be at least 32 bytes (it is the HS256 key); unset it to use a generated key',
+    );
+  }
+  return Object.freeze({
+    host: host(read('HOST') ?? '127.0.0.1'),
+    port: port(read('PORT') ?? '3000'),
+    dataDir,
+    databaseUrl: databaseUrl(read('DATABASE_URL'), dataDir),
+    redisUrl: redisUrl(read('REDIS_URL')),
+    jwtSecret,
+    jwtClockToleranceSec:
+      duration('JWT_CLOCK_TOLERANCE', read('JWT_CLOCK_TOLERANCE') ?? '30s', 0, 300_000) / 1000,
+    jwtIssuer: read('JWT_ISSUER') ?? 'nest-service-kit',
+    jwtAudience: read('JWT_AUDIENCE') ?? 'nest-service-kit',
+    accessTokenTtlSec:
+      duration('ACCESS_TOKEN_TTL', read('ACCESS_TOKEN_TTL') ?? '15m', 1_000, 86_400_000) / 1000,
+    refreshTokenTtlSec:
+      duration('REFRESH_TOKEN_TTL', read('REFRESH_TOKEN_TTL') ?? '14d', 60_000, 365 * 86_400_000) /
+      1000,
+    corsOrigins: (read('CORS_ORIGINS') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    adminEmail,
+    adminPassword,
+    shutdownGraceMs: duration(
+      'SHUTDOWN_GRACE_MS',
+      read('SHUTDOWN_GRACE_MS') ?? '10000ms',
+      0,
+      600_000,
+      'ms',
+    ),
+    logLevel: logLevel(read('LOG_LEVEL') ?? 'info'),
+  });
+}
+
+function host(value: string): string {
+  if (value === 'localhost' || isIP(value) !== 0) return value;
+  throw new ConfigError('HOST', `must be an IP address or "localhost"; got "${value}"`);
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (/^\d{1,5}$/.test(value) && n >= 0 && n <= 65_535) return n;
+  throw new ConfigError('PORT', `must be a port number from 0 to 65535; got "${value}"`);
+}
+
+function duration(
+  name: string,
+  value: string,
+  min: number,
+  max: number,
+  bareUnit: 's' | 'ms' = 's',
+): number {
+  const ms = parseDuration(/^\d+$/.test(value) ? value + bareUnit : value);
+  if (ms === undefined || ms < min || ms > max) {
+    throw new ConfigError(
+      name,
+      `must be a duration like 30s, 15m or 14d between ${min}ms and ${max}ms; got "${value}"`,
+    );
+  }
+  return ms;
+}
+
+function databaseUrl(value: string | undefined, dataDir: string): string {
+  if (value === undefined) return join(dataDir, 'app.db');
+  if (/^postgres(ql)?:\/\/[^/]/i.test(value) || value.startsWith('sqlite:')) {
+    if (value.startsWith('sqlite:')) return value;
+    if (URL.canParse(value)) return value;
+  }
+  throw new ConfigError(
+    'DATABASE_URL',
+    'must be a postgres:// URL (e.g. postgres://user:pass@127.0.0.1:5432/db) or sqlite:<path>',
+  );
+}
+
+function redisUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (/^rediss?:\/\/[^/]/i.test(value)) return value;
+  throw new ConfigError(
+    'REDIS_URL',
+    'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+  );
+}
+
+function logLevel(value: string): LogLevel {
+  if ((LOG_LEVELS as readonly string[]).includes(value)) return value as LogLevel;
+  throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}; got "${value}"`);
+}

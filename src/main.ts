@@ -1,0 +1,14 @@
+import { createHttpApp } from '@kit/http';
+import { AppModule } from './app.module';
+import { loadConfig } from './config/app.config';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createHttpApp(AppModule.forRoot(config), { logLevel: config.logLevel });
+  await app.listen({ host: config.host, port: config.port });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`boot failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,30 +1,68 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@kit/auth';
 import { HttpKitModule } from '@kit/http';
 import { LifespanModule } from '@kit/lifespan';
+import { AdminApiKeysController } from './auth/admin-api-keys.controller';
+import { loadSigningKey } from './auth/signing-key';
+import { WhoamiController } from './auth/whoami.controller';
 import { APP_CONFIG } from './config/config.constants';
 import type { AppConfig } from './config/app.config';
 import { migrations } from './database/migrations';
+import { IngestModule } from './ingest/ingest.module';
+import { UsersAuthResolver } from './users/users-auth.resolver';
+import { UsersDataModule } from './users/users-data.module';
+import { UsersModule } from './users/users.module';
+
+/** Knobs tests turn; production uses the defaults. */
+export interface AppModuleOverrides {
+  /** scrypt cost N for password hashing. @default 32_768 */
+  scryptCost?: number;
+}
 
 /** The reference service, built only from the kit's libs. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, overrides: AppModuleOverrides = {}): DynamicModule {
     return {
       module: AppModule,
+      global: true,
       imports: [
         HttpKitModule.forRoot({
           isGlobal: true,
           cors: { origins: config.corsOrigins, credentials: true },
-          openapi: { title: 'Nest service kit: reference service', version: '0.1.0' },
+          openapi: {
+            title: 'Nest service kit: reference service',
+            version: '0.1.0',
+            description:
+              'Users, tokens, API keys, ingest and health, built from the kit libraries.',
+          },
         }),
         LifespanModule.forRoot({
           isGlobal: true,
           database: { url: config.databaseUrl, migrations },
         }),
+        AuthModule.forRootAsync({
+          isGlobal: true,
+          userResolver: UsersAuthResolver,
+          imports: [UsersDataModule],
+          useFactory: () => ({
+            jwt: {
+              secret: loadSigningKey(config.dataDir, config.jwtSecret),
+              issuer: config.jwtIssuer,
+              audience: config.jwtAudience,
+              clockToleranceSec: config.jwtClockToleranceSec,
+              accessTokenTtlSec: config.accessTokenTtlSec,
+              refreshTokenTtlSec: config.refreshTokenTtlSec,
+            },
+            scryptCost: overrides.scryptCost,
+          }),
+        }),
+        UsersModule,
+        IngestModule,
       ],
+      controllers: [WhoamiController, AdminApiKeysController],
       providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],
-      global: true,
     };
   }
 }

@@ -1,7 +1,9 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { authMigrations } from '@kit/auth';
 
 /** The reference service's migrations, run at boot in name order on SQLite and PostgreSQL. */
 export const migrations: Readonly<Record<string, Migration>> = {
+  ...authMigrations,
   '0001_users': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -17,6 +19,24 @@ export const migrations: Readonly<Record<string, Migration>> = {
     },
     async down(db: Kysely<unknown>) {
       await db.schema.dropTable('users').execute();
+    },
+  },
+  '0002_events': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('events')
+        .addColumn('batch_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('type', 'varchar(100)', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('api_key_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('received_at', 'varchar(32)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('events_pk', ['batch_id', 'seq'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('events').execute();
     },
   },
 };

@@ -2,8 +2,6 @@ import type { ColumnType, Generated } from 'kysely';
 
 /** Timestamps are `timestamptz` on PostgreSQL (read as Date) and ISO-8601 text on SQLite. */
 export type Timestamp = ColumnType<Date | string, Date | string, Date | string>;
-/** Booleans are `boolean` on PostgreSQL and 0/1 on SQLite. */
-export type Bool = ColumnType<boolean | number, boolean, boolean>;
 
 export interface UsersTable {
   id: string;
@@ -11,13 +9,25 @@ export interface UsersTable {
   name: string | null;
   password_hash: string;
   role: Generated<string>;
-  is_active: Generated<Bool>;
+  /** `boolean` on PostgreSQL, 0/1 on SQLite. */
+  is_active: ColumnType<boolean | number, boolean | undefined, boolean>;
   created_at: Timestamp;
+}
+
+export interface EventsTable {
+  batch_id: string;
+  seq: number;
+  type: string;
+  payload: string;
+  api_key_id: string;
+  status: string;
+  received_at: string;
 }
 
 /** The reference service's schema, as Kysely sees it. */
 export interface Schema {
   users: UsersTable;
+  events: EventsTable;
 }
 
 /** A timestamp column as ISO-8601 text, whichever database it came from. */

@@ -8,6 +8,8 @@ export interface DomainErrorOptions {
   extensions?: ProblemExtensions;
   /** Response headers sent with the problem (e.g. `Retry-After`, `WWW-Authenticate`). */
   headers?: Readonly<Record<string, string>>;
+  /** Media type of the body, for protocols that prescribe one (OAuth 2.0: JSON). @default 'application/problem+json' */
+  contentType?: string;
   cause?: unknown;
 }
 
@@ -20,6 +22,7 @@ export class DomainError extends Error {
   readonly detail: string;
   readonly extensions: ProblemExtensions;
   readonly headers: Readonly<Record<string, string>>;
+  readonly contentType: string | undefined;
 
   constructor(
     readonly code: string,
@@ -32,6 +35,7 @@ export class DomainError extends Error {
     this.detail = options.detail ?? title;
     this.extensions = options.extensions ?? {};
     this.headers = options.headers ?? {};
+    this.contentType = options.contentType;
   }
 }
 

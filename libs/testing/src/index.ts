@@ -1,2 +1,3 @@
 export { createTestApp, type TestApp } from './test-app';
 export { LogCapture } from './log-capture';
+export { createApiKey, mintAccessToken, overrideCurrentUser } from './auth-testing';

@@ -1,5 +1,8 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, type HttpServerOptions } from '@kit/http';
+import type { TestingModuleBuilder } from '@nestjs/testing';
+import { configureHttpApp, createKitAdapter, type HttpServerOptions, KitLogger } from '@kit/http';
 import { LogCapture } from './log-capture';
 
 export interface TestApp {
@@ -13,16 +16,36 @@ export interface TestApp {
 }
 
 /**
- * Boots a module the way `main.ts` does, on 127.0.0.1 with an ephemeral port (`listen(0)`),
- * logs captured in memory.
+ * Boots a module — or a `Test.createTestingModule(...)` builder with its overrides — the way
+ * `createHttpApp()` does, on 127.0.0.1 with an ephemeral port (`listen(0)`), logs captured.
  */
 export async function createTestApp(
-  module: unknown,
+  moduleOrBuilder: unknown,
   options: HttpServerOptions = {},
 ): Promise<TestApp> {
   const logs = new LogCapture();
-  const app = await createHttpApp(module, { logLevel: 'info', logDestination: logs, ...options });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { adapter, logger } = createKitAdapter({
+    logLevel: 'info',
+    logDestination: logs,
+    ...options,
+  });
+  let app: NestFastifyApplication;
+  if (isBuilder(moduleOrBuilder)) {
+    const moduleRef = await moduleOrBuilder.compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(adapter, { abortOnError: false });
+  } else {
+    app = await NestFactory.create<NestFastifyApplication>(moduleOrBuilder as never, adapter, {
+      abortOnError: false,
+      logger: new KitLogger(logger),
+    });
+  }
+  try {
+    await configureHttpApp(app as INestApplication, logger);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   let closed: Promise<void> | undefined;
@@ -33,4 +56,12 @@ export async function createTestApp(
     logs,
     close: () => (closed ??= app.close()),
   };
+}
+
+function isBuilder(value: unknown): value is TestingModuleBuilder {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { compile?: unknown }).compile === 'function'
+  );
 }

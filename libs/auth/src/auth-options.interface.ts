@@ -1,0 +1,90 @@
+import type { JSONWebKeySet } from 'jose';
+
+/** Signature algorithms the kit can verify (`none` is never one of them). */
+export type JwtAlgorithm = 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'ES256' | 'EdDSA';
+
+export interface JwksOptions {
+  /** A remote JWKS endpoint (`https://idp.example.com/.well-known/jwks.json`). */
+  url?: string;
+  /** A local JWKS (e.g. read from a file). */
+  keys?: JSONWebKeySet;
+  /** Milliseconds between two refetches triggered by an unknown `kid`. @default 30_000 */
+  cooldownMs?: number;
+  /** Milliseconds a fetched JWKS is trusted before it is refetched. @default 600_000 */
+  cacheMaxAgeMs?: number;
+  /** Milliseconds a JWKS fetch may take. @default 5_000 */
+  timeoutMs?: number;
+}
+
+export interface JwtOptions {
+  /** Accepted algorithms; each must match the configured key type. @default ['HS256'] with a secret */
+  algorithms?: readonly JwtAlgorithm[];
+  /** HMAC secret (HS*), at least 32 bytes. */
+  secret?: string | Uint8Array;
+  /** PEM private key for signing (RS256, ES256, EdDSA). */
+  privateKey?: string;
+  /** PEM public key for verifying (RS256, ES256, EdDSA); derived from `privateKey` when omitted. */
+  publicKey?: string;
+  /** Key id put in the header of issued tokens. @default undefined */
+  kid?: string;
+  /** Verify with a JWKS (`kid`-based rotation) instead of a single key. */
+  jwks?: JwksOptions;
+  /** `iss` of issued tokens, required on verified ones. */
+  issuer: string;
+  /** `aud` of issued tokens, required on verified ones. */
+  audience: string;
+  /** Seconds of clock skew allowed for `exp`, `nbf` and `iat`. @default 30 */
+  clockToleranceSec?: number;
+  /** Lifetime of access tokens in seconds. @default 900 */
+  accessTokenTtlSec?: number;
+  /** Lifetime of refresh tokens in seconds. @default 1_209_600 (14 days) */
+  refreshTokenTtlSec?: number;
+}
+
+export interface ThrottleOptions {
+  /** Failed logins allowed for one username within `windowMs`. @default 10 */
+  maxFailuresPerUsername?: number;
+  /** Failed logins allowed from one client address within `windowMs`. @default 100 */
+  maxFailuresPerAddress?: number;
+  /** Window of the failure counts, in milliseconds. @default 900_000 (15 min) */
+  windowMs?: number;
+  /** Most usernames and addresses tracked at once (oldest dropped first). @default 100_000 */
+  maxTrackedKeys?: number;
+}
+
+/** Options of `AuthModule.forRoot()` / `forRootAsync()`. */
+export interface AuthModuleOptions {
+  jwt: JwtOptions;
+  /** Login throttling of the token endpoint. */
+  throttle?: ThrottleOptions;
+  /** Verified access tokens cached (exp re-checked on every use). 0 disables. @default 10_000 */
+  tokenCacheSize?: number;
+  /** scrypt cost parameter N (power of two). @default 32_768 */
+  scryptCost?: number;
+  /** Serve `POST /auth/token` (password and refresh_token grants). @default true */
+  tokenEndpoint?: boolean;
+}
+
+export interface ResolvedJwtOptions {
+  readonly algorithms: readonly JwtAlgorithm[];
+  readonly secret: Uint8Array | undefined;
+  readonly privateKey: string | undefined;
+  readonly publicKey: string | undefined;
+  readonly kid: string | undefined;
+  readonly jwks:
+    | Readonly<Required<Omit<JwksOptions, 'url' | 'keys'>> & Pick<JwksOptions, 'url' | 'keys'>>
+    | undefined;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly clockToleranceSec: number;
+  readonly accessTokenTtlSec: number;
+  readonly refreshTokenTtlSec: number;
+}
+
+export interface ResolvedAuthOptions {
+  readonly jwt: ResolvedJwtOptions;
+  readonly throttle: Readonly<Required<ThrottleOptions>>;
+  readonly tokenCacheSize: number;
+  readonly scryptCost: number;
+  readonly tokenEndpoint: boolean;
+}

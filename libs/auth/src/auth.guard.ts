@@ -1,0 +1,136 @@
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { IS_PUBLIC_KEY, RequestContext } from '@kit/http';
+import type { FastifyRequest } from 'fastify';
+import { AccessTokenVerifier } from './access-token.verifier';
+import { ApiKeyService } from './api-key.service';
+import {
+  API_KEY_SCOPES_KEY,
+  AUTH_PRINCIPAL,
+  CLAIMS_ONLY_KEY,
+  ROLES_KEY,
+  USER_RESOLVER,
+} from './auth.constants';
+import {
+  InsufficientRoleError,
+  InvalidApiKeyError,
+  InvalidTokenError,
+  MissingApiKeyError,
+  MissingTokenError,
+  TokenVerificationError,
+} from './auth.errors';
+import type { AccessTokenClaims, AuthUser, UserResolver } from './auth.interfaces';
+import { AUTH_PRINCIPAL_OVERRIDE } from './auth.internal-constants';
+
+const BEARER = /^Bearer +([^\s]+) *$/i;
+const MAX_API_KEY_LENGTH = 256;
+
+/**
+ * The one global guard: every route needs a valid bearer token unless it is `@Public()` or
+ * `@ApiKeyAuth()`. Extend it and override the protected hooks to change how credentials are
+ * read or users resolved.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly logger = new Logger('AuthGuard');
+
+  constructor(
+    protected readonly reflector: Reflector,
+    protected readonly verifier: AccessTokenVerifier,
+    protected readonly apiKeys: ApiKeyService,
+    @Inject(USER_RESOLVER) protected readonly users: UserResolver,
+    @Optional() @Inject(AUTH_PRINCIPAL_OVERRIDE) private readonly override?: AuthUser | null,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const scopes = this.reflector.getAllAndOverride<string[] | undefined>(
+      API_KEY_SCOPES_KEY,
+      targets,
+    );
+    if (scopes) return this.authenticateApiKey(request, scopes);
+    const user = await this.authenticateBearer(
+      request,
+      this.reflector.getAllAndOverride<boolean>(CLAIMS_ONLY_KEY, targets) ?? false,
+    );
+    const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, targets);
+    if (roles && roles.length > 0 && !roles.some((r) => user.roles.includes(r)))
+      throw new InsufficientRoleError(roles);
+    return true;
+  }
+
+  /** The bearer token of the request, or undefined when there is no Authorization header. */
+  protected extractToken(request: FastifyRequest): string | undefined {
+    const header = request.headers.authorization;
+    if (header === undefined) return undefined;
+    const match = BEARER.exec(header);
+    if (!match) throw new InvalidTokenError();
+    return match[1];
+  }
+
+  /** Loads the principal for verified claims; null refuses the request (401). */
+  protected async resolveUser(claims: AccessTokenClaims): Promise<AuthUser | null> {
+    const user = await this.users.findById(claims.sub);
+    return user && user.active ? user : null;
+  }
+
+  private async authenticateBearer(
+    request: FastifyRequest,
+    claimsOnly: boolean,
+  ): Promise<AuthUser> {
+    if (this.override) return this.remember(request, this.override, undefined);
+    const token = this.extractToken(request);
+    if (token === undefined) throw new MissingTokenError();
+    let claims: AccessTokenClaims;
+    try {
+      claims = await this.verifier.verify(token);
+    } catch (err) {
+      if (!(err instanceof TokenVerificationError)) throw err;
+      this.logger.debug(`bearer token refused: ${err.reason}`);
+      throw new InvalidTokenError();
+    }
+    const user = claimsOnly
+      ? { id: claims.sub, roles: claims.roles, active: true }
+      : await this.resolveUser(claims);
+    if (!user) {
+      this.logger.debug('bearer token refused: AUTH_USER_INACTIVE');
+      throw new InvalidTokenError();
+    }
+    return this.remember(request, user, claims);
+  }
+
+  private async authenticateApiKey(
+    request: FastifyRequest,
+    scopes: readonly string[],
+  ): Promise<boolean> {
+    const presented = request.headers['x-api-key'];
+    if (presented === undefined) throw new MissingApiKeyError();
+    if (typeof presented !== 'string' || presented.length > MAX_API_KEY_LENGTH)
+      throw new InvalidApiKeyError();
+    const record = await this.apiKeys.verify(presented);
+    if (!record || !scopes.every((s) => record.scopes.includes(s))) throw new InvalidApiKeyError();
+    request.apiKey = record;
+    return true;
+  }
+
+  private remember(
+    request: FastifyRequest,
+    user: AuthUser,
+    claims: AccessTokenClaims | undefined,
+  ): AuthUser {
+    request.user = user;
+    request.claims = claims;
+    RequestContext.current()?.values.set(AUTH_PRINCIPAL, user);
+    return user;
+  }
+}

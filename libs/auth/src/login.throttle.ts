@@ -1,0 +1,68 @@
+/**
+ * Counts failed logins per username and per client address in a sliding window. A username
+ * over its limit is refused (429) without touching other users; an address gets a looser limit.
+ * Memory is bounded: the oldest tracked keys are dropped first.
+ */
+export class LoginThrottle {
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(
+    private readonly limits: {
+      maxFailuresPerUsername: number;
+      maxFailuresPerAddress: number;
+      windowMs: number;
+      maxTrackedKeys: number;
+    },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Seconds to wait before another attempt, or 0 when allowed. */
+  retryAfter(username: string, address: string): number {
+    return Math.max(
+      this.wait(`u:${username.toLowerCase()}`, this.limits.maxFailuresPerUsername),
+      this.wait(`a:${address}`, this.limits.maxFailuresPerAddress),
+    );
+  }
+
+  recordFailure(username: string, address: string): void {
+    this.push(`u:${username.toLowerCase()}`);
+    this.push(`a:${address}`);
+  }
+
+  /** A successful login clears that username's failures (the address keeps its count). */
+  recordSuccess(username: string): void {
+    this.failures.delete(`u:${username.toLowerCase()}`);
+  }
+
+  private wait(key: string, max: number): number {
+    const times = this.prune(key);
+    if (times.length < max) return 0;
+    return Math.max(
+      1,
+      Math.ceil((times[times.length - max] + this.limits.windowMs - this.now()) / 1000),
+    );
+  }
+
+  private push(key: string): void {
+    const times = this.prune(key);
+    times.push(this.now());
+    // Keep no more timestamps than any limit can use.
+    const keep = Math.max(this.limits.maxFailuresPerUsername, this.limits.maxFailuresPerAddress);
+    if (times.length > keep) times.splice(0, times.length - keep);
+    this.failures.delete(key);
+    this.failures.set(key, times);
+    if (this.failures.size > this.limits.maxTrackedKeys) {
+      const oldest = this.failures.keys().next();
+      if (!oldest.done) this.failures.delete(oldest.value);
+    }
+  }
+
+  private prune(key: string): number[] {
+    const times = this.failures.get(key);
+    if (!times) return [];
+    const cutoff = this.now() - this.limits.windowMs;
+    while (times.length > 0 && times[0] <= cutoff) times.shift();
+    if (times.length === 0) this.failures.delete(key);
+    return times;
+  }
+}

@@ -1,0 +1,136 @@
+import { Body, Controller, Header, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblem, Public } from '@kit/http';
+import type { FastifyRequest } from 'fastify';
+import { PASSWORD_HASHER, USER_RESOLVER } from './auth.constants';
+import type { PasswordHasher, UserResolver } from './auth.interfaces';
+import { LoginThrottle } from './login.throttle';
+import { OAuthError } from './oauth.error';
+import { RefreshTokenError, TokenService, type TokenResponse } from './token.service';
+
+const MAX_FIELD = 1_024;
+
+/** `POST /auth/token`: the RFC 6749 password and refresh_token grants, form-encoded. */
+@ApiTags('auth')
+@Public()
+@Controller('auth')
+export class TokenController {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly throttle: LoginThrottle,
+    @Inject(USER_RESOLVER) private readonly users: UserResolver,
+    @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
+  ) {}
+
+  @Post('token')
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  @Header('pragma', 'no-cache')
+  @ApiOperation({ summary: 'OAuth2 token endpoint (password and refresh_token grants)' })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['grant_type'],
+      properties: {
+        grant_type: { type: 'string', enum: ['password', 'refresh_token'] },
+        username: { type: 'string' },
+        password: { type: 'string', format: 'password' },
+        refresh_token: { type: 'string' },
+      },
+    },
+  })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        access_token: 'eyJ…',
+        token_type: 'bearer',
+        expires_in: 900,
+        refresh_token: 'rt_…',
+      },
+    },
+  })
+  @ApiProblem(
+    400,
+    'invalid_grant',
+    'RFC 6749 §5.2 error (invalid_request, invalid_grant, unsupported_grant_type)',
+  )
+  @ApiProblem(429, 'too_many_requests', 'Too many failed attempts; see Retry-After')
+  async token(@Req() request: FastifyRequest, @Body() body: unknown): Promise<TokenResponse> {
+    if (
+      !String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+    ) {
+      throw new OAuthError(
+        400,
+        'invalid_request',
+        'The token request must be application/x-www-form-urlencoded.',
+      );
+    }
+    const form = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const grantType = field(form, 'grant_type');
+    if (grantType === 'password') return this.passwordGrant(form, request.ip);
+    if (grantType === 'refresh_token') return this.refreshGrant(form);
+    throw new OAuthError(
+      400,
+      'unsupported_grant_type',
+      'grant_type must be "password" or "refresh_token".',
+    );
+  }
+
+  private async passwordGrant(
+    form: Record<string, unknown>,
+    address: string,
+  ): Promise<TokenResponse> {
+    const username = field(form, 'username');
+    const password = field(form, 'password');
+    const wait = this.throttle.retryAfter(username, address);
+    if (wait > 0) {
+      throw new OAuthError(
+        429,
+        'too_many_requests',
+        `Too many failed attempts; retry in ${wait} s.`,
+        { 'retry-after': String(wait) },
+      );
+    }
+    const found = await this.users.findByUsername(username);
+    const valid = found
+      ? await this.hasher.verify(password, found.passwordHash)
+      : (await this.hasher.dummyVerify(password), false);
+    if (!found || !valid || !found.user.active) {
+      this.throttle.recordFailure(username, address);
+      throw new OAuthError(400, 'invalid_grant', 'The username or password is wrong.');
+    }
+    this.throttle.recordSuccess(username);
+    return this.tokens.issue(found.user);
+  }
+
+  private async refreshGrant(form: Record<string, unknown>): Promise<TokenResponse> {
+    const refreshToken = field(form, 'refresh_token');
+    try {
+      return await this.tokens.refresh(refreshToken, (id) => this.users.findById(id));
+    } catch (err) {
+      if (err instanceof RefreshTokenError)
+        throw new OAuthError(
+          400,
+          'invalid_grant',
+          'The refresh token is invalid, expired or revoked.',
+        );
+      throw err;
+    }
+  }
+}
+
+/** One form field, present once, non-empty and of bounded size; else `invalid_request`. */
+function field(form: Record<string, unknown>, name: string): string {
+  const value = form[name];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new OAuthError(
+      400,
+      'invalid_request',
+      Array.isArray(value) ? `"${name}" must be sent once.` : `"${name}" is required.`,
+    );
+  }
+  if (value.length > MAX_FIELD)
+    throw new OAuthError(400, 'invalid_request', `"${name}" is too long.`);
+  return value;
+}

@@ -1,0 +1,40 @@
+import type { INestApplication } from '@nestjs/common';
+import type { TestingModuleBuilder } from '@nestjs/testing';
+import {
+  ApiKeyService,
+  AUTH_PRINCIPAL_OVERRIDE,
+  type AuthUser,
+  type CreatedApiKey,
+  TokenService,
+} from '@kit/auth';
+
+/** Mints a real access token for a subject and roles, signed with the app's key. */
+export function mintAccessToken(
+  app: INestApplication,
+  subject: { id: string; roles?: readonly string[] },
+  extraClaims: Record<string, unknown> = {},
+): Promise<string> {
+  return app
+    .get(TokenService)
+    .signAccessToken({ id: subject.id, roles: subject.roles ?? [] }, extraClaims);
+}
+
+/** Creates a real API key in the app's store; `key` is the secret to send as `X-API-Key`. */
+export function createApiKey(
+  app: INestApplication,
+  name = 'test key',
+  scopes: readonly string[] = [],
+): Promise<CreatedApiKey> {
+  return app.get(ApiKeyService).create(name, scopes);
+}
+
+/**
+ * FastAPI's `dependency_overrides[get_current_user]`, the Nest way: every bearer-protected
+ * route sees `user` as the authenticated principal, without a token. Roles still apply.
+ */
+export function overrideCurrentUser<T extends AuthUser>(
+  builder: TestingModuleBuilder,
+  user: T,
+): TestingModuleBuilder {
+  return builder.overrideProvider(AUTH_PRINCIPAL_OVERRIDE).useValue(user);
+}

@@ -2,13 +2,16 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@kit/auth';
 import { HttpKitModule } from '@kit/http';
 import { LifespanModule } from '@kit/lifespan';
+import { TasksModule } from '@kit/tasks';
 import { AdminApiKeysController } from './auth/admin-api-keys.controller';
 import { loadSigningKey } from './auth/signing-key';
 import { WhoamiController } from './auth/whoami.controller';
 import { APP_CONFIG } from './config/config.constants';
 import type { AppConfig } from './config/app.config';
+import { DatabaseModule } from './database/database.module';
 import { migrations } from './database/migrations';
 import { IngestModule } from './ingest/ingest.module';
+import { OrdersModule } from './orders/orders.module';
 import { UsersAuthResolver } from './users/users-auth.resolver';
 import { UsersDataModule } from './users/users-data.module';
 import { UsersModule } from './users/users.module';
@@ -17,6 +20,8 @@ import { UsersModule } from './users/users.module';
 export interface AppModuleOverrides {
   /** scrypt cost N for password hashing. @default 32_768 */
   scryptCost?: number;
+  /** BullMQ queue name, so test suites sharing one Redis do not share jobs. @default 'kit-jobs' */
+  jobsQueueName?: string;
 }
 
 /** The reference service, built only from the kit's libs. */
@@ -57,8 +62,14 @@ export class AppModule {
             scryptCost: overrides.scryptCost,
           }),
         }),
+        TasksModule.forRoot({
+          isGlobal: true,
+          jobs: { redisUrl: config.redisUrl, queueName: overrides.jobsQueueName },
+        }),
+        DatabaseModule,
         UsersModule,
         IngestModule,
+        OrdersModule,
       ],
       controllers: [WhoamiController, AdminApiKeysController],
       providers: [{ provide: APP_CONFIG, useValue: config }],

@@ -39,4 +39,47 @@ export const migrations: Readonly<Record<string, Migration>> = {
       await db.schema.dropTable('events').execute();
     },
   },
+  '0003_events_processed': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('events').addColumn('processed_at', 'varchar(32)').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('events').dropColumn('processed_at').execute();
+    },
+  },
+  '0004_orders': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('orders')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('item', 'varchar(200)', (c) => c.notNull())
+        .addColumn('quantity', 'integer', (c) => c.notNull())
+        .addColumn('user_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('orders_user')
+        .on('orders')
+        .columns(['user_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createTable('activities')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('order_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('user_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('request_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('activities_created')
+        .on('activities')
+        .column('created_at')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('activities').execute();
+      await db.schema.dropTable('orders').execute();
+    },
+  },
 };

@@ -22,12 +22,32 @@ export interface EventsTable {
   api_key_id: string;
   status: string;
   received_at: string;
+  processed_at: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface OrdersTable {
+  id: string;
+  item: string;
+  quantity: number;
+  user_id: string;
+  created_at: string;
+}
+
+export interface ActivitiesTable {
+  id: string;
+  type: string;
+  order_id: string;
+  user_id: string;
+  request_id: string;
+  created_at: string;
 }
 
 /** The reference service's schema, as Kysely sees it. */
 export interface Schema {
   users: UsersTable;
   events: EventsTable;
+  orders: OrdersTable;
+  activities: ActivitiesTable;
 }
 
 /** A timestamp column as ISO-8601 text, whichever database it came from. */

@@ -1,0 +1,158 @@
+import { Logger } from '@nestjs/common';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { createHash, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { RequestContext } from '@kit/http';
+import { deriveContext, settleRequestScope } from './request-resource';
+import {
+  type EnqueueOptions,
+  type JobEnvelope,
+  type JobHandler,
+  type JobInfo,
+  JobQueue,
+  type JobState,
+} from './job-queue';
+import { JobError, ShuttingDownError } from './tasks.errors';
+import type { ResolvedTasksOptions } from './tasks-options.interface';
+
+/**
+ * Durable jobs on BullMQ: they survive a crash or restart, retry with exponential backoff, and
+ * failed ones are kept for inspection. `close()` lets active jobs finish.
+ */
+export class BullmqJobQueue extends JobQueue {
+  readonly durable = true;
+  private readonly logger = new Logger('Jobs');
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly queueConnection: Redis;
+  private readonly queue: Queue;
+  private worker: Worker | undefined;
+  private workerConnection: Redis | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: ResolvedTasksOptions['jobs'] & { redisUrl: string }) {
+    super();
+    this.queueConnection = connect(options.redisUrl, this.logger);
+    this.queue = new Queue(options.queueName, {
+      connection: this.queueConnection,
+      defaultJobOptions: {
+        attempts: options.attempts,
+        backoff: { type: 'exponential', delay: options.backoffMs },
+        removeOnComplete: { count: options.keepCompleted },
+        removeOnFail: { count: options.keepFailed },
+      },
+    });
+    this.queue.on('error', (err) => this.logger.warn(`queue error: ${err.message}`));
+  }
+
+  /** Starts the worker (after handlers are registered). */
+  start(): void {
+    if (!this.options.worker || this.worker || this.closing) return;
+    this.workerConnection = connect(this.options.redisUrl, this.logger);
+    this.worker = new Worker(this.options.queueName, (job) => this.process(job), {
+      connection: this.workerConnection,
+      concurrency: this.options.concurrency,
+    });
+    this.worker.on('error', (err) => this.logger.warn(`worker error: ${err.message}`));
+    this.worker.on('failed', (job, err) => {
+      if (job)
+        this.logger.warn(
+          `job ${job.name} ${job.id} attempt ${job.attemptsMade}/${job.opts.attempts ?? 1} failed: ${err.message}`,
+        );
+    });
+  }
+
+  register<T>(name: string, handler: JobHandler<T>): void {
+    if (this.handlers.has(name))
+      throw new JobError('JOB_DUPLICATE_HANDLER', `job "${name}" already has a handler`);
+    this.handlers.set(name, handler as JobHandler);
+  }
+
+  async enqueue<T>(
+    name: string,
+    data: T,
+    options: EnqueueOptions = {},
+  ): Promise<{ id: string; duplicate: boolean }> {
+    if (this.closing) throw new ShuttingDownError('jobs');
+    const jobId = options.idempotencyKey
+      ? `idem-${createHash('sha256').update(options.idempotencyKey).digest('hex').slice(0, 40)}`
+      : randomUUID();
+    if (options.idempotencyKey && (await this.queue.getJob(jobId)))
+      return { id: jobId, duplicate: true };
+    const envelope: JobEnvelope<T> = {
+      data,
+      requestId: RequestContext.requestId() ?? randomUUID(),
+    };
+    await this.queue.add(name, envelope, {
+      jobId,
+      ...(options.attempts !== undefined && { attempts: options.attempts }),
+      ...(options.backoffMs !== undefined && {
+        backoff: { type: 'exponential', delay: options.backoffMs },
+      }),
+    });
+    return { id: jobId, duplicate: false };
+  }
+
+  async get(id: string): Promise<JobInfo | null> {
+    const job = await this.queue.getJob(id);
+    return job ? info(job, (await job.getState()) as JobState) : null;
+  }
+
+  async failed(limit = 100): Promise<JobInfo[]> {
+    const jobs = await this.queue.getFailed(0, Math.max(0, limit - 1));
+    return jobs.map((job) => info(job, 'failed'));
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+    this.workerConnection?.disconnect();
+    this.queueConnection.disconnect();
+  }
+
+  private async process(job: Job): Promise<unknown> {
+    const handler = this.handlers.get(job.name);
+    if (!handler) throw new UnrecoverableError(`no handler registered for job "${job.name}"`);
+    const envelope = job.data as JobEnvelope;
+    const context = deriveContext(undefined, envelope.requestId);
+    return RequestContext.run(context, async () => {
+      let result: unknown;
+      let failure: unknown;
+      try {
+        result = await handler(envelope.data, {
+          id: String(job.id),
+          name: job.name,
+          attempt: job.attemptsMade + 1,
+          requestId: envelope.requestId,
+        });
+      } catch (err) {
+        failure = err ?? new Error('job failed');
+      }
+      const settled = await settleRequestScope(context, failure);
+      if (settled.failed) throw settled.error;
+      return result;
+    });
+  }
+}
+
+function connect(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  redis.on('error', (err: Error) => logger.warn(`redis: ${err.message}`));
+  return redis;
+}
+
+function info(job: Job, state: JobState): JobInfo {
+  const envelope = job.data as JobEnvelope;
+  return {
+    id: String(job.id),
+    name: job.name,
+    data: envelope?.data,
+    state,
+    attemptsMade: job.attemptsMade,
+    failedReason: job.failedReason || undefined,
+  };
+}

@@ -1,0 +1,139 @@
+import { createContextStore, RequestContext, type RequestContextStore } from '@kit/http';
+
+/** Context key of the resources created in one unit of work, in creation order. */
+const SCOPE = Symbol('kit.tasks.requestScope');
+
+interface Held {
+  readonly owner: RequestResource<unknown>;
+  readonly value: Promise<unknown>;
+}
+
+interface Scope {
+  readonly held: Held[];
+  readonly cached: Map<RequestResource<unknown>, Promise<unknown>>;
+}
+
+/** Raised when a request resource is used outside any request, message, task or job. */
+export class NoRequestScopeError extends Error {
+  readonly code = 'TASKS_NO_REQUEST_SCOPE';
+  constructor(name: string) {
+    super(
+      `${name}.get() was called outside a request, task or job; run it inside one or use a plain provider`,
+    );
+    this.name = 'NoRequestScopeError';
+  }
+}
+
+/**
+ * A per-request resource with teardown — FastAPI's cached `Depends` with `yield`, without
+ * `Scope.REQUEST`: a singleton provider whose value lives in the request context. Created lazily
+ * on the first `get()`, shared by every caller in the same unit of work, and settled after the
+ * handler (or task, or job): `commit` on success, `rollback` on error, `release` always.
+ */
+export abstract class RequestResource<T> {
+  /** Creates the value for one unit of work. */
+  protected abstract create(): Promise<T>;
+  /** Called after a successful handler. */
+  protected commit(_value: T): Promise<void> {
+    return Promise.resolve();
+  }
+  /** Called when the handler threw (or commit failed). */
+  protected rollback(_value: T, _error: unknown): Promise<void> {
+    return Promise.resolve();
+  }
+  /** Always called last. */
+  protected release(_value: T): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** The value of the current unit of work (one instance per request). */
+  get(): Promise<T> {
+    const scope = currentScope(this.constructor.name);
+    let value = scope.cached.get(this) as Promise<T> | undefined;
+    if (!value) {
+      value = this.hold(scope);
+      scope.cached.set(this, value);
+    }
+    return value;
+  }
+
+  /** A fresh value, not shared with other callers, settled with the unit of work (the opt-out). */
+  fresh(): Promise<T> {
+    return this.hold(currentScope(this.constructor.name));
+  }
+
+  /** @internal Settles one value; used by `settleRequestScope`. */
+  async settle(value: T, error: unknown, failed: boolean): Promise<unknown> {
+    let failure: unknown = failed ? error : undefined;
+    try {
+      if (failed) await this.rollback(value, error);
+      else await this.commit(value);
+    } catch (err) {
+      failure ??= err;
+      if (!failed) await this.rollback(value, err).catch(() => undefined);
+    } finally {
+      await this.release(value);
+    }
+    return failure;
+  }
+
+  private hold(scope: Scope): Promise<T> {
+    const value = this.create();
+    scope.held.push({ owner: this as RequestResource<unknown>, value });
+    return value;
+  }
+}
+
+function currentScope(name: string): Scope {
+  const store = RequestContext.current();
+  if (!store) throw new NoRequestScopeError(name);
+  let scope = store.values.get(SCOPE) as Scope | undefined;
+  if (!scope) {
+    scope = { held: [], cached: new Map() };
+    store.values.set(SCOPE, scope);
+  }
+  return scope;
+}
+
+/**
+ * Settles every resource the unit of work created, newest first. With `error` undefined they
+ * commit; otherwise they roll back. Returns the first failure (the handler's error, or a
+ * commit error), which the caller rethrows.
+ */
+export async function settleRequestScope(
+  store: RequestContextStore | undefined,
+  error?: unknown,
+): Promise<{ failed: boolean; error: unknown }> {
+  const scope = store?.values.get(SCOPE) as Scope | undefined;
+  let failed = error !== undefined;
+  let first: unknown = error;
+  if (!scope || scope.held.length === 0) return { failed, error: first };
+  store?.values.delete(SCOPE);
+  for (const held of scope.held.toReversed()) {
+    let value: unknown;
+    try {
+      value = await held.value;
+    } catch (err) {
+      if (!failed) [failed, first] = [true, err];
+      continue;
+    }
+    const outcome = await held.owner.settle(value, first, failed);
+    if (!failed && outcome !== undefined) [failed, first] = [true, outcome];
+  }
+  return { failed, error: first };
+}
+
+/**
+ * A child context for work that outlives the request (background tasks, jobs): same request
+ * id and values (user, …), but its own request scope and timings.
+ */
+export function deriveContext(
+  parent: RequestContextStore | undefined,
+  requestId?: string,
+): RequestContextStore {
+  const store = createContextStore(requestId ?? parent?.requestId ?? crypto.randomUUID());
+  parent?.values.forEach((v, k) => {
+    if (k !== SCOPE) store.values.set(k, v);
+  });
+  return store;
+}

@@ -1,0 +1,46 @@
+import { TasksConfigError } from './tasks.errors';
+import type { ResolvedTasksOptions, TasksModuleOptions } from './tasks-options.interface';
+
+/** Resolves and validates `TasksModule` options once; nothing else reads the raw ones. */
+export function resolveTasksOptions(raw: TasksModuleOptions = {}): ResolvedTasksOptions {
+  const b = raw.background ?? {};
+  const j = raw.jobs ?? {};
+  if (j.redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(j.redisUrl)) {
+    throw new TasksConfigError(
+      'tasks.jobs.redisUrl',
+      'must be a redis:// or rediss:// URL; set REDIS_URL, or leave it unset for the in-process runner',
+    );
+  }
+  const queueName = j.queueName ?? 'kit-jobs';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(queueName))
+    throw new TasksConfigError(
+      'tasks.jobs.queueName',
+      'must be 1 to 64 letters, digits, "_" or "-"',
+    );
+  return Object.freeze({
+    background: Object.freeze({
+      concurrency: int('tasks.background.concurrency', b.concurrency ?? 4, 1, 1_000),
+      maxQueued: int('tasks.background.maxQueued', b.maxQueued ?? 1_000, 1, 1_000_000),
+    }),
+    jobs: Object.freeze({
+      redisUrl: j.redisUrl,
+      queueName,
+      attempts: int('tasks.jobs.attempts', j.attempts ?? 3, 1, 100),
+      backoffMs: int('tasks.jobs.backoffMs', j.backoffMs ?? 1_000, 0, 3_600_000),
+      concurrency: int('tasks.jobs.concurrency', j.concurrency ?? 4, 1, 1_000),
+      keepFailed: int('tasks.jobs.keepFailed', j.keepFailed ?? 1_000, 0, 1_000_000),
+      keepCompleted: int('tasks.jobs.keepCompleted', j.keepCompleted ?? 1_000, 0, 1_000_000),
+      worker: j.worker ?? true,
+    }),
+  });
+}
+
+function int(option: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new TasksConfigError(
+      option,
+      `must be a whole number from ${min} to ${max}; got ${String(value)}`,
+    );
+  }
+  return value;
+}

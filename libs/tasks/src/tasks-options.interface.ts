@@ -1,0 +1,36 @@
+export interface BackgroundTaskOptions {
+  /** Request batches run at the same time. @default 4 */
+  concurrency?: number;
+  /** Tasks waiting or running at most; beyond it `add()` throws `TaskQueueFullError` (503). @default 1000 */
+  maxQueued?: number;
+}
+
+export interface JobOptions {
+  /** Redis URL: jobs go to BullMQ (durable); without it an in-process runner (not durable). */
+  redisUrl?: string;
+  /** Queue name (BullMQ key prefix part). @default 'kit-jobs' */
+  queueName?: string;
+  /** Attempts per job unless the job says otherwise. @default 3 */
+  attempts?: number;
+  /** First retry delay in ms, doubled each attempt (exponential backoff). @default 1000 */
+  backoffMs?: number;
+  /** Jobs processed at the same time by this instance. @default 4 */
+  concurrency?: number;
+  /** Failed jobs kept for inspection after their last attempt. @default 1000 */
+  keepFailed?: number;
+  /** Completed jobs kept (idempotency keys stay known while kept). @default 1000 */
+  keepCompleted?: number;
+  /** Run a worker in this process. @default true */
+  worker?: boolean;
+}
+
+/** Options of `TasksModule.forRoot()` / `forRootAsync()`. */
+export interface TasksModuleOptions {
+  background?: BackgroundTaskOptions;
+  jobs?: JobOptions;
+}
+
+export interface ResolvedTasksOptions {
+  readonly background: Readonly<Required<BackgroundTaskOptions>>;
+  readonly jobs: Readonly<Required<Omit<JobOptions, 'redisUrl'>> & Pick<JobOptions, 'redisUrl'>>;
+}

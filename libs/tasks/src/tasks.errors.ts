@@ -1,0 +1,44 @@
+import { DomainError } from '@kit/http';
+
+/** The background-task queue is at its limit: the request is refused (503) rather than the work lost. */
+export class TaskQueueFullError extends DomainError {
+  constructor(limit: number) {
+    super('TASK_QUEUE_FULL', 503, 'Service Unavailable', {
+      detail: `The background task queue is full (${limit} queued); retry shortly.`,
+      headers: { 'retry-after': '1' },
+    });
+  }
+}
+
+/** Shutdown has begun: new background work is refused with a clear error, never dropped. */
+export class ShuttingDownError extends DomainError {
+  constructor(what: string) {
+    super('SHUTTING_DOWN', 503, 'Service Unavailable', {
+      detail: `The service is shutting down and accepts no new ${what}.`,
+      headers: { 'retry-after': '1', connection: 'close' },
+    });
+  }
+}
+
+/** A bad `@kit/tasks` option at boot; names the option and the fix. */
+export class TasksConfigError extends Error {
+  readonly code = 'TASKS_INVALID_OPTION';
+  constructor(
+    readonly option: string,
+    problem: string,
+  ) {
+    super(`${option} ${problem}`);
+    this.name = 'TasksConfigError';
+  }
+}
+
+/** A job could not be enqueued or has no handler. */
+export class JobError extends Error {
+  constructor(
+    readonly code: 'JOB_NO_HANDLER' | 'JOB_INVALID' | 'JOB_DUPLICATE_HANDLER',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JobError';
+  }
+}

@@ -1,0 +1,59 @@
+import { Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { BullmqJobQueue } from './bullmq-job.queue';
+import { InProcessJobQueue } from './in-process-job.queue';
+import { JobQueue } from './job-queue';
+import { RequestScopeInterceptor } from './request-scope.interceptor';
+import { TaskRunner } from './task-runner.service';
+import { RESOLVED_TASKS_OPTIONS } from './tasks.internal-constants';
+import { TASKS_MODULE_OPTIONS, TasksConfigurableModule } from './tasks.module-definition';
+import type { ResolvedTasksOptions, TasksModuleOptions } from './tasks-options.interface';
+import { resolveTasksOptions } from './tasks-options.factory';
+
+/**
+ * Background tasks after the response, durable jobs (BullMQ with `jobs.redisUrl`, in process
+ * otherwise) and per-request resources with teardown.
+ */
+@Module({
+  providers: [
+    {
+      provide: RESOLVED_TASKS_OPTIONS,
+      inject: [TASKS_MODULE_OPTIONS],
+      useFactory: (raw: TasksModuleOptions) => resolveTasksOptions(raw),
+    },
+    TaskRunner,
+    {
+      provide: JobQueue,
+      inject: [RESOLVED_TASKS_OPTIONS],
+      useFactory: ({ jobs }: ResolvedTasksOptions): JobQueue =>
+        jobs.redisUrl
+          ? new BullmqJobQueue({ ...jobs, redisUrl: jobs.redisUrl })
+          : new InProcessJobQueue(jobs),
+    },
+    { provide: APP_INTERCEPTOR, useClass: RequestScopeInterceptor },
+  ],
+  exports: [RESOLVED_TASKS_OPTIONS, TaskRunner, JobQueue],
+})
+export class TasksModule
+  extends TasksConfigurableModule
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
+  constructor(
+    private readonly runner: TaskRunner,
+    private readonly jobs: JobQueue,
+  ) {
+    super();
+  }
+
+  /** Workers start once every module has registered its handlers. */
+  onApplicationBootstrap(): void {
+    if (this.jobs instanceof BullmqJobQueue) this.jobs.start();
+  }
+
+  /** Queued background tasks finish, then job workers close (active jobs finish). */
+  async onApplicationShutdown(): Promise<void> {
+    this.runner.beginShutdown();
+    await this.runner.drain();
+    await this.jobs.close();
+  }
+}

@@ -4,7 +4,12 @@ import type { Socket } from 'node:net';
 import type { CorsPolicy } from './cors.policy';
 import { redactUrl } from './logger';
 import { buildProblem, codeForStatus, PROBLEM_CONTENT_TYPE } from './problem';
-import { createContextStore, RequestContext, type RequestContextStore } from './request-context';
+import {
+  createContextStore,
+  RequestContext,
+  type RequestContextStore,
+  type ServerTimingEntry,
+} from './request-context';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -67,20 +72,25 @@ function decorateResponse(request: FastifyRequest, reply: FastifyReply): void {
   let timing = `app;dur=${dur}`;
   const entries = request.kitContext?.timings;
   if (entries && entries.length > 0) {
-    timing =
-      entries
-        .map(
-          (e) =>
-            `${e.name};dur=${round(e.dur)}${e.desc ? `;desc="${e.desc.replace(/["\\]/g, '')}"` : ''}`,
-        )
-        .join(', ') +
-      ', ' +
-      timing;
+    timing = entries.map(formatTiming).join(', ') + ', ' + timing;
   }
   reply.header('x-request-id', request.id);
   reply.header('x-process-time-ms', String(dur));
   reply.header('server-timing', timing);
   reply.header('x-content-type-options', 'nosniff');
+}
+
+const NON_TOKEN = /[^!#$%&'*+.^_`|~0-9A-Za-z-]/g;
+// Quotes, backslashes and anything outside printable ASCII: a control character in a header
+// value makes Node throw while writing the head, which would lose the response.
+const NON_QDTEXT = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
+
+/** One `Server-Timing` entry; names and descriptions come from code and may hold anything. */
+function formatTiming(entry: ServerTimingEntry): string {
+  const name = String(entry.name).replace(NON_TOKEN, '_') || 'timing';
+  const dur = Number.isFinite(entry.dur) && entry.dur > 0 ? round(entry.dur) : 0;
+  const desc = entry.desc ? String(entry.desc).replace(NON_QDTEXT, '') : '';
+  return desc ? `${name};dur=${dur};desc="${desc}"` : `${name};dur=${dur}`;
 }
 
 function round(ms: number): number {

@@ -156,6 +156,14 @@ function checkOrigin(option: string, origin: string): void {
       `"${origin}" is not an origin; write it as scheme://host[:port], e.g. https://app.example.com`,
     );
   }
+  // The URL parser keeps `*` in a host, so `https://*.example.com` would pass as "exact" and
+  // then silently never match anything.
+  if (url.hostname.includes('*')) {
+    throw new HttpKitConfigError(
+      option,
+      `"${origin}" contains a wildcard; list every allowed origin exactly, e.g. https://app.example.com`,
+    );
+  }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== origin) {
     throw new HttpKitConfigError(
       option,

@@ -4,12 +4,41 @@ import { RequestContext } from './request-context';
 import type { ResolvedHttpServerOptions } from './http-options.interface';
 
 const REDACTED = '[REDACTED]';
-const SECRET_QUERY =
-  /([?&](?:token|access_token|refresh_token|api_key|apikey|key|password)=)[^&#]*/gi;
+const SECRET_PARAMS: ReadonlySet<string> = new Set([
+  'token',
+  'access_token',
+  'refresh_token',
+  'api_key',
+  'apikey',
+  'key',
+  'password',
+]);
 
-/** Replaces the values of secret-bearing query parameters (`?token=`) in a URL for logging. */
+/**
+ * Replaces the values of secret-bearing query parameters (`?token=`) in a URL for logging.
+ * Names are compared decoded and case-insensitively, as the query parser reads them
+ * (`?%74oken=` is `token` to the handler, so it is redacted too).
+ */
 export function redactUrl(url: string): string {
-  return url.includes('=') ? url.replace(SECRET_QUERY, `$1${REDACTED}`) : url;
+  const q = url.indexOf('?');
+  if (q < 0 || url.indexOf('=', q) < 0) return url;
+  const pairs = url.slice(q + 1).split('&');
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i] as string;
+    const eq = pair.indexOf('=');
+    if (eq >= 0 && SECRET_PARAMS.has(decodeName(pair.slice(0, eq)))) {
+      pairs[i] = `${pair.slice(0, eq)}=${REDACTED}`;
+    }
+  }
+  return `${url.slice(0, q + 1)}${pairs.join('&')}`;
+}
+
+function decodeName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' ')).toLowerCase();
+  } catch {
+    return name.toLowerCase();
+  }
 }
 
 /** The kit's JSON-lines logger: Fastify's pino, with secrets redacted wherever they appear. */

@@ -4,8 +4,10 @@ import {
   type ExceptionFilter,
   HttpException,
   Inject,
+  NotFoundException,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { DomainError } from './domain.error';
 import { RESOLVED_HTTP_OPTIONS } from './http.internal-constants';
 import type { ResolvedHttpKitOptions } from './http-options.interface';
@@ -64,7 +66,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const parts = this.toProblem(exception);
+    const parts = this.toProblem(exception, request);
     if (parts.status >= 500) this.logServerError(request, exception, parts);
     if (reply.sent) return;
     const body: ProblemDetails = buildProblem(
@@ -78,11 +80,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       },
       parts.extensions,
     );
-    if (parts.headers) void reply.headers(parts.headers);
+    if (parts.headers) setSafeHeaders(reply, parts.headers);
     void reply.status(parts.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
   }
 
-  private toProblem(exception: unknown): ProblemParts {
+  private toProblem(exception: unknown, request: FastifyRequest): ProblemParts {
     if (exception instanceof DomainError) {
       return {
         status: exception.status,
@@ -93,7 +95,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         headers: exception.headers,
       };
     }
-    if (exception instanceof HttpException) return fromHttpException(exception);
+    if (exception instanceof HttpException) {
+      // Nest's Fastify adapter wraps Fastify's own 4xx errors (bad JSON, 413, 415) in an
+      // HttpException whose cause is the original; render those with the kit's fixed wording.
+      const wrapped = isFastifyError(exception.cause)
+        ? fromFastifyError(exception.cause)
+        : undefined;
+      if (wrapped) return wrapped;
+      if (request.is404 && exception instanceof NotFoundException) return routeNotFound(request);
+      return fromHttpException(exception);
+    }
     const fastify = fromFastifyError(exception);
     if (fastify) return fastify;
     return {
@@ -109,6 +120,33 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       { err, error: parts.code, method: request.method, route: request.routeOptions?.url },
       'request failed',
     );
+  }
+}
+
+function isFastifyError(value: unknown): value is Error {
+  return value instanceof Error && value.name === 'FastifyError';
+}
+
+/** Router 404: names the method and path but never echoes the query (it may carry a token). */
+function routeNotFound(request: FastifyRequest): ProblemParts {
+  const path = request.url.split('?', 1)[0] ?? '/';
+  return { status: 404, code: 'NOT_FOUND', detail: `Cannot ${request.method} ${path}` };
+}
+
+/**
+ * A header value with a control character would make Node throw after the status was chosen
+ * and lose the problem body; such a header is dropped instead.
+ */
+function setSafeHeaders(reply: FastifyReply, headers: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch {
+      reply.log.warn({ header: name }, 'dropped an invalid problem response header');
+      continue;
+    }
+    void reply.header(name, value);
   }
 }
 

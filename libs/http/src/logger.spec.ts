@@ -1,0 +1,97 @@
+import { Writable } from 'node:stream';
+import { createPinoLogger, redactUrl } from './logger';
+
+describe('redactUrl', () => {
+  it.each([
+    ['/ws/room?token=abc.def.ghi', '/ws/room?token=[REDACTED]'],
+    ['/x?a=1&token=abc&b=2', '/x?a=1&token=[REDACTED]&b=2'],
+    ['/x?TOKEN=abc', '/x?TOKEN=[REDACTED]'],
+    ['/x?token=abc&token=def', '/x?token=[REDACTED]&token=[REDACTED]'],
+    ['/x?access_token=a&refresh_token=b', '/x?access_token=[REDACTED]&refresh_token=[REDACTED]'],
+    [
+      '/x?api_key=a&apikey=b&key=c&password=d',
+      '/x?api_key=[REDACTED]&apikey=[REDACTED]&key=[REDACTED]&password=[REDACTED]',
+    ],
+    ['/x?token=', '/x?token=[REDACTED]'],
+    ['/x?token=a%26b%3Dc', '/x?token=[REDACTED]'],
+    // The query parser decodes names, so the handler reads these as `token`.
+    ['/x?%74oken=abc', '/x?%74oken=[REDACTED]'],
+    ['/x?Tok%65N=abc', '/x?Tok%65N=[REDACTED]'],
+  ])('redacts %p', (url, expected) => {
+    expect(redactUrl(url)).toBe(expected);
+  });
+
+  it.each([
+    '/x',
+    '/x?page=2&sort=name',
+    '/x?mytoken=visible&tokens=visible',
+    '/token=visible/path',
+    '/x?token',
+    '/x?%E0%A4%A=bad-encoding',
+  ])('leaves %p unchanged', (url) => {
+    expect(redactUrl(url)).toBe(url);
+  });
+});
+
+function capture(): { lines: () => Record<string, unknown>[]; stream: Writable } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      text += chunk.toString('utf8');
+      cb();
+    },
+  });
+  return {
+    stream,
+    lines: () =>
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+describe('createPinoLogger', () => {
+  it('redacts credential headers and token fields', () => {
+    const out = capture();
+    const logger = createPinoLogger({ logLevel: 'info', logDestination: out.stream });
+    logger.info({
+      headers: { authorization: 'Bearer s1', 'x-api-key': 's2', cookie: 's3', accept: '*/*' },
+      req: { headers: { authorization: 'Bearer s4' } },
+      token: 's5',
+      password: 's6',
+      body: { refresh_token: 's7', password: 's8' },
+    });
+    const text = JSON.stringify(out.lines());
+    for (const secret of ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8']) {
+      expect(text).not.toContain(`"${secret}`);
+      expect(text).not.toContain(` ${secret}`);
+    }
+    expect(out.lines()[0]).toMatchObject({
+      headers: {
+        authorization: '[REDACTED]',
+        'x-api-key': '[REDACTED]',
+        cookie: '[REDACTED]',
+        accept: '*/*',
+      },
+      token: '[REDACTED]',
+    });
+  });
+
+  it('serializes a request as method and redacted url only', () => {
+    const out = capture();
+    const logger = createPinoLogger({ logLevel: 'info', logDestination: out.stream });
+    logger.info({
+      req: { method: 'GET', url: '/x?token=s9', headers: { cookie: 'c' } },
+    });
+    expect(out.lines()[0]?.req).toEqual({ method: 'GET', url: '/x?token=[REDACTED]' });
+  });
+
+  it('honours the level', () => {
+    const out = capture();
+    const logger = createPinoLogger({ logLevel: 'warn', logDestination: out.stream });
+    logger.info('hidden');
+    logger.warn('shown');
+    expect(out.lines().map((l) => l.msg)).toEqual(['shown']);
+  });
+});

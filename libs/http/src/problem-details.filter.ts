@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { inspect } from 'node:util';
 import { DomainError } from './domain.error';
 import { RESOLVED_HTTP_OPTIONS } from './http.internal-constants';
 import type { ResolvedHttpKitOptions } from './http-options.interface';
@@ -20,6 +21,7 @@ interface ProblemParts {
   detail: string;
   extensions?: Readonly<Record<string, unknown>>;
   headers?: Readonly<Record<string, string>>;
+  contentType?: string;
 }
 
 const CODE_PATTERN = /^[A-Z][A-Z0-9_]{1,63}$/;
@@ -81,7 +83,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       parts.extensions,
     );
     if (parts.headers) setSafeHeaders(reply, parts.headers);
-    void reply.status(parts.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+    void reply
+      .status(parts.status)
+      .type(parts.contentType ?? PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(body));
   }
 
   private toProblem(exception: unknown, request: FastifyRequest): ProblemParts {
@@ -93,6 +98,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         detail: exception.detail,
         extensions: exception.extensions,
         headers: exception.headers,
+        contentType: exception.contentType,
       };
     }
     if (exception instanceof HttpException) {
@@ -115,7 +121,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   private logServerError(request: FastifyRequest, exception: unknown, parts: ProblemParts): void {
-    const err = exception instanceof Error ? exception : new Error(String(exception));
+    const err =
+      exception instanceof Error
+        ? exception
+        : new Error(`non-Error thrown: ${inspect(exception, { depth: 3, breakLength: Infinity })}`);
     request.log.error(
       { err, error: parts.code, method: request.method, route: request.routeOptions?.url },
       'request failed',
@@ -150,8 +159,13 @@ function setSafeHeaders(reply: FastifyReply, headers: Readonly<Record<string, st
   }
 }
 
+/** A 5xx `HttpException`'s message may carry internals (`new InternalServerErrorException(err.message)`). */
+const SERVER_ERROR_DETAIL =
+  'The server could not complete the request. Quote the request id when reporting it.';
+
 function fromHttpException(exception: HttpException): ProblemParts {
   const status = exception.getStatus();
+  if (status >= 500) return { status, code: codeForStatus(status), detail: SERVER_ERROR_DETAIL };
   const response = exception.getResponse();
   if (typeof response === 'string')
     return { status, code: codeForStatus(status), detail: response };

@@ -11,6 +11,7 @@ import type { AppConfig } from './config/app.config';
 import { DatabaseModule } from './database/database.module';
 import { migrations } from './database/migrations';
 import { IngestModule } from './ingest/ingest.module';
+import { MetricsController } from './metrics/metrics.controller';
 import { OrdersModule } from './orders/orders.module';
 import { UsersAuthResolver } from './users/users-auth.resolver';
 import { UsersDataModule } from './users/users-data.module';
@@ -71,7 +72,7 @@ export class AppModule {
         IngestModule,
         OrdersModule,
       ],
-      controllers: [WhoamiController, AdminApiKeysController],
+      controllers: [WhoamiController, AdminApiKeysController, MetricsController],
       providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],
     };

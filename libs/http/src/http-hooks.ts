@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { CorsPolicy } from './cors.policy';
+import type { MetricsService } from './metrics.service';
 import { redactUrl } from './logger';
 import { buildProblem, codeForStatus, PROBLEM_CONTENT_TYPE } from './problem';
 import {
@@ -22,6 +23,7 @@ declare module 'fastify' {
 export interface HttpKitHookSlots {
   cors: CorsPolicy | undefined;
   problemTypeBase: string;
+  metrics: MetricsService | undefined;
 }
 
 export const HOOK_SLOTS = Symbol.for('kit.http.hookSlots');
@@ -54,6 +56,12 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
     done(null, payload);
   });
   instance.addHook('onResponse', (request, reply, done) => {
+    slots.metrics?.observeHttp(
+      request.method,
+      request.routeOptions.url,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     request.log.info(
       {
         method: request.method,

@@ -29,7 +29,11 @@ export interface KitFastifyAdapter {
 export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter {
   const options = resolveHttpServerOptions(raw);
   const logger = createPinoLogger(options);
-  const slots: HttpKitHookSlots = { cors: undefined, problemTypeBase: 'urn:problem:' };
+  const slots: HttpKitHookSlots = {
+    cors: undefined,
+    problemTypeBase: 'urn:problem:',
+    metrics: undefined,
+  };
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),

@@ -8,6 +8,7 @@ import { RESOLVED_HTTP_OPTIONS } from './http.internal-constants';
 import { HTTP_KIT_MODULE_OPTIONS, HttpKitConfigurableModule } from './http.module-definition';
 import type { HttpKitModuleOptions, ResolvedHttpKitOptions } from './http-options.interface';
 import { resolveHttpKitOptions } from './http-options.factory';
+import { MetricsService } from './metrics.service';
 import { OpenApiRegistry } from './openapi.registry';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { RequestContextService } from './request-context.service';
@@ -26,15 +27,17 @@ import { createValidationPipe } from './validation.pipe';
     },
     RequestContextService,
     OpenApiRegistry,
+    MetricsService,
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
   ],
-  exports: [RESOLVED_HTTP_OPTIONS, RequestContextService, OpenApiRegistry],
+  exports: [RESOLVED_HTTP_OPTIONS, RequestContextService, OpenApiRegistry, MetricsService],
 })
 export class HttpKitModule extends HttpKitConfigurableModule implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(RESOLVED_HTTP_OPTIONS) private readonly options: ResolvedHttpKitOptions,
+    private readonly metrics: MetricsService,
   ) {
     super();
   }
@@ -52,5 +55,6 @@ export class HttpKitModule extends HttpKitConfigurableModule implements OnModule
     }
     slots.cors = this.options.cors ? new CorsPolicy(this.options.cors) : undefined;
     slots.problemTypeBase = this.options.problemTypeBase;
+    slots.metrics = this.metrics;
   }
 }

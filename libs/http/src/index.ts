@@ -47,3 +47,4 @@ export { RequestId } from './request-id.decorator';
 export { REQUEST_ID_PATTERN, generateRequestId } from './request-id';
 export { KitLogger, createPinoLogger, redactUrl } from './logger';
 export { CorsPolicy } from './cors.policy';
+export { MetricsService, UNMATCHED_ROUTE } from './metrics.service';

@@ -119,6 +119,7 @@ export class BullmqJobQueue extends JobQueue {
     if (!handler) throw new UnrecoverableError(`no handler registered for job "${job.name}"`);
     const envelope = job.data as JobEnvelope;
     const context = deriveContext(undefined, envelope.requestId);
+    const started = performance.now();
     return RequestContext.run(context, async () => {
       let result: unknown;
       let failure: unknown;
@@ -133,6 +134,11 @@ export class BullmqJobQueue extends JobQueue {
         failure = err ?? new Error('job failed');
       }
       const settled = await settleRequestScope(context, failure);
+      this.observer?.(
+        job.name,
+        settled.failed ? 'failed' : 'completed',
+        performance.now() - started,
+      );
       if (settled.failed) throw settled.error;
       return result;
     });

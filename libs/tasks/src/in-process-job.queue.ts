@@ -138,6 +138,7 @@ export class InProcessJobQueue extends JobQueue {
     const handler = this.handlers.get(entry.name);
     const context = deriveContext(undefined, entry.requestId);
     let error: unknown;
+    const started = performance.now();
     try {
       if (!handler)
         throw new JobError('JOB_NO_HANDLER', `no handler registered for job "${entry.name}"`);
@@ -159,6 +160,11 @@ export class InProcessJobQueue extends JobQueue {
     } catch (err) {
       error = err;
     }
+    this.observer?.(
+      entry.name,
+      error === undefined ? 'completed' : 'failed',
+      performance.now() - started,
+    );
     if (error === undefined) return this.finish(entry, 'completed');
     entry.failedReason = error instanceof Error ? error.message : String(error);
     const retry = handler !== undefined && entry.attemptsMade < entry.attempts && !this.closing;

@@ -43,6 +43,9 @@ export interface JobEnvelope<T = unknown> {
 export abstract class JobQueue {
   /** True on BullMQ: jobs survive a crash or restart. */
   abstract readonly durable: boolean;
+  /** Called after each attempt on this instance; the metrics hook. */
+  observer:
+    ((name: string, outcome: 'completed' | 'failed', durationMs: number) => void) | undefined;
   /** Registers the handler of a job name (once per name). */
   abstract register<T>(name: string, handler: JobHandler<T>): void;
   /** Enqueues a job; `duplicate` is true when the idempotency key was already known. */

@@ -48,7 +48,8 @@ export class TaskRunner {
   private active = 0;
   private accepting = true;
   private idle: (() => void)[] = [];
-  private readonly durations: number[] = [];
+  /** Called after each task with its duration; the metrics hook. */
+  observer: ((durationMs: number, failed: boolean) => void) | undefined;
 
   constructor(@Inject(RESOLVED_TASKS_OPTIONS) private readonly options: ResolvedTasksOptions) {}
 
@@ -103,11 +104,6 @@ export class TaskRunner {
     return { ...this.stats, running: this.active };
   }
 
-  /** Durations (ms) of tasks finished since the last call; for metrics. */
-  takeDurations(): number[] {
-    return this.durations.splice(0);
-  }
-
   private pump(): void {
     while (this.active < this.options.background.concurrency && this.pending.length > 0) {
       const batch = this.pending.shift() as Batch;
@@ -139,8 +135,7 @@ export class TaskRunner {
     const settled = await settleRequestScope(context, failed ? error : undefined).catch(
       (err: unknown) => ({ failed: true, error: err }),
     );
-    this.durations.push(performance.now() - started);
-    if (this.durations.length > 10_000) this.durations.splice(0, 5_000);
+    this.observer?.(performance.now() - started, settled.failed);
     if (!settled.failed) {
       this.stats.completed++;
       return;

@@ -1,10 +1,17 @@
-import { Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { MetricsService } from '@kit/http';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { BullmqJobQueue } from './bullmq-job.queue';
 import { InProcessJobQueue } from './in-process-job.queue';
 import { JobQueue } from './job-queue';
 import { RequestScopeInterceptor } from './request-scope.interceptor';
 import { TaskRunner } from './task-runner.service';
+import { registerTaskMetrics } from './tasks.metrics';
 import { RESOLVED_TASKS_OPTIONS } from './tasks.internal-constants';
 import { TASKS_MODULE_OPTIONS, TasksConfigurableModule } from './tasks.module-definition';
 import type { ResolvedTasksOptions, TasksModuleOptions } from './tasks-options.interface';
@@ -36,13 +43,18 @@ import { resolveTasksOptions } from './tasks-options.factory';
 })
 export class TasksModule
   extends TasksConfigurableModule
-  implements OnApplicationBootstrap, OnApplicationShutdown
+  implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
 {
   constructor(
     private readonly runner: TaskRunner,
     private readonly jobs: JobQueue,
+    private readonly metrics: MetricsService,
   ) {
     super();
+  }
+
+  onModuleInit(): void {
+    registerTaskMetrics(this.metrics, this.runner, this.jobs);
   }
 
   /** Workers start once every module has registered its handlers. */

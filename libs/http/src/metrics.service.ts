@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+} from 'prom-client';
+
+/** Route label of requests the router did not match: one series, not one per probed URL. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * The app's Prometheus registry (its own, not prom-client's global one, so several apps can run
+ * in one process) with the HTTP request-duration histogram the kit's response hook feeds.
+ * Other libs register their metrics here; the service exposes `render()` on a protected route.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    this.httpDuration = this.histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route template and status',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+  }
+
+  /** Records one HTTP request; `route` is the template (`/users/:id`), never the raw URL. */
+  observeHttp(
+    method: string,
+    route: string | undefined,
+    statusCode: number,
+    seconds: number,
+  ): void {
+    this.httpDuration.observe(
+      { method, route: route ?? UNMATCHED_ROUTE, status_code: statusCode },
+      seconds,
+    );
+  }
+
+  counter<L extends string>(config: Omit<CounterConfiguration<L>, 'registers'>): Counter<L> {
+    return new Counter({ ...config, registers: [this.registry] });
+  }
+
+  gauge<L extends string>(config: Omit<GaugeConfiguration<L>, 'registers'>): Gauge<L> {
+    return new Gauge({ ...config, registers: [this.registry] });
+  }
+
+  histogram<L extends string>(config: Omit<HistogramConfiguration<L>, 'registers'>): Histogram<L> {
+    return new Histogram({ ...config, registers: [this.registry] });
+  }
+
+  /** The Prometheus text exposition and its content type. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

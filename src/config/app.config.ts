@@ -44,28 +44,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     return v === '' ? undefined : v;
   };
   const dataDir = resolve(read('DATA_DIR') ?? './data');
-  const adminEmail = read('ADMIN_EMAIL');
-  const adminPassword = env.ADMIN_PASSWORD || undefined;
-  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
-    throw new ConfigError(
-      adminEmail ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL',
-      'must be set together with ' + (adminEmail ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD'),
-    );
-  }
-  const jwtSecret = env.JWT_SECRET || undefined;
-  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, 'utf8') < 32) {
-    throw new ConfigError(
-      'JWT_SECRET',
-      'must be at least 32 bytes (it is the HS256 key); unset it to use a generated key',
-    );
-  }
+  const { adminEmail, adminPassword } = admin(read('ADMIN_EMAIL'), env.ADMIN_PASSWORD || undefined);
   return Object.freeze({
     host: host(read('HOST') ?? '127.0.0.1'),
     port: port(read('PORT') ?? '3000'),
     dataDir,
     databaseUrl: databaseUrl(read('DATABASE_URL'), dataDir),
     redisUrl: redisUrl(read('REDIS_URL')),
-    jwtSecret,
+    jwtSecret: jwtSecret(env.JWT_SECRET || undefined),
     jwtClockToleranceSec:
       duration('JWT_CLOCK_TOLERANCE', read('JWT_CLOCK_TOLERANCE') ?? '30s', 0, 300_000) / 1000,
     jwtIssuer: read('JWT_ISSUER') ?? 'nest-service-kit',
@@ -75,10 +61,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     refreshTokenTtlSec:
       duration('REFRESH_TOKEN_TTL', read('REFRESH_TOKEN_TTL') ?? '14d', 60_000, 365 * 86_400_000) /
       1000,
-    corsOrigins: (read('CORS_ORIGINS') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    corsOrigins: corsOrigins(read('CORS_ORIGINS') ?? ''),
     adminEmail,
     adminPassword,
     shutdownGraceMs: duration(
@@ -90,6 +73,32 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ),
     logLevel: logLevel(read('LOG_LEVEL') ?? 'info'),
   });
+}
+
+function admin(
+  email: string | undefined,
+  password: string | undefined,
+): { adminEmail: string | undefined; adminPassword: string | undefined } {
+  if ((email === undefined) !== (password === undefined)) {
+    const [missing, given] = email
+      ? ['ADMIN_PASSWORD', 'ADMIN_EMAIL']
+      : ['ADMIN_EMAIL', 'ADMIN_PASSWORD'];
+    throw new ConfigError(missing, `must be set together with ${given}`);
+  }
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(email)) {
+    throw new ConfigError('ADMIN_EMAIL', `must be an email address; got "${email}"`);
+  }
+  return { adminEmail: email, adminPassword: password };
+}
+
+function jwtSecret(value: string | undefined): string | undefined {
+  if (value !== undefined && Buffer.byteLength(value, 'utf8') < 32) {
+    throw new ConfigError(
+      'JWT_SECRET',
+      'must be at least 32 bytes (it is the HS256 key); unset it to use a generated key',
+    );
+  }
+  return value;
 }
 
 function host(value: string): string {
@@ -114,7 +123,7 @@ function duration(
   if (ms === undefined || ms < min || ms > max) {
     throw new ConfigError(
       name,
-      `must be a duration like 30s, 15m or 14d between ${min}ms and ${max}ms; got "${value}"`,
+      `must be a duration like 30s, 15m or 14d (a bare number counts ${bareUnit === 's' ? 'seconds' : 'milliseconds'}) between ${min}ms and ${max}ms; got "${value}"`,
     );
   }
   return ms;
@@ -122,14 +131,36 @@ function duration(
 
 function databaseUrl(value: string | undefined, dataDir: string): string {
   if (value === undefined) return join(dataDir, 'app.db');
-  if (/^postgres(ql)?:\/\/[^/]/i.test(value) || value.startsWith('sqlite:')) {
-    if (value.startsWith('sqlite:')) return value;
-    if (URL.canParse(value)) return value;
-  }
+  if (/^postgres(ql)?:\/\/[^/]/i.test(value) && URL.canParse(value)) return value;
+  // `sqlite:<path>` or `sqlite::memory:`; not `sqlite://…`, which reads as a host.
+  if (/^sqlite:(?!\/\/)./i.test(value)) return value;
   throw new ConfigError(
     'DATABASE_URL',
     'must be a postgres:// URL (e.g. postgres://user:pass@127.0.0.1:5432/db) or sqlite:<path>',
   );
+}
+
+function corsOrigins(value: string): readonly string[] {
+  const origins = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (origin === '*') {
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        'must list exact origins, not "*": the service answers CORS with credentials',
+      );
+    }
+    const url = URL.canParse(origin) ? new URL(origin) : undefined;
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== origin) {
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `must be a comma list of origins like https://app.example.com (scheme://host[:port], no path or trailing slash); got "${origin}"`,
+      );
+    }
+  }
+  return Object.freeze(origins);
 }
 
 function redisUrl(value: string | undefined): string | undefined {

@@ -11,7 +11,7 @@ import {
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Pool } from 'pg';
-import { LifespanError } from './lifespan.errors';
+import { errorMessage, LifespanError } from './lifespan.errors';
 import type { DatabaseDialect, ResolvedDatabaseOptions } from './lifespan-options.interface';
 import { NodeSqliteDatabase } from './node-sqlite.adapter';
 import type { Resource } from './resource.interface';
@@ -70,13 +70,36 @@ export class DatabaseResource implements Resource, OnModuleInit {
     const { error, results } = await new Migrator({
       db: this.instance,
       provider,
+      migrationTableSchema: await this.currentSchema(),
     }).migrateToLatest();
     for (const r of results ?? []) {
       if (r.status === 'Success') this.logger.log(`migration ${r.migrationName} applied`);
       if (r.status === 'Error') this.logger.error(`migration ${r.migrationName} failed`);
     }
-    if (error)
-      throw new LifespanError('DATABASE_MIGRATION_FAILED', 'migrations failed', { cause: error });
+    if (!error) return;
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new LifespanError(
+      'DATABASE_MIGRATION_FAILED',
+      `${failed ? `migration ${failed}` : 'migrations'} failed: ${errorMessage(error)}`,
+      { cause: error },
+    );
+  }
+
+  /**
+   * On PostgreSQL, the schema unqualified names resolve to. Kysely's migrator otherwise looks for
+   * its tables in every schema of the database and takes another schema's for its own.
+   */
+  private async currentSchema(): Promise<string | undefined> {
+    if (this.dialect !== 'postgres') return undefined;
+    const { rows } = await sql<{
+      schema: string | null;
+    }>`select current_schema() as schema`.execute(this.instance);
+    const schema = rows[0]?.schema;
+    if (schema) return schema;
+    throw new LifespanError(
+      'DATABASE_NO_SCHEMA',
+      'no schema of the search_path exists; create it, or fix the search_path the URL or role sets',
+    );
   }
 
   private createDialect(): Dialect {

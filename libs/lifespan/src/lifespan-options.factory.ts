@@ -18,7 +18,7 @@ export function resolveLifespanOptions(raw: LifespanModuleOptions = {}): Resolve
 }
 
 function resolveDatabase(raw: DatabaseOptions): ResolvedDatabaseOptions {
-  const url = raw.url.trim();
+  const url = typeof raw.url === 'string' ? raw.url.trim() : '';
   if (!url)
     throw new LifespanConfigError(
       'lifespan.database.url',
@@ -53,6 +53,11 @@ function resolveDatabase(raw: DatabaseOptions): ResolvedDatabaseOptions {
     );
   }
   const sqlitePath = url.replace(/^sqlite:/i, '');
+  if (!sqlitePath)
+    throw new LifespanConfigError(
+      'lifespan.database.url',
+      'names no SQLite file; write sqlite:<path> or sqlite::memory:',
+    );
   return Object.freeze({
     dialect: 'sqlite',
     url,

@@ -26,17 +26,28 @@ export class ResourceOpenError extends LifespanError {
   ) {
     super(
       'RESOURCE_OPEN_FAILED',
-      `resource "${resource}" could not open ${target}: ${describe(cause)}`,
+      `resource "${resource}" could not open ${target}: ${errorMessage(cause)}`,
       { cause },
     );
   }
 }
 
-function describe(cause: unknown): string {
-  if (cause instanceof AggregateError && cause.errors.length > 0) return describe(cause.errors[0]);
-  if (cause instanceof Error)
-    return (
-      cause.message || cause.name || String((cause as { code?: unknown }).code ?? 'unknown error')
-    );
+/**
+ * The message of anything thrown, the first inner error of an `AggregateError` (a connection
+ * tried on several addresses). Duck-typed: errors from another realm (Node internals seen from
+ * a VM context, workers) fail `instanceof Error`.
+ */
+export function errorMessage(cause: unknown): string {
+  if (typeof cause !== 'object' || cause === null) return String(cause);
+  const { errors, message, name, code } = cause as {
+    errors?: unknown;
+    message?: unknown;
+    name?: unknown;
+    code?: unknown;
+  };
+  if (Array.isArray(errors) && errors.length > 0) return errorMessage(errors[0]);
+  for (const text of [message, code, name]) {
+    if (typeof text === 'string' && text) return text;
+  }
   return String(cause);
 }

@@ -4,10 +4,10 @@ import { HealthController } from './health.controller';
 import { KYSELY } from './lifespan.constants';
 import { RESOLVED_LIFESPAN_OPTIONS } from './lifespan.internal-constants';
 import { LIFESPAN_MODULE_OPTIONS, LifespanConfigurableModule } from './lifespan.module-definition';
-import { LifespanError } from './lifespan.errors';
 import type { LifespanModuleOptions, ResolvedLifespanOptions } from './lifespan-options.interface';
 import { resolveLifespanOptions } from './lifespan-options.factory';
 import { ResourceRegistry } from './resource.registry';
+import { unconfiguredKysely } from './unconfigured-kysely';
 
 /** Resources opened at boot and closed in reverse at shutdown, the database, and health routes. */
 @Module({
@@ -30,22 +30,8 @@ import { ResourceRegistry } from './resource.registry';
     {
       provide: KYSELY,
       inject: [DatabaseResource],
-      useFactory: (database: DatabaseResource | undefined) => {
-        if (!database) {
-          return new Proxy(
-            {},
-            {
-              get: () => {
-                throw new LifespanError(
-                  'DATABASE_NOT_CONFIGURED',
-                  'no database configured; pass lifespan.database to LifespanModule.forRoot()',
-                );
-              },
-            },
-          );
-        }
-        return database.kysely();
-      },
+      useFactory: (database: DatabaseResource | undefined) =>
+        database ? database.kysely() : unconfiguredKysely(),
     },
   ],
   exports: [RESOLVED_LIFESPAN_OPTIONS, ResourceRegistry, DatabaseResource, KYSELY],

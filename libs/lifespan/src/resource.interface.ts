@@ -11,7 +11,10 @@ export interface Resource {
   open(): Promise<void>;
   /** Resolves when healthy, throws when not. Must not hang: the registry times it out anyway. */
   check(): Promise<void>;
-  /** Releases it. Called once, in reverse order of opening. */
+  /**
+   * Releases it. Called once, in reverse order of opening; also called when `open()` threw, to
+   * release what it opened partially, so it must cope with a half-open state.
+   */
   close(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { RESOLVED_LIFESPAN_OPTIONS } from './lifespan.internal-constants';
-import { ResourceOpenError } from './lifespan.errors';
+import { errorMessage, LifespanError, ResourceOpenError } from './lifespan.errors';
 import type { ResolvedLifespanOptions } from './lifespan-options.interface';
 import type { HealthReport, Resource, ResourceHealth } from './resource.interface';
 
@@ -18,6 +18,8 @@ import type { HealthReport, Resource, ResourceHealth } from './resource.interfac
 export class ResourceRegistry implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Lifespan');
   private readonly opened: Resource[] = [];
+  /** Opens in flight, settled once the resource is recorded (or closed again). */
+  private readonly opening = new Set<Promise<unknown>>();
   private shuttingDown = false;
   private closing: Promise<void> | undefined;
 
@@ -25,15 +27,19 @@ export class ResourceRegistry implements BeforeApplicationShutdown, OnApplicatio
     @Inject(RESOLVED_LIFESPAN_OPTIONS) private readonly options: ResolvedLifespanOptions,
   ) {}
 
-  /** Opens a resource; a failure becomes a `ResourceOpenError` naming it and its target. */
+  /**
+   * Opens a resource; a failure becomes a `ResourceOpenError` naming it and its target. The boot
+   * stops there and Nest calls no shutdown hook, so before throwing, a failure releases the failed
+   * resource, lets resources still opening finish, and closes every opened one in reverse order.
+   */
   async open(resource: Resource): Promise<void> {
-    try {
-      await resource.open();
-    } catch (cause) {
-      throw new ResourceOpenError(resource.name, resource.target, cause);
-    }
-    this.opened.push(resource);
-    this.logger.log(`opened ${resource.name} (${resource.target})`);
+    if (this.closing) throw registryClosed(resource);
+    const failure = await this.track(resource);
+    if (!failure) return;
+    await this.closeQuietly(resource);
+    await Promise.allSettled(this.opening);
+    await this.closeAll();
+    throw new ResourceOpenError(resource.name, resource.target, failure.cause);
   }
 
   /** Names of the opened resources, in opening order. */
@@ -78,18 +84,47 @@ export class ResourceRegistry implements BeforeApplicationShutdown, OnApplicatio
     return this.closing;
   }
 
+  /**
+   * Opens one resource and records it, in one promise the abort path can wait for. Resources of
+   * one module level open concurrently: one finishing after the registry closed is closed at once.
+   */
+  private track(resource: Resource): Promise<{ cause: unknown } | undefined> {
+    const tracked = Promise.resolve()
+      .then(() => resource.open())
+      .then(
+        async () => {
+          if (this.closing) {
+            await this.closeQuietly(resource);
+            return undefined;
+          }
+          this.opened.push(resource);
+          this.logger.log(`opened ${resource.name} (${resource.target})`);
+          return undefined;
+        },
+        (cause: unknown) => ({ cause }),
+      )
+      .finally(() => this.opening.delete(tracked));
+    this.opening.add(tracked);
+    return tracked;
+  }
+
   private async closeInReverse(): Promise<void> {
-    for (const resource of this.opened.toReversed()) {
-      try {
-        await resource.close();
-        this.logger.log(`closed ${resource.name}`);
-      } catch (err) {
-        this.logger.error(
-          `closing ${resource.name} failed: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
+    this.shuttingDown = true;
+    const opened = this.opened.splice(0).toReversed();
+    for (const resource of opened) {
+      if (await this.closeQuietly(resource)) this.logger.log(`closed ${resource.name}`);
     }
-    this.opened.length = 0;
+  }
+
+  /** Closes one resource, logging instead of throwing; true when it closed cleanly. */
+  private async closeQuietly(resource: Resource): Promise<boolean> {
+    try {
+      await resource.close();
+      return true;
+    } catch (err) {
+      this.logger.error(`closing ${resource.name} failed: ${errorMessage(err)}`);
+      return false;
+    }
   }
 
   private async checkOne(resource: Resource): Promise<ResourceHealth> {
@@ -105,9 +140,7 @@ export class ResourceRegistry implements BeforeApplicationShutdown, OnApplicatio
       this.logger.warn(`readiness check of ${resource.name} timed out`);
       return { status: 'down', durationMs, error: 'CHECK_TIMEOUT' };
     } catch (err) {
-      this.logger.warn(
-        `readiness check of ${resource.name} failed: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      this.logger.warn(`readiness check of ${resource.name} failed: ${errorMessage(err)}`);
       return {
         status: 'down',
         durationMs: Math.round(performance.now() - started),
@@ -117,4 +150,11 @@ export class ResourceRegistry implements BeforeApplicationShutdown, OnApplicatio
       clearTimeout(timer);
     }
   }
+}
+
+function registryClosed(resource: Resource): LifespanError {
+  return new LifespanError(
+    'RESOURCE_REGISTRY_CLOSED',
+    `resource "${resource.name}" was not kept open: the service is shutting down or failed to boot`,
+  );
 }

@@ -1,0 +1,133 @@
+import { LifespanConfigError, LifespanError } from './lifespan.errors';
+import { resolveLifespanOptions } from './lifespan-options.factory';
+import type { LifespanModuleOptions } from './lifespan-options.interface';
+
+/** The LifespanConfigError resolveLifespanOptions throws for these options. */
+function optionError(raw: LifespanModuleOptions): LifespanConfigError {
+  let thrown: unknown;
+  try {
+    resolveLifespanOptions(raw);
+  } catch (err) {
+    thrown = err;
+  }
+  expect(thrown).toBeInstanceOf(LifespanConfigError);
+  return thrown as LifespanConfigError;
+}
+
+describe('resolveLifespanOptions', () => {
+  describe('with no options', () => {
+    it('has no database and a 2 s check timeout', () => {
+      expect(resolveLifespanOptions()).toEqual({
+        database: undefined,
+        health: { checkTimeoutMs: 2000 },
+      });
+    });
+
+    it('freezes what it returns', () => {
+      const resolved = resolveLifespanOptions({ database: { url: ':memory:' } });
+      expect(Object.isFrozen(resolved)).toBe(true);
+      expect(Object.isFrozen(resolved.health)).toBe(true);
+      expect(Object.isFrozen(resolved.database)).toBe(true);
+      expect(Object.isFrozen(resolved.database?.migrations)).toBe(true);
+    });
+  });
+
+  describe('when the database URL is PostgreSQL', () => {
+    it('resolves the dialect, the defaults and a masked target', () => {
+      const url = 'postgres://app:s3cret@db.internal:5432/app';
+      expect(resolveLifespanOptions({ database: { url } }).database).toEqual({
+        dialect: 'postgres',
+        url,
+        sqlitePath: '',
+        target: 'postgres://app:****@db.internal:5432/app',
+        migrations: {},
+        poolSize: 10,
+        connectTimeoutMs: 5000,
+        sqliteBusyTimeoutMs: 5000,
+      });
+    });
+
+    it('accepts postgresql:// and trims the URL', () => {
+      const db = resolveLifespanOptions({ database: { url: ' postgresql://h/db ' } }).database;
+      expect(db).toMatchObject({ dialect: 'postgres', url: 'postgresql://h/db' });
+    });
+  });
+
+  describe('when the database URL is SQLite', () => {
+    it.each([
+      ['sqlite:/var/app.db', '/var/app.db'],
+      ['/var/app.db', '/var/app.db'],
+      ['relative/app.db', 'relative/app.db'],
+      ['sqlite::memory:', ':memory:'],
+      [':memory:', ':memory:'],
+    ])('%s is the file %s', (url, sqlitePath) => {
+      expect(resolveLifespanOptions({ database: { url } }).database).toMatchObject({
+        dialect: 'sqlite',
+        sqlitePath,
+        target: `sqlite:${sqlitePath}`,
+      });
+    });
+  });
+
+  describe('with an invalid option', () => {
+    it.each<[string, LifespanModuleOptions, RegExp]>([
+      [
+        'health.checkTimeoutMs = 0',
+        { health: { checkTimeoutMs: 0 } },
+        /^lifespan\.health\.checkTimeoutMs must be a whole number above 0; got 0$/,
+      ],
+      [
+        'health.checkTimeoutMs = 1.5',
+        { health: { checkTimeoutMs: 1.5 } },
+        /^lifespan\.health\.checkTimeoutMs must be a whole number above 0; got 1\.5$/,
+      ],
+      [
+        'database.poolSize = -1',
+        { database: { url: ':memory:', poolSize: -1 } },
+        /^lifespan\.database\.poolSize must be a whole number above 0; got -1$/,
+      ],
+      [
+        'database.connectTimeoutMs = NaN',
+        { database: { url: ':memory:', connectTimeoutMs: Number.NaN } },
+        /^lifespan\.database\.connectTimeoutMs must be a whole number above 0; got NaN$/,
+      ],
+      [
+        'database.sqliteBusyTimeoutMs = Infinity',
+        { database: { url: ':memory:', sqliteBusyTimeoutMs: Number.POSITIVE_INFINITY } },
+        /^lifespan\.database\.sqliteBusyTimeoutMs must be a whole number above 0; got Infinity$/,
+      ],
+      [
+        'database.url empty',
+        { database: { url: '  ' } },
+        /^lifespan\.database\.url is empty; give a postgres:\/\/ URL or an SQLite file path$/,
+      ],
+      [
+        'database.url not a string',
+        { database: { url: undefined as unknown as string } },
+        /^lifespan\.database\.url is empty/,
+      ],
+      [
+        'database.url sqlite: without a path',
+        { database: { url: 'sqlite:' } },
+        /^lifespan\.database\.url names no SQLite file; write sqlite:<path> or sqlite::memory:$/,
+      ],
+      [
+        'database.url with another scheme',
+        { database: { url: 'mysql://root:hunter2@db/app' } },
+        /^lifespan\.database\.url has an unsupported scheme \(mysql:\/\/root:\*\*\*\*@db\/app\); use postgres:\/\/ or an SQLite path$/,
+      ],
+      [
+        'database.url an unparsable postgres URL',
+        { database: { url: 'postgres://app:hunter2@db:99999/app' } },
+        /^lifespan\.database\.url is not a valid URL: postgres:\/\/app:\*\*\*\*@db:99999\/app$/,
+      ],
+    ])('%s fails with a message naming the option', (_name, raw, message) => {
+      const err = optionError(raw);
+      expect(err).toBeInstanceOf(LifespanError);
+      expect(err.code).toBe('LIFESPAN_INVALID_OPTION');
+      expect(err.name).toBe('LifespanConfigError');
+      expect(err.message).toMatch(message);
+      expect(err.message).not.toContain('hunter2');
+    });
+  });
+});

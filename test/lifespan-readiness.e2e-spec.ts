@@ -1,0 +1,197 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { HttpKitModule } from '@kit/http';
+import { LifespanModule } from '@kit/lifespan';
+import { createTestApp, type TestApp } from '@kit/testing';
+import { AppModule } from '../src/app.module';
+import { loadConfig } from '../src/config/app.config';
+import { postgresVariant, type TestDatabase } from './support/database-variants';
+import { expectProblem } from './support/problem';
+import {
+  RecordingResource,
+  recordingResourcesModule,
+  resourceToken,
+} from './support/recording-resource';
+import { TcpProxy } from './support/tcp-proxy';
+
+const up = { status: 'up', durationMs: expect.any(Number) };
+const down = (error: 'CHECK_FAILED' | 'CHECK_TIMEOUT') => ({
+  status: 'down',
+  durationMs: expect.any(Number),
+  error,
+});
+const NOT_ANSWERING = {
+  title: 'Service Unavailable',
+  detail: 'A resource the service needs is not answering.',
+  shuttingDown: false,
+};
+
+/** GET /health/ready until it answers 200, for at most `withinMs` (a bounded poll). */
+async function readyAgain(url: string, withinMs: number): Promise<Response> {
+  const deadline = performance.now() + withinMs;
+  for (;;) {
+    const res = await fetch(`${url}/health/ready`);
+    if (res.status === 200 || performance.now() > deadline) return res;
+    await res.arrayBuffer();
+    await delay(25);
+  }
+}
+
+describe('readiness', () => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+  const resource = (name: string): RecordingResource =>
+    t!.app.get<RecordingResource>(resourceToken(name));
+
+  describe('when a resource stops answering', () => {
+    beforeEach(async () => {
+      t = await createTestApp(
+        recordingResourcesModule([], [{ name: 'alpha' }, { name: 'beta' }, { name: 'gamma' }]),
+      );
+    });
+
+    it('answers 503 naming the resource that is down, and 200 once it is back', async () => {
+      await resource('beta').outage();
+      const res = await fetch(`${t!.url}/health/ready`);
+      await expectProblem(res, 503, 'NOT_READY', {
+        ...NOT_ANSWERING,
+        resources: { alpha: up, beta: down('CHECK_FAILED'), gamma: up },
+      });
+      // The refused check is logged with its reason; the response carries only the code.
+      expect(t!.logs.lines.map((l) => l.msg)).toContain(
+        `readiness check of beta failed: connect ECONNREFUSED 127.0.0.1:${resource('beta').port}`,
+      );
+
+      await resource('beta').recover();
+      const again = await fetch(`${t!.url}/health/ready`);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual({
+        status: 'ok',
+        shuttingDown: false,
+        resources: { alpha: up, beta: up, gamma: up },
+      });
+    });
+
+    it('keeps liveness at 200', async () => {
+      await resource('alpha').outage();
+      const res = await fetch(`${t!.url}/health/live`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok' });
+    });
+  });
+
+  describe('when a check hangs', () => {
+    it('counts it down after health.checkTimeoutMs, without waiting for it', async () => {
+      t = await createTestApp(
+        recordingResourcesModule([], [{ name: 'slow' }, { name: 'fast' }], {
+          lifespan: { health: { checkTimeoutMs: 150 } },
+        }),
+      );
+      const release = resource('slow').stallChecks();
+      const started = performance.now();
+      const res = await fetch(`${t.url}/health/ready`);
+      const elapsed = performance.now() - started;
+      const body = await expectProblem(res, 503, 'NOT_READY', {
+        ...NOT_ANSWERING,
+        resources: { slow: down('CHECK_TIMEOUT'), fast: up },
+      });
+      const slow = (body.resources as Record<string, { durationMs: number }>).slow!;
+      expect(slow.durationMs).toBeGreaterThanOrEqual(149);
+      expect(slow.durationMs).toBeLessThan(1_000);
+      expect(elapsed).toBeLessThan(1_500);
+
+      release();
+      expect((await fetch(`${t.url}/health/ready`)).status).toBe(200);
+    });
+  });
+});
+
+const pg = postgresVariant();
+if (pg) {
+  describe('readiness when PostgreSQL becomes unreachable (through a TCP proxy)', () => {
+    const variant = pg;
+    let db: TestDatabase | undefined;
+    let proxy: TcpProxy | undefined;
+    let t: TestApp | undefined;
+
+    /** DATABASE_URL of the test schema, through the proxy. */
+    async function proxiedUrl(): Promise<string> {
+      db = await variant.create('lifespan_ready');
+      const direct = new URL(db.url);
+      proxy = await TcpProxy.start(direct.hostname, Number(direct.port || 5432));
+      direct.hostname = '127.0.0.1';
+      direct.port = String(proxy.port);
+      return direct.toString();
+    }
+
+    afterEach(async () => {
+      await t?.close();
+      await proxy?.stop();
+      await db?.drop();
+      t = proxy = db = undefined;
+    });
+
+    it('the reference service answers 503 while the proxy is down and 200 once it is back', async () => {
+      const url = await proxiedUrl();
+      t = await createTestApp(AppModule.forRoot(loadConfig({ DATABASE_URL: url })));
+      const before = await fetch(`${t.url}/health/ready`);
+      expect(before.status).toBe(200);
+      expect(await before.json()).toEqual({
+        status: 'ok',
+        shuttingDown: false,
+        resources: { database: up },
+      });
+      expect(proxy!.openSockets).toBeGreaterThan(0);
+
+      await proxy!.stop();
+      const started = performance.now();
+      const res = await fetch(`${t.url}/health/ready`);
+      // Refused at once: well inside the default 2 s check timeout.
+      expect(performance.now() - started).toBeLessThan(2_000);
+      await expectProblem(res, 503, 'NOT_READY', {
+        ...NOT_ANSWERING,
+        resources: { database: down('CHECK_FAILED') },
+      });
+
+      await proxy!.restart();
+      const after = await readyAgain(t.url, 5_000);
+      expect(after.status).toBe(200);
+      expect(await after.json()).toEqual({
+        status: 'ok',
+        shuttingDown: false,
+        resources: { database: up },
+      });
+    });
+
+    it('counts a database that accepts but never answers as down within health.checkTimeoutMs', async () => {
+      const url = await proxiedUrl();
+      t = await createTestApp({
+        module: class BlackholedDatabaseModule {},
+        imports: [
+          HttpKitModule.forRoot({}),
+          LifespanModule.forRoot({
+            database: { url, connectTimeoutMs: 1_000 },
+            health: { checkTimeoutMs: 300 },
+          }),
+        ],
+      });
+      expect((await fetch(`${t.url}/health/ready`)).status).toBe(200);
+
+      await proxy!.restart('blackhole');
+      const started = performance.now();
+      const res = await fetch(`${t.url}/health/ready`);
+      const elapsed = performance.now() - started;
+      await expectProblem(res, 503, 'NOT_READY', {
+        ...NOT_ANSWERING,
+        resources: { database: down('CHECK_TIMEOUT') },
+      });
+      expect(elapsed).toBeGreaterThanOrEqual(290);
+      expect(elapsed).toBeLessThan(1_500);
+
+      await proxy!.restart();
+      expect((await readyAgain(t.url, 5_000)).status).toBe(200);
+    });
+  });
+}

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+/** An isolated database for one suite; `url` is what goes into DATABASE_URL. */
+export interface TestDatabase {
+  readonly url: string;
+  /** Removes it (SQLite: its temp dir; PostgreSQL: its schema). Safe to call twice. */
+  drop(): Promise<void>;
+}
+
+export interface DatabaseVariant {
+  readonly name: 'sqlite' | 'postgres';
+  /**
+   * Creates a fresh isolated database: an SQLite file in a new temp dir, or a new PostgreSQL
+   * schema selected through the URL's `search_path`, so suites sharing the server never collide.
+   */
+  create(label: string): Promise<TestDatabase>;
+}
+
+const sqlite: DatabaseVariant = {
+  name: 'sqlite',
+  create(label) {
+    const dir = mkdtempSync(join(tmpdir(), `kit-${label}-`));
+    return Promise.resolve({
+      url: `sqlite:${join(dir, 'app.db')}`,
+      drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+    });
+  },
+};
+
+const reported = new Set<string>();
+
+/**
+ * The PostgreSQL variant when `DATABASE_URL` is a postgres:// URL. Otherwise: with
+ * `REQUIRE_SERVICES=1`, a variant whose `create()` fails (the run must not pass without it);
+ * without, `undefined` after printing why.
+ */
+export function postgresVariant(): DatabaseVariant | undefined {
+  const base = process.env.DATABASE_URL;
+  if (base && /^postgres(ql)?:\/\//i.test(base)) return postgresAt(base);
+  const reason = `DATABASE_URL is ${base ? 'not a postgres:// URL' : 'unset'}`;
+  if (process.env.REQUIRE_SERVICES === '1') {
+    return {
+      name: 'postgres',
+      create: () =>
+        Promise.reject(
+          new Error(`PostgreSQL is required (REQUIRE_SERVICES=1) but ${reason}; set DATABASE_URL`),
+        ),
+    };
+  }
+  if (!reported.has(reason)) {
+    reported.add(reason);
+    console.warn(
+      `PostgreSQL tests not run: ${reason} (e.g. postgres://postgres@127.0.0.1:5432/test)`,
+    );
+  }
+  return undefined;
+}
+
+/** SQLite always, PostgreSQL as `postgresVariant()` decides; for `describe.each`. */
+export function databaseVariants(): DatabaseVariant[] {
+  const pg = postgresVariant();
+  return pg ? [sqlite, pg] : [sqlite];
+}
+
+/** `base` with `search_path` set to `schema` through the libpq `options` parameter. */
+export function withSearchPath(base: string, schema: string): string {
+  const options = encodeURIComponent(`-c search_path=${schema}`);
+  return `${base}${base.includes('?') ? '&' : '?'}options=${options}`;
+}
+
+/** Runs one statement on a short-lived connection to `url`. */
+export async function runSql(url: string, statement: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+function postgresAt(base: string): DatabaseVariant {
+  return {
+    name: 'postgres',
+    async create(label) {
+      const schema = `kit_${label.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`;
+      await runSql(base, `create schema "${schema}"`);
+      let dropped: Promise<void> | undefined;
+      return {
+        url: withSearchPath(base, schema),
+        drop: () => (dropped ??= runSql(base, `drop schema if exists "${schema}" cascade`)),
+      };
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { OpenApiRegistry, PROBLEM_CONTENT_TYPE } from '@kit/http';
+import { OpenApiRegistry, PROBLEM_CONTENT_TYPE, PUBLIC_EXTENSION } from '@kit/http';
 import { API_KEY_SCHEME, BEARER_SCHEME } from './auth.constants';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -7,7 +7,9 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 /**
  * Registers the security schemes derived from the guard: bearer tokens from the OAuth2
  * password flow at `/auth/token` (the default requirement) and `X-API-Key`; protected
- * operations that do not document their 401 get one.
+ * operations that do not document their 401 get one. Public operations still carry the
+ * `@Public()` extension here (it becomes `security: []` after the transforms), so both are
+ * recognised.
  */
 export function registerAuthOpenApi(registry: OpenApiRegistry, tokenUrl: string): void {
   registry.addSecurityScheme(
@@ -23,8 +25,7 @@ function documentUnauthorized(document: OpenAPIObject): void {
   for (const path of Object.values(document.paths)) {
     for (const method of METHODS) {
       const operation = path[method];
-      if (!operation || (Array.isArray(operation.security) && operation.security.length === 0))
-        continue;
+      if (!operation || isPublic(operation)) continue;
       operation.responses['401'] ??= {
         description: 'Missing, invalid or expired credentials',
         content: {
@@ -33,4 +34,9 @@ function documentUnauthorized(document: OpenAPIObject): void {
       };
     }
   }
+}
+
+function isPublic(operation: { security?: unknown }): boolean {
+  if (PUBLIC_EXTENSION in operation) return true;
+  return Array.isArray(operation.security) && operation.security.length === 0;
 }

@@ -1,4 +1,6 @@
 import { AuthConfigError } from './auth.errors';
+import { keyPairAlgorithm } from './jwt-key-pair';
+import { MAX_SCRYPT_COST } from './scrypt-password.hasher';
 import type {
   AuthModuleOptions,
   JwtAlgorithm,
@@ -33,7 +35,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions): ResolvedAuthOptions 
     windowMs: int('auth.throttle.windowMs', t.windowMs ?? 900_000, 1_000),
     maxTrackedKeys: int('auth.throttle.maxTrackedKeys', t.maxTrackedKeys ?? 100_000, 1),
   });
-  const scryptCost = int('auth.scryptCost', raw.scryptCost ?? 32_768, 1_024);
+  const scryptCost = int('auth.scryptCost', raw.scryptCost ?? 32_768, 1_024, MAX_SCRYPT_COST);
   if ((scryptCost & (scryptCost - 1)) !== 0)
     throw new AuthConfigError('auth.scryptCost', `must be a power of two; got ${scryptCost}`);
   return Object.freeze({
@@ -104,6 +106,15 @@ function resolveJwt(jwt: JwtOptions): ResolvedJwtOptions {
       'auth.jwt.algorithms',
       'lists several asymmetric algorithms for a single key; list only the one your key is for',
     );
+  }
+  if (secret === undefined && !jwt.jwks) {
+    const keyAlg = keyPairAlgorithm(jwt.privateKey, jwt.publicKey);
+    if (algorithms[0] !== keyAlg) {
+      throw new AuthConfigError(
+        'auth.jwt.algorithms',
+        `"${algorithms[0]}" does not fit the configured key, which is for ${keyAlg}; set algorithms to ["${keyAlg}"]`,
+      );
+    }
   }
   const jwks = jwt.jwks
     ? Object.freeze({

@@ -19,19 +19,19 @@ export class LoginThrottle {
   /** Seconds to wait before another attempt, or 0 when allowed. */
   retryAfter(username: string, address: string): number {
     return Math.max(
-      this.wait(`u:${username.toLowerCase()}`, this.limits.maxFailuresPerUsername),
+      this.wait(userKey(username), this.limits.maxFailuresPerUsername),
       this.wait(`a:${address}`, this.limits.maxFailuresPerAddress),
     );
   }
 
   recordFailure(username: string, address: string): void {
-    this.push(`u:${username.toLowerCase()}`);
+    this.push(userKey(username));
     this.push(`a:${address}`);
   }
 
   /** A successful login clears that username's failures (the address keeps its count). */
   recordSuccess(username: string): void {
-    this.failures.delete(`u:${username.toLowerCase()}`);
+    this.failures.delete(userKey(username));
   }
 
   private wait(key: string, max: number): number {
@@ -65,4 +65,12 @@ export class LoginThrottle {
     if (times.length === 0) this.failures.delete(key);
     return times;
   }
+}
+
+/**
+ * One key per account however the username is spelled: user resolvers commonly trim and
+ * lower-case usernames, so `" Ada@x.com"` must count against the same budget as `"ada@x.com"`.
+ */
+function userKey(username: string): string {
+  return `u:${username.normalize('NFKC').trim().toLowerCase()}`;
 }

@@ -2,13 +2,14 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 import type { PasswordHasher } from './auth.interfaces';
 
 const KEY_LENGTH = 32;
-const MAX_PASSWORD_BYTES = 1_024;
+/** Highest scrypt cost N accepted, in options and in stored hashes (1 GiB of memory at r=8). */
+export const MAX_SCRYPT_COST = 1_048_576;
+const MAX_BLOCK_SIZE = 32;
+const MAX_PARALLEL = 16;
 
 function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password.slice(0, MAX_PASSWORD_BYTES), salt, KEY_LENGTH, options, (err, key) =>
-      err ? reject(err) : resolve(key),
-    );
+    scrypt(password, salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key)));
   });
 }
 
@@ -21,6 +22,12 @@ export class ScryptPasswordHasher implements PasswordHasher {
   private dummyHash: Promise<string> | undefined;
 
   constructor(cost = 32_768, blockSize = 8, parallelization = 1) {
+    // Hashes this hasher could make but never verify would lock every user out.
+    if (cost > MAX_SCRYPT_COST || blockSize > MAX_BLOCK_SIZE || parallelization > MAX_PARALLEL) {
+      throw new RangeError(
+        `scrypt parameters above N=${MAX_SCRYPT_COST}, r=${MAX_BLOCK_SIZE}, p=${MAX_PARALLEL} cannot be verified`,
+      );
+    }
     this.options = {
       N: cost,
       r: blockSize,
@@ -40,15 +47,17 @@ export class ScryptPasswordHasher implements PasswordHasher {
     const parts = stored.split('$');
     if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
     const [N, r, p] = parts.slice(1, 4).map(Number);
-    if (![N, r, p].every((n) => Number.isInteger(n) && n > 0) || N > 1_048_576) return false;
+    if (![N, r, p].every((n) => Number.isInteger(n) && n > 0)) return false;
+    if (N > MAX_SCRYPT_COST || r > MAX_BLOCK_SIZE || p > MAX_PARALLEL) return false;
     const expected = Buffer.from(parts[5], 'base64url');
+    // A corrupt stored hash (e.g. N not a power of two) is a failed verification, not a crash.
     const key = await derive(password, Buffer.from(parts[4], 'base64url'), {
       N,
       r,
       p,
       maxmem: 256 * N * r + 1_048_576,
-    });
-    return key.length === expected.length && timingSafeEqual(key, expected);
+    }).catch(() => undefined);
+    return key !== undefined && key.length === expected.length && timingSafeEqual(key, expected);
   }
 
   async dummyVerify(password: string): Promise<void> {

@@ -1,6 +1,13 @@
 import { Body, Controller, Header, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblem, Public } from '@kit/http';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Public } from '@kit/http';
 import type { FastifyRequest } from 'fastify';
 import { PASSWORD_HASHER, USER_RESOLVER } from './auth.constants';
 import type { PasswordHasher, UserResolver } from './auth.interfaces';
@@ -50,12 +57,19 @@ export class TokenController {
       },
     },
   })
-  @ApiProblem(
-    400,
-    'invalid_grant',
-    'RFC 6749 §5.2 error (invalid_request, invalid_grant, unsupported_grant_type)',
-  )
-  @ApiProblem(429, 'too_many_requests', 'Too many failed attempts; see Retry-After')
+  @ApiResponse({
+    status: 400,
+    description: 'RFC 6749 §5.2 error (invalid_request, invalid_grant, unsupported_grant_type)',
+    content: { 'application/json': oauthErrorContent(400, 'invalid_grant') },
+  })
+  @ApiResponse({
+    status: 429,
+    description: 'Too many failed attempts; see Retry-After',
+    headers: {
+      'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', minimum: 1 } },
+    },
+    content: { 'application/json': oauthErrorContent(429, 'too_many_requests') },
+  })
   async token(@Req() request: FastifyRequest, @Body() body: unknown): Promise<TokenResponse> {
     if (
       !String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
@@ -118,6 +132,44 @@ export class TokenController {
       throw err;
     }
   }
+}
+
+/**
+ * The token endpoint's errors are RFC 6749 §5.2 JSON (`application/json`, as OAuth clients
+ * expect) that also carry the problem members.
+ */
+function oauthErrorContent(status: 400 | 429, error: string) {
+  const description =
+    status === 429
+      ? 'Too many failed attempts; retry in 900 s.'
+      : 'The username or password is wrong.';
+  return {
+    schema: {
+      type: 'object' as const,
+      required: ['error', 'error_description', 'type', 'title', 'status', 'detail', 'request_id'],
+      properties: {
+        error: {
+          type: 'string' as const,
+          enum: ['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'too_many_requests'],
+        },
+        error_description: { type: 'string' as const },
+        type: { type: 'string' as const },
+        title: { type: 'string' as const },
+        status: { type: 'integer' as const },
+        detail: { type: 'string' as const },
+        request_id: { type: 'string' as const },
+      },
+    },
+    example: {
+      error,
+      error_description: description,
+      type: `urn:problem:${error.replace(/_/g, '-')}`,
+      title: status === 429 ? 'Too Many Requests' : 'Bad Request',
+      status,
+      detail: description,
+      request_id: '4f1c2a9e-2b8d-4f0e-9d8a-0f7c1b2e3d4f',
+    },
+  };
 }
 
 /** One form field, present once, non-empty and of bounded size; else `invalid_request`. */

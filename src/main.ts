@@ -1,10 +1,15 @@
-import { createHttpApp } from '@kit/http';
+import { createHttpApp, flushLogsSync } from '@kit/http';
+import { enableGracefulShutdown } from '@kit/lifespan';
 import { AppModule } from './app.module';
 import { loadConfig } from './config/app.config';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createHttpApp(AppModule.forRoot(config), { logLevel: config.logLevel });
+  enableGracefulShutdown(app, {
+    graceMs: config.shutdownGraceMs,
+    flush: () => flushLogsSync(app.getHttpAdapter().getInstance().log as never),
+  });
   await app.listen({ host: config.host, port: config.port });
 }
 

@@ -96,13 +96,15 @@ function parsesAsPlainJson(text: string): boolean {
   }
 }
 
-/** Finishes an app built on `createKitAdapter()`: Nest logger, init, OpenAPI. */
+/**
+ * Finishes an app built on `createKitAdapter()`: Nest logger, init, OpenAPI. Signals are not
+ * handled here: call `enableGracefulShutdown()` from `@kit/lifespan` in `main.ts`.
+ */
 export async function configureHttpApp<T extends INestApplication>(
   app: T,
   logger: Logger,
 ): Promise<T> {
   app.useLogger(new KitLogger(logger));
-  app.enableShutdownHooks();
   await app.init();
   setupOpenApi(app);
   return app;

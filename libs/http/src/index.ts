@@ -45,6 +45,6 @@ export {
 export { RequestContextService } from './request-context.service';
 export { RequestId } from './request-id.decorator';
 export { REQUEST_ID_PATTERN, generateRequestId } from './request-id';
-export { KitLogger, createPinoLogger, redactUrl } from './logger';
+export { KitLogger, createPinoLogger, flushLogsSync, redactUrl } from './logger';
 export { CorsPolicy } from './cors.policy';
 export { MetricsService, UNMATCHED_ROUTE } from './metrics.service';

@@ -127,3 +127,14 @@ export class KitLogger implements LoggerService {
     }
   }
 }
+
+/** Writes out buffered log lines synchronously (before `process.exit`). */
+export function flushLogsSync(logger: Logger): void {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
+    { flushSync?: () => void } | undefined;
+  try {
+    stream?.flushSync?.();
+  } catch {
+    // Nothing buffered, or the stream is not flushable: nothing to lose.
+  }
+}

@@ -5,6 +5,8 @@ export type {
   DatabaseDialect,
   DatabaseOptions,
   HealthOptions,
+  HttpClientOptions,
+  RedisOptions,
   LifespanModuleOptions,
   ResolvedLifespanOptions,
 } from './lifespan-options.interface';
@@ -13,6 +15,15 @@ export type { Resource, ResourceHealth, HealthReport, ResourceState } from './re
 export { ResourceRegistry } from './resource.registry';
 export { DatabaseResource } from './database.resource';
 export { NodeSqliteDatabase } from './node-sqlite.adapter';
-export { KYSELY, InjectKysely } from './lifespan.constants';
+export { KYSELY, InjectKysely, REDIS, InjectRedis } from './lifespan.constants';
+export { RedisResource } from './redis.resource';
+export {
+  HttpClient,
+  HttpClients,
+  type HttpClientRequest,
+  type HttpClientResponse,
+} from './http-client.resource';
 export { HealthController, NotReadyError } from './health.controller';
 export { maskUrl } from './url.mask';
+export type { ShutdownStep } from './resource.interface';
+export { enableGracefulShutdown, type GracefulShutdownOptions } from './graceful-shutdown';

@@ -20,6 +20,8 @@ describe('resolveLifespanOptions', () => {
       expect(resolveLifespanOptions()).toEqual({
         database: undefined,
         health: { checkTimeoutMs: 2000 },
+        redis: undefined,
+        httpClients: [],
       });
     });
 
@@ -128,6 +130,67 @@ describe('resolveLifespanOptions', () => {
       expect(err.name).toBe('LifespanConfigError');
       expect(err.message).toMatch(message);
       expect(err.message).not.toContain('hunter2');
+    });
+  });
+
+  describe('when Redis is configured', () => {
+    it('masks the password in the target', () => {
+      expect(
+        resolveLifespanOptions({ redis: { url: 'redis://:pw@127.0.0.1:6379/2' } }).redis,
+      ).toEqual({
+        url: 'redis://:pw@127.0.0.1:6379/2',
+        target: 'redis://:****@127.0.0.1:6379/2',
+        connectTimeoutMs: 5000,
+      });
+    });
+
+    it.each(['http://127.0.0.1:6379', '127.0.0.1:6379', ''])(
+      'rejects the URL %j naming lifespan.redis.url',
+      (url) => {
+        const err = optionError({ redis: { url } });
+        expect(err.code).toBe('LIFESPAN_INVALID_OPTION');
+        expect(err.message).toMatch(
+          /^lifespan\.redis\.url must be a redis:\/\/ or rediss:\/\/ URL/,
+        );
+      },
+    );
+  });
+
+  describe('when HTTP clients are configured', () => {
+    it('splits the base URL into origin and base path', () => {
+      const [client] = resolveLifespanOptions({
+        httpClients: { billing: { baseUrl: 'http://127.0.0.1:9000/api/', healthPath: '/health' } },
+      }).httpClients;
+      expect(client).toEqual({
+        name: 'billing',
+        origin: 'http://127.0.0.1:9000',
+        basePath: '/api',
+        healthPath: '/health',
+        connections: 10,
+        timeoutMs: 10000,
+      });
+    });
+
+    it.each([
+      [{ bad: { baseUrl: 'ftp://x' } }, 'lifespan.httpClients.bad.baseUrl must use http or https'],
+      [
+        { bad: { baseUrl: 'not a url' } },
+        'lifespan.httpClients.bad.baseUrl must be an absolute http(s) URL',
+      ],
+      [
+        { bad: { baseUrl: 'http://x', healthPath: 'health' } },
+        'lifespan.httpClients.bad.healthPath must start with "/"',
+      ],
+      [
+        { bad: { baseUrl: 'http://x', connections: 0 } },
+        'lifespan.httpClients.bad.connections must be a whole number above 0',
+      ],
+      [
+        { 'bad name': { baseUrl: 'http://x' } },
+        'lifespan.httpClients.bad name has an invalid name',
+      ],
+    ])('rejects %j', (httpClients, message) => {
+      expect(optionError({ httpClients }).message).toContain(message);
     });
   });
 });

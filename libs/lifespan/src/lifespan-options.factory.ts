@@ -1,6 +1,10 @@
 import { LifespanConfigError } from './lifespan.errors';
 import type {
   DatabaseOptions,
+  HttpClientOptions,
+  RedisOptions,
+  ResolvedHttpClientOptions,
+  ResolvedRedisOptions,
   LifespanModuleOptions,
   ResolvedDatabaseOptions,
   ResolvedLifespanOptions,
@@ -12,8 +16,57 @@ export function resolveLifespanOptions(raw: LifespanModuleOptions = {}): Resolve
   const checkTimeoutMs = raw.health?.checkTimeoutMs ?? 2_000;
   positiveInt('lifespan.health.checkTimeoutMs', checkTimeoutMs);
   return Object.freeze({
+    redis: raw.redis ? resolveRedis(raw.redis) : undefined,
+    httpClients: Object.freeze(
+      Object.entries(raw.httpClients ?? {}).map(([name, o]) => resolveHttpClient(name, o)),
+    ),
     database: raw.database ? resolveDatabase(raw.database) : undefined,
     health: Object.freeze({ checkTimeoutMs }),
+  });
+}
+
+function resolveRedis(raw: RedisOptions): ResolvedRedisOptions {
+  const url = typeof raw.url === 'string' ? raw.url.trim() : '';
+  if (!/^rediss?:\/\/[^/]/i.test(url) || !URL.canParse(url)) {
+    throw new LifespanConfigError(
+      'lifespan.redis.url',
+      `must be a redis:// or rediss:// URL; got "${maskUrl(url)}"`,
+    );
+  }
+  const connectTimeoutMs = raw.connectTimeoutMs ?? 5_000;
+  positiveInt('lifespan.redis.connectTimeoutMs', connectTimeoutMs);
+  return Object.freeze({ url, target: maskUrl(url), connectTimeoutMs });
+}
+
+function resolveHttpClient(name: string, raw: HttpClientOptions): ResolvedHttpClientOptions {
+  const option = `lifespan.httpClients.${name}`;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name))
+    throw new LifespanConfigError(
+      option,
+      'has an invalid name; use 1 to 64 letters, digits, "_" or "-"',
+    );
+  if (typeof raw.baseUrl !== 'string' || !URL.canParse(raw.baseUrl)) {
+    throw new LifespanConfigError(
+      `${option}.baseUrl`,
+      `must be an absolute http(s) URL; got "${String(raw.baseUrl)}"`,
+    );
+  }
+  const url = new URL(raw.baseUrl);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new LifespanConfigError(`${option}.baseUrl`, 'must use http or https');
+  if (raw.healthPath !== undefined && !raw.healthPath.startsWith('/'))
+    throw new LifespanConfigError(`${option}.healthPath`, 'must start with "/"');
+  const connections = raw.connections ?? 10;
+  const timeoutMs = raw.timeoutMs ?? 10_000;
+  positiveInt(`${option}.connections`, connections);
+  positiveInt(`${option}.timeoutMs`, timeoutMs);
+  return Object.freeze({
+    name,
+    origin: url.origin,
+    basePath: url.pathname.replace(/\/$/, ''),
+    healthPath: raw.healthPath,
+    connections,
+    timeoutMs,
   });
 }
 

@@ -21,8 +21,30 @@ export interface HealthOptions {
   checkTimeoutMs?: number;
 }
 
+export interface RedisOptions {
+  /** `redis://[:password@]host:6379[/db]` or `rediss://`. */
+  url: string;
+  /** Milliseconds to wait for the first connection at boot. @default 5_000 */
+  connectTimeoutMs?: number;
+}
+
+export interface HttpClientOptions {
+  /** Origin (and optional base path) every request of this client goes to. */
+  baseUrl: string;
+  /** Path answered by the upstream when healthy; checked by readiness. @default undefined (not checked) */
+  healthPath?: string;
+  /** Most sockets to the upstream. @default 10 */
+  connections?: number;
+  /** Milliseconds for the response head and, separately, the body. @default 10_000 */
+  timeoutMs?: number;
+}
+
 /** Options of `LifespanModule.forRoot()` / `forRootAsync()`. */
 export interface LifespanModuleOptions {
+  /** A Redis connection resource (`@InjectRedis()`); omitted = none. @default undefined */
+  redis?: RedisOptions;
+  /** Named outbound HTTP clients (`HttpClients.get(name)`), each a resource. @default {} */
+  httpClients?: Readonly<Record<string, HttpClientOptions>>;
   /** The database resource; omitted = no database. @default undefined */
   database?: DatabaseOptions;
   /** Readiness settings. @default { checkTimeoutMs: 2000 } */
@@ -43,7 +65,24 @@ export interface ResolvedDatabaseOptions {
   readonly sqliteBusyTimeoutMs: number;
 }
 
+export interface ResolvedRedisOptions {
+  readonly url: string;
+  readonly target: string;
+  readonly connectTimeoutMs: number;
+}
+
+export interface ResolvedHttpClientOptions {
+  readonly name: string;
+  readonly origin: string;
+  readonly basePath: string;
+  readonly healthPath: string | undefined;
+  readonly connections: number;
+  readonly timeoutMs: number;
+}
+
 export interface ResolvedLifespanOptions {
+  readonly redis: ResolvedRedisOptions | undefined;
+  readonly httpClients: readonly ResolvedHttpClientOptions[];
   readonly database: ResolvedDatabaseOptions | undefined;
   readonly health: Readonly<Required<HealthOptions>>;
 }

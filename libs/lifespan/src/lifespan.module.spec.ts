@@ -37,6 +37,8 @@ describe('LifespanModule', () => {
         poolSize: 3,
       }),
       health: { checkTimeoutMs: 750 },
+      redis: undefined,
+      httpClients: [],
     });
   });
 

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { DatabaseResource } from './database.resource';
 import { HealthController } from './health.controller';
-import { KYSELY } from './lifespan.constants';
+import { HttpClients } from './http-client.resource';
+import { KYSELY, REDIS } from './lifespan.constants';
+import { RedisResource } from './redis.resource';
 import { RESOLVED_LIFESPAN_OPTIONS } from './lifespan.internal-constants';
 import { LIFESPAN_MODULE_OPTIONS, LifespanConfigurableModule } from './lifespan.module-definition';
 import type { LifespanModuleOptions, ResolvedLifespanOptions } from './lifespan-options.interface';
@@ -28,12 +30,37 @@ import { unconfiguredKysely } from './unconfigured-kysely';
       },
     },
     {
+      provide: RedisResource,
+      inject: [RESOLVED_LIFESPAN_OPTIONS, ResourceRegistry],
+      useFactory: (options: ResolvedLifespanOptions, registry: ResourceRegistry) =>
+        options.redis ? new RedisResource(options.redis, registry) : undefined,
+    },
+    {
+      provide: REDIS,
+      inject: [RedisResource],
+      useFactory: (redis: RedisResource | undefined) => redis?.client ?? null,
+    },
+    {
+      provide: HttpClients,
+      inject: [RESOLVED_LIFESPAN_OPTIONS, ResourceRegistry],
+      useFactory: (options: ResolvedLifespanOptions, registry: ResourceRegistry) =>
+        new HttpClients(options.httpClients, registry),
+    },
+    {
       provide: KYSELY,
       inject: [DatabaseResource],
       useFactory: (database: DatabaseResource | undefined) =>
         database ? database.kysely() : unconfiguredKysely(),
     },
   ],
-  exports: [RESOLVED_LIFESPAN_OPTIONS, ResourceRegistry, DatabaseResource, KYSELY],
+  exports: [
+    RESOLVED_LIFESPAN_OPTIONS,
+    ResourceRegistry,
+    DatabaseResource,
+    KYSELY,
+    RedisResource,
+    REDIS,
+    HttpClients,
+  ],
 })
 export class LifespanModule extends LifespanConfigurableModule {}

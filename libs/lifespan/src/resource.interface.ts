@@ -32,3 +32,14 @@ export interface HealthReport {
   shuttingDown: boolean;
   resources: Record<string, ResourceHealth>;
 }
+
+/** Work run at shutdown after the listener closed and before resources close. */
+export interface ShutdownStep {
+  /** Logged as the step runs, e.g. `background tasks`. */
+  readonly name: string;
+  /** Steps run by ascending order (tasks 10, job workers 20). */
+  readonly order: number;
+  run(): Promise<void>;
+  /** What is still outstanding, for the log when the grace period runs out. */
+  pending?(): string | undefined;
+}

@@ -8,7 +8,7 @@ import {
 import { RESOLVED_LIFESPAN_OPTIONS } from './lifespan.internal-constants';
 import { errorMessage, LifespanError, ResourceOpenError } from './lifespan.errors';
 import type { ResolvedLifespanOptions } from './lifespan-options.interface';
-import type { HealthReport, Resource, ResourceHealth } from './resource.interface';
+import type { HealthReport, Resource, ResourceHealth, ShutdownStep } from './resource.interface';
 
 /**
  * Opens resources (from their providers' `onModuleInit`), answers readiness from their checks,
@@ -22,6 +22,9 @@ export class ResourceRegistry implements BeforeApplicationShutdown, OnApplicatio
   private readonly opening = new Set<Promise<unknown>>();
   private shuttingDown = false;
   private closing: Promise<void> | undefined;
+  private readonly steps: ShutdownStep[] = [];
+  private stepsRun: Promise<void> | undefined;
+  private step = 'running';
 
   constructor(
     @Inject(RESOLVED_LIFESPAN_OPTIONS) private readonly options: ResolvedLifespanOptions,
@@ -52,6 +55,21 @@ export class ResourceRegistry implements BeforeApplicationShutdown, OnApplicatio
     this.shuttingDown = true;
   }
 
+  /**
+   * Adds work that must finish after the HTTP listener has closed and before resources close
+   * (draining background tasks, closing job workers). Steps run once, by ascending `order`.
+   */
+  addShutdownStep(step: ShutdownStep): void {
+    this.steps.push(step);
+    this.steps.sort((a, b) => a.order - b.order);
+  }
+
+  /** What shutdown is doing now, and what is still running, for the grace-exceeded log. */
+  describeShutdown(): string {
+    const pending = this.steps.map((s) => s.pending?.()).filter((p): p is string => !!p);
+    return `step "${this.step}"${pending.length > 0 ? `; still running: ${pending.join(', ')}` : ''}`;
+  }
+
   get isShuttingDown(): boolean {
     return this.shuttingDown;
   }
@@ -74,8 +92,25 @@ export class ResourceRegistry implements BeforeApplicationShutdown, OnApplicatio
     this.beginShutdown();
   }
 
+  /** After the listener closed: the shutdown steps in order, then the resources in reverse. */
   async onApplicationShutdown(): Promise<void> {
+    this.stepsRun ??= this.runSteps();
+    await this.stepsRun;
     await this.closeAll();
+  }
+
+  private async runSteps(): Promise<void> {
+    this.shuttingDown = true;
+    for (const step of this.steps) {
+      this.step = step.name;
+      this.logger.log(`shutdown: ${step.name}`);
+      try {
+        await step.run();
+      } catch (err) {
+        this.logger.error(`shutdown step ${step.name} failed: ${errorMessage(err)}`);
+      }
+    }
+    this.step = 'closing resources';
   }
 
   /** Closes every opened resource in reverse order; safe to call twice. */

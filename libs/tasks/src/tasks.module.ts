@@ -1,10 +1,12 @@
 import {
   Module,
+  Optional,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
 import { MetricsService } from '@kit/http';
+import { ResourceRegistry } from '@kit/lifespan';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { BullmqJobQueue } from './bullmq-job.queue';
 import { InProcessJobQueue } from './in-process-job.queue';
@@ -49,12 +51,25 @@ export class TasksModule
     private readonly runner: TaskRunner,
     private readonly jobs: JobQueue,
     private readonly metrics: MetricsService,
+    @Optional() private readonly registry?: ResourceRegistry,
   ) {
     super();
   }
 
   onModuleInit(): void {
     registerTaskMetrics(this.metrics, this.runner, this.jobs);
+    this.registry?.addShutdownStep({
+      name: 'background tasks',
+      order: 10,
+      run: () => this.drainTasks(),
+      pending: () =>
+        this.runner.outstanding > 0 ? `${this.runner.outstanding} background task(s)` : undefined,
+    });
+    this.registry?.addShutdownStep({
+      name: 'job workers',
+      order: 20,
+      run: () => this.jobs.close(),
+    });
   }
 
   /** Workers start once every module has registered its handlers. */
@@ -62,10 +77,18 @@ export class TasksModule
     if (this.jobs instanceof BullmqJobQueue) this.jobs.start();
   }
 
-  /** Queued background tasks finish, then job workers close (active jobs finish). */
+  /**
+   * Queued background tasks finish, then job workers close (active jobs finish). With
+   * `@kit/lifespan` these run as its shutdown steps, before resources close; this hook then
+   * finds them done (both are idempotent).
+   */
   async onApplicationShutdown(): Promise<void> {
+    await this.drainTasks();
+    await this.jobs.close();
+  }
+
+  private async drainTasks(): Promise<void> {
     this.runner.beginShutdown();
     await this.runner.drain();
-    await this.jobs.close();
   }
 }

@@ -138,6 +138,14 @@ describe.each(databaseVariants())('access-token verification on $name', (variant
         await expectInvalidToken(await call(s, route, { headers: { authorization: value } }));
     });
 
+    it.each([['Basic YTpi'], ['Digest username="a"'], ['Token abc']])(
+      'another scheme (%s) carries no bearer credentials → the bare challenge (RFC 6750 §3.1)',
+      async (value) => {
+        for (const route of ROUTES)
+          await expectMissingToken(await call(s, route, { headers: { authorization: value } }));
+      },
+    );
+
     it('accepts the scheme name case-insensitively (RFC 7235)', async () => {
       const res = await call(s, '/users/me', { headers: { authorization: `bearer ${realToken}` } });
       expect(res.status).toBe(200);

@@ -70,7 +70,6 @@ describe('resolveAuthOptions', () => {
         },
         tokenCacheSize: 10_000,
         scryptCost: 32_768,
-        tokenEndpoint: true,
       });
     });
 

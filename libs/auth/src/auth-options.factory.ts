@@ -43,7 +43,6 @@ export function resolveAuthOptions(raw: AuthModuleOptions): ResolvedAuthOptions 
     throttle,
     tokenCacheSize: int('auth.tokenCacheSize', raw.tokenCacheSize ?? 10_000, 0),
     scryptCost,
-    tokenEndpoint: raw.tokenEndpoint ?? true,
   });
 }
 

@@ -61,8 +61,6 @@ export interface AuthModuleOptions {
   tokenCacheSize?: number;
   /** scrypt cost parameter N (power of two). @default 32_768 */
   scryptCost?: number;
-  /** Serve `POST /auth/token` (password and refresh_token grants). @default true */
-  tokenEndpoint?: boolean;
 }
 
 export interface ResolvedJwtOptions {
@@ -86,5 +84,4 @@ export interface ResolvedAuthOptions {
   readonly throttle: Readonly<Required<ThrottleOptions>>;
   readonly tokenCacheSize: number;
   readonly scryptCost: number;
-  readonly tokenEndpoint: boolean;
 }

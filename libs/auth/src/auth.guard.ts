@@ -30,6 +30,7 @@ import type { AccessTokenClaims, AuthUser, UserResolver } from './auth.interface
 import { AUTH_PRINCIPAL_OVERRIDE } from './auth.internal-constants';
 
 const BEARER = /^Bearer +([^\s]+) *$/i;
+const OTHER_SCHEME = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) +\S/;
 const MAX_API_KEY_LENGTH = 256;
 
 /**
@@ -73,6 +74,9 @@ export class AuthGuard implements CanActivate {
   protected extractToken(request: FastifyRequest): string | undefined {
     const header = request.headers.authorization;
     if (header === undefined) return undefined;
+    // Another scheme (Basic, …) carries no bearer credentials: a bare challenge (RFC 6750 §3.1).
+    const scheme = OTHER_SCHEME.exec(header)?.[1];
+    if (scheme !== undefined && scheme.toLowerCase() !== 'bearer') return undefined;
     const match = BEARER.exec(header);
     if (!match) throw new InvalidTokenError();
     return match[1];

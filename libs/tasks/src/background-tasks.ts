@@ -9,6 +9,8 @@ import type { QueuedTask, TaskFn, TaskRunner } from './task-runner.service';
 export class BackgroundTasks {
   private readonly tasks: QueuedTask[] = [];
   private state: 'open' | 'submitted' | 'discarded' = 'open';
+  private handler: 'running' | 'succeeded' | 'failed' = 'running';
+  private responseStatus: number | undefined;
 
   constructor(
     private readonly runner: TaskRunner,
@@ -32,16 +34,40 @@ export class BackgroundTasks {
     return this.tasks.length;
   }
 
-  /** @internal Hands the tasks to the runner once the response is out. */
-  submit(): void {
+  /**
+   * @internal The handler returned and the request's resources were settled (`ok`), or it
+   * failed. Tasks run only once both the handler succeeded and the response is over.
+   */
+  handlerSettled(ok: boolean): void {
+    if (this.handler !== 'running') return;
+    this.handler = ok ? 'succeeded' : 'failed';
+    this.advance();
+  }
+
+  /** @internal The response is over: fully written, or the connection dropped before that. */
+  responseEnded(status: number): void {
+    if (this.responseStatus !== undefined) return;
+    this.responseStatus = status;
+    this.advance();
+  }
+
+  // A client that disconnects while the handler runs ends the response early: its tasks then
+  // wait for the handler and its teardown, and run only if it succeeded (like Starlette).
+  private advance(): void {
     if (this.state !== 'open') return;
+    const status = this.responseStatus;
+    if (this.handler === 'failed' || (status !== undefined && status >= 400)) this.discard();
+    else if (this.handler === 'succeeded' && status !== undefined) this.submit();
+  }
+
+  /** Hands the tasks to the runner once the response is out. */
+  private submit(): void {
     this.state = 'submitted';
     this.runner.submit(this.tasks, deriveContext(this.context));
   }
 
-  /** @internal The request failed: its tasks are not run (like FastAPI), and their room is freed. */
-  discard(): void {
-    if (this.state !== 'open') return;
+  /** The request failed: its tasks are not run (like FastAPI), and their room is freed. */
+  private discard(): void {
     this.state = 'discarded';
     this.runner.unreserve(this.tasks.length);
   }

@@ -73,9 +73,7 @@ export class BullmqJobQueue extends JobQueue {
     options: EnqueueOptions = {},
   ): Promise<{ id: string; duplicate: boolean }> {
     if (this.closing) throw new ShuttingDownError('jobs');
-    const jobId = options.idempotencyKey
-      ? `idem-${createHash('sha256').update(options.idempotencyKey).digest('hex').slice(0, 40)}`
-      : randomUUID();
+    const jobId = options.idempotencyKey ? keyedJobId(options.idempotencyKey) : randomUUID();
     if (options.idempotencyKey && (await this.queue.getJob(jobId)))
       return { id: jobId, duplicate: true };
     const envelope: JobEnvelope<T> = {
@@ -143,6 +141,18 @@ export class BullmqJobQueue extends JobQueue {
       return result;
     });
   }
+}
+
+/**
+ * The job id of an idempotency key: a UUID (version 8, RFC 9562) from its SHA-256, so the same
+ * key finds the same job and ids look alike on both runners (the contract says `job_id` is a UUID).
+ */
+function keyedJobId(key: string): string {
+  const h = createHash('sha256').update(`kit.jobs:${key}`).digest().subarray(0, 16);
+  h[6] = ((h[6] as number) & 0x0f) | 0x80;
+  h[8] = ((h[8] as number) & 0x3f) | 0x80;
+  const hex = h.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function connect(url: string, logger: Logger): Redis {

@@ -33,9 +33,24 @@ export class RequestScopeInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     request.kitTaskRunner = this.runner;
     const store = RequestContext.current();
+    // Read at settle time: `@Background()` creates the tasks while the handler runs.
+    const settled = (ok: boolean): void => request.kitBackgroundTasks?.handlerSettled(ok);
     return next.handle().pipe(
-      concatMap((value) => from(settle(store, undefined).then(() => value))),
-      catchError((err: unknown) => from(settle(store, err).then(() => Promise.reject(err)))),
+      concatMap((value) =>
+        from(
+          settle(store, undefined).then(() => {
+            settled(true);
+            return value;
+          }),
+        ),
+      ),
+      catchError((err: unknown) =>
+        from(
+          settle(store, err ?? new Error('the handler threw undefined'))
+            .finally(() => settled(false))
+            .then(() => Promise.reject(err)),
+        ),
+      ),
     );
   }
 }
@@ -59,7 +74,8 @@ export function backgroundTasksFor(request: FastifyRequest, reply: FastifyReply)
   );
   request.kitBackgroundTasks = tasks;
   // 'close' fires once the response is fully written, or the connection dropped: either way the
-  // response is over. Tasks of failed requests (4xx, 5xx) are discarded: like FastAPI, they run only after a successful response.
-  reply.raw.once('close', () => (reply.raw.statusCode >= 400 ? tasks.discard() : tasks.submit()));
+  // response is over. Tasks of failed requests (4xx, 5xx) are discarded: like FastAPI, they run
+  // only after a successful response, and never before the handler and its teardown finished.
+  reply.raw.once('close', () => tasks.responseEnded(reply.raw.statusCode));
   return tasks;
 }

@@ -130,7 +130,8 @@ export class TaskRunner {
     try {
       await task.fn(...task.args);
     } catch (err) {
-      [failed, error] = [true, err];
+      // `throw undefined` is a failure too: it must not commit the task's unit of work.
+      [failed, error] = [true, err ?? new Error('the task threw undefined')];
     }
     const settled = await settleRequestScope(context, failed ? error : undefined).catch(
       (err: unknown) => ({ failed: true, error: err }),

@@ -5,14 +5,17 @@ import type { ResolvedTasksOptions, TasksModuleOptions } from './tasks-options.i
 export function resolveTasksOptions(raw: TasksModuleOptions = {}): ResolvedTasksOptions {
   const b = raw.background ?? {};
   const j = raw.jobs ?? {};
-  if (j.redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(j.redisUrl)) {
+  if (
+    j.redisUrl !== undefined &&
+    (typeof j.redisUrl !== 'string' || !/^rediss?:\/\/[^/]/.test(j.redisUrl))
+  ) {
     throw new TasksConfigError(
       'tasks.jobs.redisUrl',
       'must be a redis:// or rediss:// URL; set REDIS_URL, or leave it unset for the in-process runner',
     );
   }
   const queueName = j.queueName ?? 'kit-jobs';
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(queueName))
+  if (typeof queueName !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(queueName))
     throw new TasksConfigError(
       'tasks.jobs.queueName',
       'must be 1 to 64 letters, digits, "_" or "-"',
@@ -30,7 +33,7 @@ export function resolveTasksOptions(raw: TasksModuleOptions = {}): ResolvedTasks
       concurrency: int('tasks.jobs.concurrency', j.concurrency ?? 4, 1, 1_000),
       keepFailed: int('tasks.jobs.keepFailed', j.keepFailed ?? 1_000, 0, 1_000_000),
       keepCompleted: int('tasks.jobs.keepCompleted', j.keepCompleted ?? 1_000, 0, 1_000_000),
-      worker: j.worker ?? true,
+      worker: bool('tasks.jobs.worker', j.worker ?? true),
     }),
   });
 }
@@ -42,5 +45,11 @@ function int(option: string, value: number, min: number, max: number): number {
       `must be a whole number from ${min} to ${max}; got ${String(value)}`,
     );
   }
+  return value;
+}
+
+function bool(option: string, value: unknown): boolean {
+  if (typeof value !== 'boolean')
+    throw new TasksConfigError(option, `must be true or false; got ${JSON.stringify(value)}`);
   return value;
 }

@@ -62,8 +62,10 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
+    // onResponse runs from the socket's 'finish', outside the request context: name the id.
     request.log.info(
       {
+        reqId: request.id,
         method: request.method,
         url: redactUrl(request.url),
         statusCode: reply.statusCode,

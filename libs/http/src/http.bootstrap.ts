@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type FastifyInstance, LogController } from 'fastify';
+import { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import {
   createClientErrorHandler,
@@ -37,12 +37,14 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    // No child logger per request (pino's child costs ~8 µs): the logger's mixin adds `reqId`
+    // from the request context to every line instead.
+    childLoggerFactory: (root: FastifyBaseLogger) => root,
     genReqId: generateRequestId,
     bodyLimit: options.bodyLimit,
     routerOptions: { maxParamLength: options.maxParamLength },
     requestTimeout: options.requestTimeout,
     keepAliveTimeout: options.keepAliveTimeout,
-    connectionTimeout: options.requestTimeout,
     maxRequestsPerSocket: options.maxRequestsPerSocket,
     http: { maxHeaderSize: options.maxHeaderSize, headersTimeout: options.headersTimeout },
     onProtoPoisoning: 'error',

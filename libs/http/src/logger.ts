@@ -49,6 +49,11 @@ export function createPinoLogger(
     {
       level: options.logLevel,
       base: { pid: process.pid },
+      // The request id of the unit of work running now, on every line written inside it.
+      mixin: () => {
+        const reqId = RequestContext.requestId();
+        return reqId === undefined ? {} : { reqId };
+      },
       redact: {
         paths: [
           'req.headers.authorization',
@@ -113,9 +118,8 @@ export class KitLogger implements LoggerService {
       typeof params[params.length - 1] === 'string'
         ? (params[params.length - 1] as string)
         : undefined;
-    const reqId = RequestContext.requestId();
+    // `reqId` comes from the logger's mixin.
     const fields: Record<string, unknown> = { context };
-    if (reqId) fields.reqId = reqId;
     if (message instanceof Error) {
       this.out[level]({ ...fields, err: message }, message.message);
     } else if (typeof message === 'object' && message !== null) {

@@ -22,6 +22,7 @@ export const UNMATCHED_ROUTE = 'unmatched';
 export class MetricsService {
   readonly registry = new Registry();
   private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly httpChildren = new Map<string, { observe(value: number): void }>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -40,10 +41,19 @@ export class MetricsService {
     statusCode: number,
     seconds: number,
   ): void {
-    this.httpDuration.observe(
-      { method, route: route ?? UNMATCHED_ROUTE, status_code: statusCode },
-      seconds,
-    );
+    // One labelled child per (method, route, status), resolved once: prom-client would hash the
+    // labels on every observation. Bounded by the routes times the statuses they answer.
+    const key = `${method} ${route ?? UNMATCHED_ROUTE} ${statusCode}`;
+    let child = this.httpChildren.get(key);
+    if (!child) {
+      child = this.httpDuration.labels({
+        method,
+        route: route ?? UNMATCHED_ROUTE,
+        status_code: statusCode,
+      });
+      this.httpChildren.set(key, child);
+    }
+    child.observe(seconds);
   }
 
   counter<L extends string>(config: Omit<CounterConfiguration<L>, 'registers'>): Counter<L> {

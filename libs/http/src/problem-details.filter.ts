@@ -126,7 +126,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         ? exception
         : new Error(`non-Error thrown: ${inspect(exception, { depth: 3, breakLength: Infinity })}`);
     request.log.error(
-      { err, error: parts.code, method: request.method, route: request.routeOptions?.url },
+      {
+        reqId: request.id,
+        err,
+        error: parts.code,
+        method: request.method,
+        route: request.routeOptions?.url,
+      },
       'request failed',
     );
   }

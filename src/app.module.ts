@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@kit/auth';
 import { HttpKitModule } from '@kit/http';
 import { LifespanModule } from '@kit/lifespan';
+import { RealtimeModule } from '@kit/realtime';
 import { TasksModule } from '@kit/tasks';
 import { AdminApiKeysController } from './auth/admin-api-keys.controller';
 import { loadSigningKey } from './auth/signing-key';
@@ -13,6 +14,8 @@ import { migrations } from './database/migrations';
 import { IngestModule } from './ingest/ingest.module';
 import { MetricsController } from './metrics/metrics.controller';
 import { OrdersModule } from './orders/orders.module';
+import { RoomsGateway } from './realtime/rooms.gateway';
+import { RoomsModule } from './realtime/rooms.module';
 import { UsersAuthResolver } from './users/users-auth.resolver';
 import { UsersDataModule } from './users/users-data.module';
 import { UsersModule } from './users/users.module';
@@ -68,6 +71,13 @@ export class AppModule {
           jobs: { redisUrl: config.redisUrl, queueName: overrides.jobsQueueName },
         }),
         DatabaseModule,
+        RealtimeModule.forRoot({
+          isGlobal: true,
+          gateway: RoomsGateway,
+          redisUrl: config.redisUrl,
+          allowedOrigins: config.corsOrigins,
+        }),
+        RoomsModule,
         UsersModule,
         IngestModule,
         OrdersModule,

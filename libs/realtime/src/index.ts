@@ -1,0 +1,35 @@
+export { RealtimeModule } from './realtime.module';
+export { REALTIME_MODULE_OPTIONS, type RealtimeModuleExtras } from './realtime.module-definition';
+export { resolveRealtimeOptions } from './realtime-options.factory';
+export type {
+  RateLimitOptions,
+  RealtimeModuleOptions,
+  RedisBrokerOptions,
+  ResolvedRealtimeOptions,
+} from './realtime-options.interface';
+export {
+  CloseCode,
+  InjectRealtimeBroker,
+  InjectRoomGateway,
+  REALTIME_BROKER,
+  REALTIME_CLIENT,
+  ROOM_GATEWAY,
+  ROOM_NAME_PATTERN,
+  type CloseCodeValue,
+  type RealtimeErrorReplyCode,
+} from './realtime.constants';
+export {
+  BrokerUnavailableError,
+  InvalidRoomError,
+  MessageTooLargeError,
+  RealtimeConfigError,
+  RealtimeError,
+  RoomForbiddenError,
+} from './realtime.errors';
+export type { ErrorEnvelope, MessageEnvelope, PresenceEnvelope, ServerEnvelope } from './envelope';
+export type { BrokerStats, LocalRooms, RealtimeBroker } from './realtime-broker.interface';
+export { InProcessBroker } from './in-process.broker';
+export { RedisBroker } from './redis.broker';
+export { OpenRoomGateway, type RoomClient, type RoomGateway } from './room-gateway.interface';
+export { RealtimeService, SYSTEM_SENDER, type RealtimeStats } from './realtime.service';
+export type { GatewayStats } from './realtime.gateway';

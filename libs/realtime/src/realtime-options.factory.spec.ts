@@ -1,0 +1,171 @@
+import { RealtimeConfigError } from './realtime.errors';
+import { resolveRealtimeOptions } from './realtime-options.factory';
+import type { RealtimeModuleOptions } from './realtime-options.interface';
+
+function failure(raw: RealtimeModuleOptions): unknown {
+  try {
+    resolveRealtimeOptions(raw);
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+describe('resolveRealtimeOptions', () => {
+  it('has finite defaults for every limit and no Redis', () => {
+    expect(resolveRealtimeOptions()).toEqual({
+      path: '/ws',
+      anyOrigin: false,
+      allowedOrigins: new Set(),
+      redis: undefined,
+      maxPayloadBytes: 65_536,
+      sendBufferCapBytes: 1_048_576,
+      rateLimit: { messagesPerSecond: 20, burst: 40 },
+      maxViolations: 20,
+      maxConnections: 10_000,
+      maxRooms: 1_000,
+      pingIntervalMs: 30_000,
+      userRecheckIntervalMs: 30_000,
+      handshakeTimeoutMs: 10_000,
+      closeTimeoutMs: 5_000,
+    });
+  });
+
+  it('resolves Redis settings with their defaults when a URL is given', () => {
+    expect(resolveRealtimeOptions({ redisUrl: 'redis://127.0.0.1:6379' }).redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      keyPrefix: 'kit:realtime',
+      connectTimeoutMs: 5_000,
+      commandTimeoutMs: 2_000,
+      reconnectMaxDelayMs: 2_000,
+      presenceHeartbeatMs: 5_000,
+      presenceTtlMs: 15_000,
+    });
+  });
+
+  it('keeps exact origins, or any origin with "*"', () => {
+    const exact = resolveRealtimeOptions({
+      allowedOrigins: ['https://a.example.com', 'http://localhost:5173'],
+    });
+    expect(exact.allowedOrigins).toEqual(
+      new Set(['https://a.example.com', 'http://localhost:5173']),
+    );
+    expect(exact.anyOrigin).toBe(false);
+    expect(resolveRealtimeOptions({ allowedOrigins: ['*'] }).anyOrigin).toBe(true);
+  });
+
+  it('ignores undefined members (as forRootAsync factories produce them)', () => {
+    expect(
+      resolveRealtimeOptions({ maxRooms: undefined, rateLimit: { burst: undefined } }),
+    ).toEqual(resolveRealtimeOptions());
+  });
+
+  describe('refuses, naming the option', () => {
+    it.each<[string, RealtimeModuleOptions, string]>([
+      [
+        'a relative path',
+        { path: 'ws' },
+        'realtime.path must be an absolute path without a trailing slash, e.g. "/ws"; got "ws"',
+      ],
+      [
+        'a trailing slash',
+        { path: '/ws/' },
+        'realtime.path must be an absolute path without a trailing slash, e.g. "/ws"; got "/ws/"',
+      ],
+      [
+        'a tiny payload limit',
+        { maxPayloadBytes: 10 },
+        'realtime.maxPayloadBytes must be a whole number from 1024 to 16777216; got 10',
+      ],
+      [
+        'an infinite payload limit',
+        { maxPayloadBytes: Infinity },
+        'realtime.maxPayloadBytes must be a whole number from 1024 to 16777216; got Infinity',
+      ],
+      [
+        'a send buffer smaller than two messages',
+        { maxPayloadBytes: 65_536, sendBufferCapBytes: 100_000 },
+        'realtime.sendBufferCapBytes (100000) must be at least twice realtime.maxPayloadBytes (65536) so one full-size message always fits; raise it or lower maxPayloadBytes',
+      ],
+      [
+        'a zero rate',
+        { rateLimit: { messagesPerSecond: 0 } },
+        'realtime.rateLimit.messagesPerSecond must be a whole number from 1 to 100000; got 0',
+      ],
+      [
+        'a fractional burst',
+        { rateLimit: { burst: 1.5 } },
+        'realtime.rateLimit.burst must be a whole number from 1 to 100000; got 1.5',
+      ],
+      [
+        'no violations allowed',
+        { maxViolations: 0 },
+        'realtime.maxViolations must be a whole number from 1 to 10000; got 0',
+      ],
+      [
+        'a negative connection cap',
+        { maxConnections: -1 },
+        'realtime.maxConnections must be a whole number from 1 to 1000000; got -1',
+      ],
+      [
+        'an unbounded room count',
+        { maxRooms: Number.MAX_SAFE_INTEGER },
+        `realtime.maxRooms must be a whole number from 1 to 1000000; got ${Number.MAX_SAFE_INTEGER}`,
+      ],
+      [
+        'a NaN ping interval',
+        { pingIntervalMs: Number.NaN },
+        'realtime.pingIntervalMs must be a whole number from 10 to 86400000; got NaN',
+      ],
+      [
+        'a zero re-check interval',
+        { userRecheckIntervalMs: 0 },
+        'realtime.userRecheckIntervalMs must be a whole number from 10 to 86400000; got 0',
+      ],
+      [
+        'a zero handshake timeout',
+        { handshakeTimeoutMs: 0 },
+        'realtime.handshakeTimeoutMs must be a whole number from 10 to 600000; got 0',
+      ],
+      [
+        'a huge close timeout',
+        { closeTimeoutMs: 10_000_000 },
+        'realtime.closeTimeoutMs must be a whole number from 10 to 600000; got 10000000',
+      ],
+      [
+        '"*" among origins',
+        { allowedOrigins: ['*', 'https://a.example.com'] },
+        'realtime.allowedOrigins mixes "*" with exact origins; use one or the other',
+      ],
+      [
+        'an origin with a path',
+        { allowedOrigins: ['https://a.example.com/app'] },
+        'realtime.allowedOrigins[0] must be an origin like https://app.example.com (scheme://host[:port], no path); got "https://a.example.com/app"',
+      ],
+      [
+        'an http URL as Redis',
+        { redisUrl: 'http://127.0.0.1:6379' },
+        'realtime.redisUrl must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; set REDIS_URL',
+      ],
+      [
+        'a key prefix with spaces',
+        { redisUrl: 'redis://h', redis: { keyPrefix: 'my app' } },
+        'realtime.redis.keyPrefix must be 1 to 64 characters among A-Z, a-z, 0-9, ":", ".", "_" and "-"; got "my app"',
+      ],
+      [
+        'a presence TTL shorter than two heartbeats',
+        { redisUrl: 'redis://h', redis: { presenceHeartbeatMs: 1_000, presenceTtlMs: 1_500 } },
+        'realtime.redis.presenceTtlMs (1500) must be at least twice realtime.redis.presenceHeartbeatMs (1000), or live members would expire between refreshes',
+      ],
+      [
+        'a zero command timeout',
+        { redisUrl: 'redis://h', redis: { commandTimeoutMs: 0 } },
+        'realtime.redis.commandTimeoutMs must be a whole number from 10 to 600000; got 0',
+      ],
+    ])('%s', (_name, raw, message) => {
+      const err = failure(raw);
+      expect(err).toBeInstanceOf(RealtimeConfigError);
+      expect(err).toMatchObject({ message, code: 'REALTIME_INVALID_OPTION' });
+    });
+  });
+});

@@ -1,0 +1,168 @@
+import { RealtimeConfigError } from './realtime.errors';
+import type {
+  RealtimeModuleOptions,
+  RedisBrokerOptions,
+  ResolvedRealtimeOptions,
+  ResolvedRedisBrokerOptions,
+} from './realtime-options.interface';
+
+const DEFAULTS = Object.freeze({
+  path: '/ws',
+  maxPayloadBytes: 65_536,
+  sendBufferCapBytes: 1_048_576,
+  maxViolations: 20,
+  maxConnections: 10_000,
+  maxRooms: 1_000,
+  pingIntervalMs: 30_000,
+  userRecheckIntervalMs: 30_000,
+  handshakeTimeoutMs: 10_000,
+  closeTimeoutMs: 5_000,
+});
+
+const RATE_DEFAULTS = Object.freeze({ messagesPerSecond: 20, burst: 40 });
+
+const REDIS_DEFAULTS = Object.freeze({
+  keyPrefix: 'kit:realtime',
+  connectTimeoutMs: 5_000,
+  commandTimeoutMs: 2_000,
+  reconnectMaxDelayMs: 2_000,
+  presenceHeartbeatMs: 5_000,
+  presenceTtlMs: 15_000,
+});
+
+const DAY_MS = 86_400_000;
+const PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
+const KEY_PREFIX = /^[A-Za-z0-9:._-]{1,64}$/;
+
+function int(option: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RealtimeConfigError(
+      option,
+      `must be a whole number from ${min} to ${max}; got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function defined<T extends object>(raw: T): Partial<T> {
+  return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Resolves and validates the options of `RealtimeModule`; the only reader of raw options. */
+export function resolveRealtimeOptions(raw: RealtimeModuleOptions = {}): ResolvedRealtimeOptions {
+  const o = { ...DEFAULTS, ...defined(raw) };
+  if (!PATH.test(o.path)) {
+    throw new RealtimeConfigError(
+      'realtime.path',
+      `must be an absolute path without a trailing slash, e.g. "/ws"; got "${o.path}"`,
+    );
+  }
+  const maxPayloadBytes = int('realtime.maxPayloadBytes', o.maxPayloadBytes, 1_024, 16_777_216);
+  const sendBufferCapBytes = int(
+    'realtime.sendBufferCapBytes',
+    o.sendBufferCapBytes,
+    1_024,
+    268_435_456,
+  );
+  if (sendBufferCapBytes < 2 * maxPayloadBytes) {
+    throw new RealtimeConfigError(
+      'realtime.sendBufferCapBytes',
+      `(${sendBufferCapBytes}) must be at least twice realtime.maxPayloadBytes (${maxPayloadBytes}) so one full-size message always fits; raise it or lower maxPayloadBytes`,
+    );
+  }
+  const rate = { ...RATE_DEFAULTS, ...defined(raw.rateLimit ?? {}) };
+  return Object.freeze({
+    path: o.path,
+    ...origins(raw.allowedOrigins ?? []),
+    redis: raw.redisUrl === undefined ? undefined : resolveRedis(raw.redisUrl, raw.redis ?? {}),
+    maxPayloadBytes,
+    sendBufferCapBytes,
+    rateLimit: Object.freeze({
+      messagesPerSecond: int(
+        'realtime.rateLimit.messagesPerSecond',
+        rate.messagesPerSecond,
+        1,
+        100_000,
+      ),
+      burst: int('realtime.rateLimit.burst', rate.burst, 1, 100_000),
+    }),
+    maxViolations: int('realtime.maxViolations', o.maxViolations, 1, 10_000),
+    maxConnections: int('realtime.maxConnections', o.maxConnections, 1, 1_000_000),
+    maxRooms: int('realtime.maxRooms', o.maxRooms, 1, 1_000_000),
+    pingIntervalMs: int('realtime.pingIntervalMs', o.pingIntervalMs, 10, DAY_MS),
+    userRecheckIntervalMs: int(
+      'realtime.userRecheckIntervalMs',
+      o.userRecheckIntervalMs,
+      10,
+      DAY_MS,
+    ),
+    handshakeTimeoutMs: int('realtime.handshakeTimeoutMs', o.handshakeTimeoutMs, 10, 600_000),
+    closeTimeoutMs: int('realtime.closeTimeoutMs', o.closeTimeoutMs, 10, 600_000),
+  });
+}
+
+function origins(list: readonly string[]): {
+  anyOrigin: boolean;
+  allowedOrigins: ReadonlySet<string>;
+} {
+  if (!Array.isArray(list)) {
+    throw new RealtimeConfigError('realtime.allowedOrigins', 'must be an array of origins');
+  }
+  if (list.includes('*')) {
+    if (list.length > 1) {
+      throw new RealtimeConfigError(
+        'realtime.allowedOrigins',
+        'mixes "*" with exact origins; use one or the other',
+      );
+    }
+    return { anyOrigin: true, allowedOrigins: new Set() };
+  }
+  list.forEach((origin, i) => {
+    const url = URL.canParse(origin) ? new URL(origin) : undefined;
+    if (!url || url.origin !== origin) {
+      throw new RealtimeConfigError(
+        `realtime.allowedOrigins[${i}]`,
+        `must be an origin like https://app.example.com (scheme://host[:port], no path); got "${origin}"`,
+      );
+    }
+  });
+  return { anyOrigin: false, allowedOrigins: new Set(list) };
+}
+
+function resolveRedis(url: string, raw: RedisBrokerOptions): ResolvedRedisBrokerOptions {
+  if (typeof url !== 'string' || !/^rediss?:\/\/[^/]/i.test(url) || !URL.canParse(url)) {
+    throw new RealtimeConfigError(
+      'realtime.redisUrl',
+      'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; set REDIS_URL',
+    );
+  }
+  const o = { ...REDIS_DEFAULTS, ...defined(raw) };
+  if (!KEY_PREFIX.test(o.keyPrefix)) {
+    throw new RealtimeConfigError(
+      'realtime.redis.keyPrefix',
+      `must be 1 to 64 characters among A-Z, a-z, 0-9, ":", ".", "_" and "-"; got "${o.keyPrefix}"`,
+    );
+  }
+  const heartbeat = int('realtime.redis.presenceHeartbeatMs', o.presenceHeartbeatMs, 10, DAY_MS);
+  const ttl = int('realtime.redis.presenceTtlMs', o.presenceTtlMs, 20, DAY_MS);
+  if (ttl < 2 * heartbeat) {
+    throw new RealtimeConfigError(
+      'realtime.redis.presenceTtlMs',
+      `(${ttl}) must be at least twice realtime.redis.presenceHeartbeatMs (${heartbeat}), or live members would expire between refreshes`,
+    );
+  }
+  return Object.freeze({
+    url,
+    keyPrefix: o.keyPrefix,
+    connectTimeoutMs: int('realtime.redis.connectTimeoutMs', o.connectTimeoutMs, 10, 600_000),
+    commandTimeoutMs: int('realtime.redis.commandTimeoutMs', o.commandTimeoutMs, 10, 600_000),
+    reconnectMaxDelayMs: int(
+      'realtime.redis.reconnectMaxDelayMs',
+      o.reconnectMaxDelayMs,
+      10,
+      600_000,
+    ),
+    presenceHeartbeatMs: heartbeat,
+    presenceTtlMs: ttl,
+  });
+}

@@ -1,0 +1,101 @@
+/** Per-connection message rate: a token bucket refilled continuously. */
+export interface RateLimitOptions {
+  /** Sustained messages per second one connection may send. @default 20 */
+  messagesPerSecond?: number;
+  /** Messages a connection may send in a burst above the sustained rate. @default 40 */
+  burst?: number;
+}
+
+/** Redis fan-out and presence, used when `redisUrl` is set. */
+export interface RedisBrokerOptions {
+  /** Prefix of every key and channel, so services can share a Redis. @default 'kit:realtime' */
+  keyPrefix?: string;
+  /** Milliseconds to connect at boot before the boot fails. @default 5_000 */
+  connectTimeoutMs?: number;
+  /** Milliseconds a command (presence, members, readiness ping) may take. @default 2_000 */
+  commandTimeoutMs?: number;
+  /** Longest pause between reconnection attempts after Redis went away. @default 2_000 */
+  reconnectMaxDelayMs?: number;
+  /** Milliseconds between refreshes of this instance's presence keys. @default 5_000 */
+  presenceHeartbeatMs?: number;
+  /**
+   * Milliseconds presence keys live without a refresh: the members of a crashed instance
+   * disappear after this. At least twice `presenceHeartbeatMs`. @default 15_000
+   */
+  presenceTtlMs?: number;
+}
+
+/** Options of `RealtimeModule.forRoot()` / `forRootAsync()`. */
+export interface RealtimeModuleOptions {
+  /** Path prefix of the room sockets: clients connect to `${path}/{room}`. @default '/ws' */
+  path?: string;
+  /**
+   * Exact origins (`https://app.example.com`) whose pages may open sockets, or `['*']`. An
+   * upgrade carrying any other `Origin` is refused with 403 (cross-site WebSocket hijacking);
+   * clients that send no `Origin` (non-browsers) are not affected. Pass the same list as the
+   * CORS policy. @default [] (no browser origin)
+   */
+  allowedOrigins?: readonly string[];
+  /** `redis://` URL: fan-out and presence across instances. Unset: in-process only. @default undefined */
+  redisUrl?: string;
+  /** Redis broker settings. @default see RedisBrokerOptions */
+  redis?: RedisBrokerOptions;
+  /** Largest incoming message in bytes; a larger one closes the socket with 1009. @default 65_536 */
+  maxPayloadBytes?: number;
+  /**
+   * Bytes a socket may have queued for sending; a client past it is closed with 1013 (slow
+   * consumer). At least twice `maxPayloadBytes`. @default 1_048_576
+   */
+  sendBufferCapBytes?: number;
+  /** Per-connection message rate. @default { messagesPerSecond: 20, burst: 40 } */
+  rateLimit?: RateLimitOptions;
+  /** Refused messages (rate limited or invalid) in a row before the socket is closed with 1008. @default 20 */
+  maxViolations?: number;
+  /** Open sockets this instance accepts; more are refused with 503. @default 10_000 */
+  maxConnections?: number;
+  /** Rooms with members on this instance; a new room past it is refused with 503. @default 1_000 */
+  maxRooms?: number;
+  /** Milliseconds between server pings; a peer that has not answered the previous one is dropped. @default 30_000 */
+  pingIntervalMs?: number;
+  /**
+   * Milliseconds between re-checks of connected users through the `UserResolver` (periodic):
+   * a deactivated or deleted user is closed with 4001 at the next one. @default 30_000
+   */
+  userRecheckIntervalMs?: number;
+  /** Milliseconds the checks before an upgrade may take before it is refused with 503. @default 10_000 */
+  handshakeTimeoutMs?: number;
+  /** Milliseconds a closing handshake may take before the socket is destroyed (shutdown included). @default 5_000 */
+  closeTimeoutMs?: number;
+}
+
+export interface ResolvedRateLimit {
+  readonly messagesPerSecond: number;
+  readonly burst: number;
+}
+
+export interface ResolvedRedisBrokerOptions {
+  readonly url: string;
+  readonly keyPrefix: string;
+  readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+  readonly reconnectMaxDelayMs: number;
+  readonly presenceHeartbeatMs: number;
+  readonly presenceTtlMs: number;
+}
+
+export interface ResolvedRealtimeOptions {
+  readonly path: string;
+  readonly anyOrigin: boolean;
+  readonly allowedOrigins: ReadonlySet<string>;
+  readonly redis: ResolvedRedisBrokerOptions | undefined;
+  readonly maxPayloadBytes: number;
+  readonly sendBufferCapBytes: number;
+  readonly rateLimit: ResolvedRateLimit;
+  readonly maxViolations: number;
+  readonly maxConnections: number;
+  readonly maxRooms: number;
+  readonly pingIntervalMs: number;
+  readonly userRecheckIntervalMs: number;
+  readonly handshakeTimeoutMs: number;
+  readonly closeTimeoutMs: number;
+}

@@ -1,0 +1,51 @@
+import { Module } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { InProcessBroker } from './in-process.broker';
+import { REALTIME_BROKER } from './realtime.constants';
+import { RealtimeGateway } from './realtime.gateway';
+import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
+import { REALTIME_MODULE_OPTIONS, RealtimeConfigurableModule } from './realtime.module-definition';
+import type { RealtimeModuleOptions, ResolvedRealtimeOptions } from './realtime-options.interface';
+import { resolveRealtimeOptions } from './realtime-options.factory';
+import type { RealtimeBroker } from './realtime-broker.interface';
+import { RealtimeServer } from './realtime.server';
+import { RealtimeService } from './realtime.service';
+import { RedisBroker } from './redis.broker';
+import { UpgradeHandler } from './upgrade.handler';
+import { UserLookup } from './user-lookup';
+
+/** Envelope overhead allowed on top of `maxPayloadBytes` for frames relayed between instances. */
+const ENVELOPE_OVERHEAD_BYTES = 4_096;
+
+/**
+ * Room WebSockets at `GET <path>/{room}` on the HTTP server's port: authenticated and checked
+ * before the upgrade, fanned out in-process or through Redis (`redisUrl`).
+ */
+@Module({
+  providers: [
+    {
+      provide: RESOLVED_REALTIME_OPTIONS,
+      inject: [REALTIME_MODULE_OPTIONS],
+      useFactory: (raw: RealtimeModuleOptions) => resolveRealtimeOptions(raw),
+    },
+    {
+      provide: REALTIME_BROKER,
+      inject: [RESOLVED_REALTIME_OPTIONS],
+      useFactory: (options: ResolvedRealtimeOptions): RealtimeBroker =>
+        options.redis
+          ? new RedisBroker(
+              options.redis,
+              randomUUID(),
+              options.maxPayloadBytes + ENVELOPE_OVERHEAD_BYTES,
+            )
+          : new InProcessBroker(),
+    },
+    UserLookup,
+    RealtimeGateway,
+    UpgradeHandler,
+    RealtimeServer,
+    RealtimeService,
+  ],
+  exports: [RESOLVED_REALTIME_OPTIONS, REALTIME_BROKER, RealtimeService],
+})
+export class RealtimeModule extends RealtimeConfigurableModule {}

@@ -1,0 +1,58 @@
+import type { AuthUser } from '@kit/auth';
+import type { WebSocket } from 'ws';
+import type { RoomClient } from './room-gateway.interface';
+
+/** Who handles a connection's socket events (its gateway). */
+export interface ConnectionOwner {
+  onMessage(conn: RoomConnection, data: Buffer, isBinary: boolean): void;
+  onClose(conn: RoomConnection, code: number): void;
+  onError(conn: RoomConnection, err: Error): void;
+  expire(conn: RoomConnection): void;
+}
+
+/** One room socket and its per-connection state (kept small: thousands are idle at once). */
+export class RoomConnection implements RoomClient {
+  /** The user id as JSON text, serialized once for every envelope this client sends. */
+  readonly userJson: string;
+  /** Token bucket: tokens left and when it was last refilled (ms, monotonic). */
+  tokens: number;
+  refilledAt: number;
+  /** Refused messages in a row (rate limited or invalid). */
+  violations = 0;
+  /** Answered the last ping (or sent something) since the previous one. */
+  alive = true;
+  /** close() was called: nothing more is sent to it. */
+  closing = false;
+  /** Removed from its room (leave announced), which happens as soon as it is closed. */
+  left = false;
+  /** The code this side closed with, if it did. */
+  closeCode: number | undefined;
+  expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly owner: ConnectionOwner,
+    readonly id: string,
+    readonly ws: WebSocket,
+    public user: AuthUser,
+    readonly room: string,
+    readonly expiresAt: number,
+    readonly upgradeRequestId: string,
+    readonly connectedAt: number,
+    burst: number,
+    now: number,
+  ) {
+    this.userJson = JSON.stringify(user.id);
+    this.tokens = burst;
+    this.refilledAt = now;
+  }
+
+  /** Takes one token; false when the bucket is empty. */
+  take(now: number, perMs: number, burst: number): boolean {
+    const refilled = this.tokens + (now - this.refilledAt) * perMs;
+    this.tokens = refilled > burst ? burst : refilled;
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

@@ -1,0 +1,134 @@
+import { buildProblem, PROBLEM_CONTENT_TYPE, titleForStatus } from '@kit/http';
+import type { Duplex } from 'node:stream';
+
+/** Why an upgrade was refused: an HTTP status, a stable code and what to tell the client. */
+export interface UpgradeRejection {
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const PROBLEM_TYPE_BASE = 'urn:problem:';
+
+/**
+ * Answers a refused upgrade with a short problem+json response (never a bare socket reset), the
+ * request id in `X-Request-ID`, then closes the connection.
+ */
+export function writeRejection(
+  socket: Duplex,
+  rejection: UpgradeRejection,
+  requestId: string,
+): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(
+    buildProblem(PROBLEM_TYPE_BASE, {
+      status: rejection.status,
+      code: rejection.code,
+      detail: rejection.detail,
+      requestId,
+    }),
+  );
+  const lines = [
+    `HTTP/1.1 ${rejection.status} ${titleForStatus(rejection.status)}`,
+    'Connection: close',
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Request-ID: ${requestId}`,
+    'X-Content-Type-Options: nosniff',
+    'Cache-Control: no-store',
+  ];
+  for (const [name, value] of Object.entries(rejection.headers ?? {}))
+    lines.push(`${name}: ${value}`);
+  socket.once('finish', () => socket.destroy());
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+}
+
+export const Rejections = Object.freeze({
+  tokenMissing: {
+    status: 401,
+    code: 'AUTH_TOKEN_MISSING',
+    detail: 'A room socket needs an access token in ?token= or an Authorization: Bearer header.',
+    headers: { 'WWW-Authenticate': 'Bearer' },
+  },
+  tokenInvalid: {
+    status: 401,
+    code: 'AUTH_TOKEN_INVALID',
+    detail: 'The access token is invalid or has expired.',
+    headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+  },
+  originForbidden: {
+    status: 403,
+    code: 'REALTIME_ORIGIN_FORBIDDEN',
+    detail: 'Pages from this Origin may not open room sockets.',
+  },
+  invalidRoom: {
+    status: 400,
+    code: 'REALTIME_INVALID_ROOM',
+    detail: 'A room name is 1 to 64 characters among A-Z, a-z, 0-9, "_" and "-".',
+  },
+  roomForbidden: {
+    status: 403,
+    code: 'REALTIME_ROOM_FORBIDDEN',
+    detail: 'You are not allowed in this room.',
+  },
+  atCapacity: {
+    status: 503,
+    code: 'REALTIME_AT_CAPACITY',
+    detail: 'This instance has as many sockets as it accepts; try again later.',
+    headers: { 'Retry-After': '5' },
+  },
+  tooManyRooms: {
+    status: 503,
+    code: 'REALTIME_TOO_MANY_ROOMS',
+    detail: 'This instance hosts as many rooms as it accepts; try again later.',
+    headers: { 'Retry-After': '5' },
+  },
+  shuttingDown: {
+    status: 503,
+    code: 'REALTIME_SHUTTING_DOWN',
+    detail: 'The service is shutting down; reconnect to another instance.',
+    headers: { 'Retry-After': '1' },
+  },
+  handshakeTimeout: {
+    status: 503,
+    code: 'REALTIME_HANDSHAKE_TIMEOUT',
+    detail: 'The upgrade could not be decided in time; try again.',
+    headers: { 'Retry-After': '1' },
+  },
+  methodNotAllowed: {
+    status: 405,
+    code: 'METHOD_NOT_ALLOWED',
+    detail: 'A WebSocket upgrade is a GET request.',
+    headers: { Allow: 'GET' },
+  },
+  notWebSocket: {
+    status: 400,
+    code: 'REALTIME_BAD_HANDSHAKE',
+    detail: 'Only "Upgrade: websocket" is served here.',
+  },
+  badKey: {
+    status: 400,
+    code: 'REALTIME_BAD_HANDSHAKE',
+    detail: 'Sec-WebSocket-Key is missing or is not 16 bytes in base64.',
+  },
+  badVersion: {
+    status: 426,
+    code: 'REALTIME_UNSUPPORTED_VERSION',
+    detail: 'Only WebSocket version 13 (RFC 6455) is supported.',
+    headers: { 'Sec-WebSocket-Version': '13' },
+  },
+  notFound: {
+    status: 404,
+    code: 'NOT_FOUND',
+    detail: 'No WebSocket endpoint at this path.',
+  },
+  internal: {
+    status: 500,
+    code: 'INTERNAL_ERROR',
+    detail: 'An unexpected error occurred. Quote the request id when reporting it.',
+  },
+} satisfies Record<string, UpgradeRejection>);

@@ -1,0 +1,226 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AccessTokenVerifier, type AuthUser, TokenVerificationError } from '@kit/auth';
+import { generateRequestId, redactUrl } from '@kit/http';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type ServerOptions, WebSocketServer } from 'ws';
+import { ROOM_GATEWAY, ROOM_NAME_PATTERN } from './realtime.constants';
+import { type AdmittedClient, RealtimeGateway } from './realtime.gateway';
+import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
+import type { ResolvedRealtimeOptions } from './realtime-options.interface';
+import type { RoomGateway } from './room-gateway.interface';
+import { Rejections, type UpgradeRejection, writeRejection } from './upgrade-rejection';
+import { UserLookup } from './user-lookup';
+
+const BEARER = /^Bearer +([^\s]+) *$/i;
+const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
+const REQUEST_ID = Symbol('kit.realtime.requestId');
+
+type TaggedRequest = IncomingMessage & { [REQUEST_ID]?: string };
+
+/**
+ * Decides every `GET <path>/{room}` upgrade before it happens — handshake, token, user, Origin,
+ * room name, room policy, capacity, in that order — and answers a refusal with problem+json.
+ * Accepted sockets go to the gateway.
+ */
+@Injectable()
+export class UpgradeHandler {
+  private readonly logger = new Logger('RealtimeUpgrade');
+  private readonly prefix: string;
+  readonly wss: WebSocketServer;
+
+  constructor(
+    @Inject(RESOLVED_REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
+    @Inject(ROOM_GATEWAY) private readonly hooks: RoomGateway,
+    private readonly gateway: RealtimeGateway,
+    private readonly verifier: AccessTokenVerifier,
+    private readonly users: UserLookup,
+  ) {
+    this.prefix = `${options.path}/`;
+    const serverOptions: ServerOptions & { closeTimeout: number } = {
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: options.maxPayloadBytes,
+      // ws >= 8.19: how long a closing handshake may take before the socket is destroyed.
+      closeTimeout: options.closeTimeoutMs,
+    };
+    this.wss = new WebSocketServer(serverOptions);
+    this.wss.on('headers', (headers: string[], req: TaggedRequest) => {
+      if (req[REQUEST_ID]) headers.push(`X-Request-ID: ${req[REQUEST_ID]}`);
+    });
+  }
+
+  /** Whether an upgrade request is for the room sockets (anything else is left to others). */
+  matches(req: IncomingMessage): boolean {
+    const url = req.url ?? '';
+    return (
+      url.startsWith(this.prefix) ||
+      url === this.options.path ||
+      url.startsWith(`${this.options.path}?`)
+    );
+  }
+
+  /** The `upgrade` listener body for a matching request. Never throws. */
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', destroySocket);
+    const requestId = generateRequestId(
+      req as { headers: Record<string, string | string[] | undefined> },
+    );
+    (req as TaggedRequest)[REQUEST_ID] = requestId;
+    const early = this.gateway.isDraining ? Rejections.shuttingDown : checkHandshake(req);
+    if (early) {
+      this.reject(req, socket, early, requestId);
+      return;
+    }
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      this.reject(req, socket, Rejections.handshakeTimeout, requestId);
+    }, this.options.handshakeTimeoutMs);
+    this.decide(req, requestId)
+      .catch((err: unknown) => {
+        this.logger.error(
+          `deciding an upgrade failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        return Rejections.internal as UpgradeRejection;
+      })
+      .then((outcome) => {
+        clearTimeout(timer);
+        if (settled) return;
+        settled = true;
+        this.complete(req, socket, head, outcome, requestId);
+      });
+  }
+
+  private complete(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    outcome: AdmittedClient | UpgradeRejection,
+    requestId: string,
+  ): void {
+    if (socket.destroyed) return;
+    if ('status' in outcome) {
+      this.reject(req, socket, outcome, requestId);
+      return;
+    }
+    const problem = this.gateway.isDraining
+      ? 'draining'
+      : this.gateway.capacityProblem(outcome.room);
+    if (problem) {
+      const rejection =
+        problem === 'draining'
+          ? Rejections.shuttingDown
+          : problem === 'rooms'
+            ? Rejections.tooManyRooms
+            : Rejections.atCapacity;
+      this.reject(req, socket, rejection, requestId);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.gateway.accept(ws, outcome));
+  }
+
+  private async decide(
+    req: IncomingMessage,
+    requestId: string,
+  ): Promise<AdmittedClient | UpgradeRejection> {
+    const { path, token } = splitTarget(req);
+    const presented = bearerToken(req, token);
+    if (presented === undefined) return Rejections.tokenMissing;
+    if (presented === null) return Rejections.tokenInvalid;
+    const admitted = await this.authenticate(presented);
+    if (!admitted) return Rejections.tokenInvalid;
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.originAllowed(origin)) return Rejections.originForbidden;
+    const room = path.slice(this.prefix.length);
+    if (!path.startsWith(this.prefix) || !ROOM_NAME_PATTERN.test(room))
+      return Rejections.invalidRoom;
+    if (this.hooks.canJoin && !(await this.hooks.canJoin(admitted.user, room))) {
+      return Rejections.roomForbidden;
+    }
+    return { user: admitted.user, room, expiresAt: admitted.expiresAt, requestId };
+  }
+
+  private async authenticate(
+    token: string,
+  ): Promise<{ user: AuthUser; expiresAt: number } | undefined> {
+    let exp: number;
+    let sub: string;
+    try {
+      ({ exp, sub } = await this.verifier.verify(token));
+    } catch (err) {
+      if (err instanceof TokenVerificationError) {
+        this.logger.debug(`upgrade token refused: ${err.reason}`);
+        return undefined;
+      }
+      throw err;
+    }
+    // Accepted within the clock tolerance but already expired: the socket would close at once.
+    if (exp * 1000 <= Date.now()) return undefined;
+    const user = await this.users.findActive(sub);
+    if (!user) {
+      this.logger.debug('upgrade token refused: AUTH_USER_INACTIVE');
+      return undefined;
+    }
+    return { user, expiresAt: exp * 1000 };
+  }
+
+  private originAllowed(origin: string): boolean {
+    return this.options.anyOrigin || this.options.allowedOrigins.has(origin);
+  }
+
+  /** An upgrade for a path nobody serves (only when Node cannot route upgrades by path). */
+  notFound(req: IncomingMessage, socket: Duplex): void {
+    socket.on('error', destroySocket);
+    const requestId = generateRequestId(
+      req as { headers: Record<string, string | string[] | undefined> },
+    );
+    this.reject(req, socket, Rejections.notFound, requestId);
+  }
+
+  private reject(
+    req: IncomingMessage,
+    socket: Duplex,
+    rejection: UpgradeRejection,
+    requestId: string,
+  ): void {
+    this.logger.debug(
+      `upgrade ${redactUrl(req.url ?? '')} refused: ${rejection.status} ${rejection.code} (reqId ${requestId})`,
+    );
+    writeRejection(socket, rejection, requestId);
+  }
+}
+
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
+/** What Node let through as an upgrade but is not a usable RFC 6455 handshake. */
+function checkHandshake(req: IncomingMessage): UpgradeRejection | undefined {
+  if (req.method !== 'GET') return Rejections.methodNotAllowed;
+  if (req.headers.upgrade?.toLowerCase() !== 'websocket') return Rejections.notWebSocket;
+  const key = req.headers['sec-websocket-key'];
+  if (typeof key !== 'string' || !WS_KEY.test(key)) return Rejections.badKey;
+  if (req.headers['sec-websocket-version'] !== '13') return Rejections.badVersion;
+  return undefined;
+}
+
+function splitTarget(req: IncomingMessage): { path: string; token: string[] } {
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  if (q < 0) return { path: url, token: [] };
+  return { path: url.slice(0, q), token: new URLSearchParams(url.slice(q + 1)).getAll('token') };
+}
+
+/**
+ * The presented token: the Authorization header wins over `?token=`. Undefined when none was
+ * sent, null when what was sent is unusable (not a Bearer header, several query tokens).
+ */
+function bearerToken(req: IncomingMessage, query: string[]): string | null | undefined {
+  const header = req.headers.authorization;
+  if (header !== undefined) return BEARER.exec(header)?.[1] ?? null;
+  if (query.length === 0) return undefined;
+  if (query.length > 1 || !query[0]) return null;
+  return query[0];
+}

@@ -1,0 +1,35 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { type AuthUser, USER_RESOLVER, type UserResolver } from '@kit/auth';
+import { RealtimeConfigError } from './realtime.errors';
+
+/**
+ * The service's `UserResolver`, found through the module graph: `AuthModule` provides it under
+ * `USER_RESOLVER` without exporting it, so it is looked up non-strictly once at init.
+ */
+@Injectable()
+export class UserLookup implements OnModuleInit {
+  private resolver: UserResolver | undefined;
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  onModuleInit(): void {
+    try {
+      this.resolver = this.moduleRef.get<UserResolver>(USER_RESOLVER, { strict: false });
+    } catch (cause) {
+      throw Object.assign(
+        new RealtimeConfigError(
+          'RealtimeModule',
+          'needs a UserResolver: import AuthModule.forRoot({ userResolver }) in the same application',
+        ),
+        { cause },
+      );
+    }
+  }
+
+  /** The user if it exists and is active, else null. */
+  async findActive(id: string): Promise<AuthUser | null> {
+    const user = await (this.resolver as UserResolver).findById(id);
+    return user && user.active ? user : null;
+  }
+}

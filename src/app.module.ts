@@ -49,6 +49,7 @@ export class AppModule {
         LifespanModule.forRoot({
           isGlobal: true,
           database: { url: config.databaseUrl, migrations },
+          redis: config.redisUrl ? { url: config.redisUrl } : undefined,
         }),
         AuthModule.forRootAsync({
           isGlobal: true,

@@ -16,7 +16,7 @@ export {
   settleRequestScope,
   deriveContext,
 } from './request-resource';
-export { RequestScopeInterceptor } from './request-scope.interceptor';
+export { RequestScopeInterceptor, UseRequestScope } from './request-scope.interceptor';
 export {
   JobQueue,
   backoffDelay,

@@ -16,12 +16,22 @@ interface Scope {
 /** Raised when a request resource is used outside any request, message, task or job. */
 export class NoRequestScopeError extends Error {
   readonly code = 'TASKS_NO_REQUEST_SCOPE';
-  constructor(name: string) {
+  constructor(name: string, inRequest = false) {
     super(
-      `${name}.get() was called outside a request, task or job; run it inside one or use a plain provider`,
+      inRequest
+        ? `${name}.get() was called in a route without @UseRequestScope(): nothing would settle it; add @UseRequestScope() to the route or its controller`
+        : `${name}.get() was called outside a request, task or job; run it inside one or use a plain provider`,
     );
     this.name = 'NoRequestScopeError';
   }
+}
+
+/** Context key: this unit of work settles its request resources (set by the interceptor, tasks, jobs). */
+const SCOPE_ACTIVE = Symbol('kit.tasks.requestScopeActive');
+
+/** Marks a unit of work as one whose request resources will be settled. */
+export function activateRequestScope(store: RequestContextStore | undefined): void {
+  store?.values.set(SCOPE_ACTIVE, true);
 }
 
 /**
@@ -87,6 +97,7 @@ export abstract class RequestResource<T> {
 function currentScope(name: string): Scope {
   const store = RequestContext.current();
   if (!store) throw new NoRequestScopeError(name);
+  if (store.values.get(SCOPE_ACTIVE) !== true) throw new NoRequestScopeError(name, true);
   let scope = store.values.get(SCOPE) as Scope | undefined;
   if (!scope) {
     scope = { held: [], cached: new Map() };
@@ -135,5 +146,6 @@ export function deriveContext(
   parent?.values.forEach((v, k) => {
     if (k !== SCOPE) store.values.set(k, v);
   });
+  activateRequestScope(store);
   return store;
 }

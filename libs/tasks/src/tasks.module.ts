@@ -7,7 +7,6 @@ import {
 } from '@nestjs/common';
 import { MetricsService } from '@kit/http';
 import { ResourceRegistry } from '@kit/lifespan';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { BullmqJobQueue } from './bullmq-job.queue';
 import { InProcessJobQueue } from './in-process-job.queue';
 import { JobQueue } from './job-queue';
@@ -39,7 +38,7 @@ import { resolveTasksOptions } from './tasks-options.factory';
           ? new BullmqJobQueue({ ...jobs, redisUrl: jobs.redisUrl })
           : new InProcessJobQueue(jobs),
     },
-    { provide: APP_INTERCEPTOR, useClass: RequestScopeInterceptor },
+    RequestScopeInterceptor,
   ],
   exports: [RESOLVED_TASKS_OPTIONS, TaskRunner, JobQueue],
 })

@@ -33,6 +33,13 @@ const BEARER = /^Bearer +([^\s]+) *$/i;
 const OTHER_SCHEME = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) +\S/;
 const MAX_API_KEY_LENGTH = 256;
 
+interface RoutePolicy {
+  readonly isPublic: boolean;
+  readonly apiKeyScopes: readonly string[] | undefined;
+  readonly claimsOnly: boolean;
+  readonly roles: readonly string[] | undefined;
+}
+
 /**
  * The one global guard: every route needs a valid bearer token unless it is `@Public()` or
  * `@ApiKeyAuth()`. Extend it and override the protected hooks to change how credentials are
@@ -41,6 +48,7 @@ const MAX_API_KEY_LENGTH = 256;
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly logger = new Logger('AuthGuard');
+  private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
 
   constructor(
     protected readonly reflector: Reflector,
@@ -52,22 +60,39 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    const policy = this.policyOf(context.getHandler(), context.getClass());
+    if (policy.isPublic) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const scopes = this.reflector.getAllAndOverride<string[] | undefined>(
-      API_KEY_SCOPES_KEY,
-      targets,
-    );
-    if (scopes) return this.authenticateApiKey(request, scopes);
-    const user = await this.authenticateBearer(
-      request,
-      this.reflector.getAllAndOverride<boolean>(CLAIMS_ONLY_KEY, targets) ?? false,
-    );
-    const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, targets);
+    if (policy.apiKeyScopes) return this.authenticateApiKey(request, policy.apiKeyScopes);
+    const user = await this.authenticateBearer(request, policy.claimsOnly);
+    const roles = policy.roles;
     if (roles && roles.length > 0 && !roles.some((r) => user.roles.includes(r)))
       throw new InsufficientRoleError(roles);
     return true;
+  }
+
+  /** A route's metadata, read once per handler and class, then from the cache. */
+  private policyOf(handler: object, controller: object): RoutePolicy {
+    let byClass = this.policies.get(handler);
+    if (!byClass) {
+      byClass = new WeakMap();
+      this.policies.set(handler, byClass);
+    }
+    let policy = byClass.get(controller);
+    if (!policy) {
+      const targets = [handler, controller] as [() => void, new () => unknown];
+      policy = {
+        isPublic: this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets) ?? false,
+        apiKeyScopes: this.reflector.getAllAndOverride<string[] | undefined>(
+          API_KEY_SCOPES_KEY,
+          targets,
+        ),
+        claimsOnly: this.reflector.getAllAndOverride<boolean>(CLAIMS_ONLY_KEY, targets) ?? false,
+        roles: this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, targets),
+      };
+      byClass.set(controller, policy);
+    }
+    return policy;
   }
 
   /** The bearer token of the request, or undefined when there is no Authorization header. */

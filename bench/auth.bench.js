@@ -1,0 +1,693 @@
+'use strict';
+// `npm run bench:auth` (`node bench/auth.bench.js`): what a bearer-token request costs through
+// the kit, against the JWT stacks people would otherwise run, interleaved in one run.
+//
+//   nest-fastify     bare Nest 12 + Fastify, unguarded GET /health/live (the baseline)
+//   nest-jwt         a Nest guard calling JwtService.verifyAsync (@nestjs/jwt → jsonwebtoken)
+//   passport-jwt     @nestjs/passport + passport-jwt: AuthGuard('jwt') with a JwtStrategy
+//   fastify-jwt      bare Fastify 5 + @fastify/jwt: request.jwtVerify()
+//   kit-*-warn/info  the reference service (node dist/src/main.js, JWT_SECRET set) at
+//                    LOG_LEVEL=warn and info: GET /auth/whoami and GET /users/me with a real
+//                    token from POST /auth/token for a user registered through POST /users;
+//                    kit-live-warn (public GET /health/live, no token) is the service's floor
+//
+// The anchors sign nothing: the harness mints one HS256 token (node:crypto) with the same secret,
+// issuer and audience the anchors verify (HS256 only, iss, aud and exp checked), and checks that
+// each anchor refuses a wrong iss, a wrong aud, an expired token and a bad signature before any
+// load (the kit: the same, with its at+jwt token shape). Figures are server CPU µs per request
+// from /proc/<pid>/stat, 5 interleaved rounds of 3 s after a 2 s warmup (~2.7 min); the kit's
+// one token is verified once and then served from its bounded verified-token cache, as a client
+// reusing its access token would be. Same options as http.bench.js (see bench/README.md):
+//   --rounds --duration --warmup --connections --pipelining --reconnect-rate --only=a,b
+//   --no-build --profile=<scenario> [--profile-duration=10]
+const { execFileSync, execSync } = require('node:child_process');
+const { createHmac, randomBytes, randomUUID } = require('node:crypto');
+const { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const os = require('node:os');
+const { join } = require('node:path');
+const { isDeepStrictEqual, parseArgs } = require('node:util');
+const { startServer, killAllNow } = require('./lib/server');
+const { interleave } = require('./lib/interleave');
+const { median, summarise, table, writeResult } = require('./lib/report');
+const { clockTicksPerSecond } = require('./lib/proc');
+const { measure } = require('./lib/measure');
+const {
+  PRELOAD,
+  profileServer,
+  summariseProfile,
+  formatSummary,
+  readProfile,
+} = require('./lib/cpu-profile');
+
+const ROOT = join(__dirname, '..');
+const SERVERS_DIR = join(__dirname, 'servers');
+const LISTENING = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
+const BASELINE = 'nest-fastify';
+const PASSPORT = 'passport-jwt';
+// Issue 3, "Performance": whoami ≤ 1.3× and /users/me ≤ 1.6× the unguarded Nest+Fastify route,
+// whoami ≥ 3× cheaper than the passport-jwt anchor. Judged on LOG_LEVEL=warn.
+const WHOAMI_TARGET = 1.3;
+const USERS_ME_TARGET = 1.6;
+const CHEAPER_THAN_PASSPORT = 3;
+const ISSUER = 'kit-bench';
+const AUDIENCE = 'kit-bench-api';
+const SECRET = randomBytes(36).toString('base64url'); // 48 chars: ≥ 32 bytes as UTF-8
+const ANCHOR_SUB = 'bench-user';
+const ANCHOR_PACKAGES = [
+  '@nestjs/core',
+  '@nestjs/platform-fastify',
+  'fastify',
+  '@nestjs/jwt',
+  'jsonwebtoken',
+  '@nestjs/passport',
+  'passport',
+  'passport-jwt',
+  '@fastify/jwt',
+  'fast-jwt',
+  'jose',
+];
+
+/** An error whose message says it all (no stack trace printed). */
+function expected(message) {
+  return Object.assign(new Error(message), { expected: true });
+}
+
+// ---- tokens ---------------------------------------------------------------------------------
+
+const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+/** A compact HS256 JWS over `claims` with `header` (node:crypto; nothing else signs here). */
+function signHs256(claims, header = { alg: 'HS256', typ: 'JWT' }, secret = SECRET) {
+  const input = `${part(header)}.${part(claims)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+function claimsFor(sub, overrides = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub,
+    iat: now,
+    exp: now + 3600, // outlives the run
+    jti: randomUUID(),
+    roles: ['user'],
+    ...overrides,
+  };
+}
+
+/** Tokens each guarded server must refuse with 401: proof it checks iss, aud, exp and the MAC. */
+function refusedTokens(sub, header) {
+  const good = signHs256(claimsFor(sub), header);
+  return {
+    'wrong iss': signHs256(claimsFor(sub, { iss: 'someone-else' }), header),
+    'wrong aud': signHs256(claimsFor(sub, { aud: 'someone-else' }), header),
+    expired: signHs256(claimsFor(sub, { iat: 1_000_000, exp: 1_000_600 }), header),
+    'bad signature': good.slice(0, good.lastIndexOf('.') + 1) + 'A'.repeat(43),
+    'other secret': signHs256(claimsFor(sub), header, randomBytes(36).toString('base64url')),
+  };
+}
+
+// ---- servers --------------------------------------------------------------------------------
+
+/**
+ * The Node that runs the servers: Nest 12 is ESM-only and wants Node >= 24.9. Under an older
+ * `node` (e.g. the machine's), use the repo's pinned runtime (`node_modules/.bin/node`).
+ */
+function serverNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major > 24 || (major === 24 && minor >= 9)) return process.execPath;
+  const pinned = join(ROOT, 'node_modules', 'node', 'bin', 'node');
+  if (existsSync(pinned)) return pinned;
+  throw expected(`Node ${process.versions.node} is too old for Nest 12 and no pinned node found`);
+}
+
+function startAnchor(name, file, nodeArgs) {
+  return startServer({
+    name,
+    command: serverNode(),
+    args: [...nodeArgs, join(SERVERS_DIR, file)],
+    env: {
+      NODE_OPTIONS: undefined,
+      BENCH_JWT_SECRET: SECRET,
+      BENCH_JWT_ISSUER: ISSUER,
+      BENCH_JWT_AUDIENCE: AUDIENCE,
+    },
+    portPattern: LISTENING,
+    ipc: nodeArgs.length > 0,
+  });
+}
+
+/** Anchors accept the one harness-minted token. */
+async function anchorContext(server) {
+  return {
+    server,
+    token: signHs256(claimsFor(ANCHOR_SUB)),
+    sub: ANCHOR_SUB,
+    refused: refusedTokens(ANCHOR_SUB),
+  };
+}
+
+/**
+ * `node dist/src/main.js` on port 0 with a fresh DATA_DIR (SQLite), JWT_SECRET/ISSUER/AUDIENCE
+ * set, no Redis, PostgreSQL, CORS or admin; then one user registered and logged in.
+ */
+async function startReferenceService(level, nodeArgs) {
+  const dataDir = mkdtempSync(join(os.tmpdir(), 'kit-auth-bench-'));
+  const server = await startServer({
+    name: `kit-${level}`,
+    command: serverNode(),
+    args: [...nodeArgs, join(ROOT, 'dist', 'src', 'main.js')],
+    cwd: ROOT,
+    env: {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: level,
+      JWT_SECRET: SECRET,
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      DATABASE_URL: undefined,
+      REDIS_URL: undefined,
+      CORS_ORIGINS: undefined,
+      ADMIN_EMAIL: undefined,
+      ADMIN_PASSWORD: undefined,
+      NODE_OPTIONS: undefined,
+    },
+    // At info the port is in pino's "Server listening at" line; at warn it is read from /proc.
+    portPattern: level === 'info' ? LISTENING : undefined,
+    ipc: nodeArgs.length > 0,
+    cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+  });
+  try {
+    return await registerAndLogIn(server, level);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+async function call(server, path, init, what) {
+  const res = await fetch(server.url + path, { ...init, signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body, what };
+}
+
+/** POST /users, then POST /auth/token (grant_type=password, form-encoded): a real bearer token. */
+async function registerAndLogIn(server, level) {
+  const email = `bench-${level}@example.com`;
+  const password = randomBytes(18).toString('base64url');
+  const created = await call(server, '/users', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password, name: 'Bench' }),
+  });
+  if (created.status !== 201 || created.body.email !== email) {
+    throw expected(
+      `${server.name}: POST /users: ${created.status} ${JSON.stringify(created.body)}`,
+    );
+  }
+  const issued = await call(server, '/auth/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', username: email, password }).toString(),
+  });
+  if (issued.status !== 200 || typeof issued.body.access_token !== 'string') {
+    throw expected(
+      `${server.name}: POST /auth/token: ${issued.status} ${JSON.stringify(issued.body)}`,
+    );
+  }
+  const sub = created.body.id;
+  return {
+    server,
+    token: issued.body.access_token,
+    sub,
+    email,
+    // The kit's access tokens are typ at+jwt (RFC 9068); refusals must fail on iss/aud/exp/MAC.
+    refused: refusedTokens(sub, { alg: 'HS256', typ: 'at+jwt' }),
+  };
+}
+
+/** Server factories by name → context `{ server, token?, sub?, email?, refused? }`. */
+const SERVERS = {
+  'nest-fastify': (nodeArgs) =>
+    startAnchor('nest-fastify', 'nest-fastify-bare.js', nodeArgs).then((server) => ({ server })),
+  'nest-jwt': (nodeArgs) =>
+    startAnchor('nest-jwt', 'auth-nest-jwt.js', nodeArgs).then(anchorContext),
+  'passport-jwt': (nodeArgs) =>
+    startAnchor('passport-jwt', 'auth-nest-passport.js', nodeArgs).then(anchorContext),
+  'fastify-jwt': (nodeArgs) =>
+    startAnchor('fastify-jwt', 'auth-fastify-jwt.js', nodeArgs).then(anchorContext),
+  'kit-warn': (nodeArgs) => startReferenceService('warn', nodeArgs),
+  'kit-info': (nodeArgs) => startReferenceService('info', nodeArgs),
+};
+
+// ---- scenarios ------------------------------------------------------------------------------
+
+const bearer = (path) => (ctx) => ({ path, headers: { authorization: `Bearer ${ctx.token}` } });
+const claimsOf = (ctx, body) =>
+  body.sub === ctx.sub && body.iss === ISSUER && body.aud === AUDIENCE && body.exp > 0;
+const meOf = (ctx, body) => body.id === ctx.sub && body.email === ctx.email;
+
+const SCENARIOS = [
+  {
+    name: BASELINE,
+    label: 'bare Nest 12 + Fastify, unguarded GET /health/live',
+    server: 'nest-fastify',
+    request: () => ({ path: '/health/live' }),
+    check: (_ctx, body) => isDeepStrictEqual(body, { status: 'ok' }),
+  },
+  {
+    name: 'nest-jwt',
+    label: 'Nest + Fastify, guard calling JwtService.verifyAsync (@nestjs/jwt, jsonwebtoken)',
+    server: 'nest-jwt',
+    request: bearer('/auth/whoami'),
+    check: claimsOf,
+  },
+  {
+    name: PASSPORT,
+    label: "Nest + Fastify, @nestjs/passport + passport-jwt, AuthGuard('jwt')",
+    server: 'passport-jwt',
+    request: bearer('/auth/whoami'),
+    check: claimsOf,
+  },
+  {
+    name: 'fastify-jwt',
+    label: 'bare Fastify 5 + @fastify/jwt, request.jwtVerify()',
+    server: 'fastify-jwt',
+    request: bearer('/auth/whoami'),
+    check: claimsOf,
+  },
+  {
+    // Diagnostic, no target: the reference service's floor without a token (public route), so
+    // the table separates what auth adds from what the rest of the stack costs.
+    name: 'kit-live-warn',
+    label: 'reference service GET /health/live (public, no token), LOG_LEVEL=warn',
+    server: 'kit-warn',
+    request: () => ({ path: '/health/live' }),
+    check: (_ctx, body) => isDeepStrictEqual(body, { status: 'ok' }),
+  },
+  {
+    name: 'kit-whoami-warn',
+    label: 'reference service GET /auth/whoami, LOG_LEVEL=warn',
+    server: 'kit-warn',
+    request: bearer('/auth/whoami'),
+    check: claimsOf,
+    target: WHOAMI_TARGET,
+    cheaperThanPassport: CHEAPER_THAN_PASSPORT,
+    judged: true,
+  },
+  {
+    name: 'kit-me-warn',
+    label: 'reference service GET /users/me (user lookup), LOG_LEVEL=warn',
+    server: 'kit-warn',
+    request: bearer('/users/me'),
+    check: meOf,
+    target: USERS_ME_TARGET,
+    judged: true,
+  },
+  {
+    name: 'kit-whoami-info',
+    label: 'reference service GET /auth/whoami, LOG_LEVEL=info (stdout piped)',
+    server: 'kit-info',
+    request: bearer('/auth/whoami'),
+    check: claimsOf,
+    target: WHOAMI_TARGET,
+    cheaperThanPassport: CHEAPER_THAN_PASSPORT,
+    judged: false,
+  },
+  {
+    name: 'kit-me-info',
+    label: 'reference service GET /users/me (user lookup), LOG_LEVEL=info (stdout piped)',
+    server: 'kit-info',
+    request: bearer('/users/me'),
+    check: meOf,
+    target: USERS_ME_TARGET,
+    judged: false,
+  },
+];
+
+// ---- options --------------------------------------------------------------------------------
+
+function options() {
+  const { values } = parseArgs({
+    allowNegative: true,
+    options: {
+      build: { type: 'boolean', default: true },
+      rounds: { type: 'string', default: '5' },
+      duration: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '2' },
+      connections: { type: 'string', default: '10' },
+      pipelining: { type: 'string', default: '1' },
+      'reconnect-rate': { type: 'string', default: '1000' },
+      only: { type: 'string' },
+      profile: { type: 'string' },
+      'profile-duration': { type: 'string', default: '10' },
+    },
+  });
+  const int = (name, min, max) => {
+    const v = Number(values[name]);
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw expected(`--${name} must be an integer in ${min}..${max}, got "${values[name]}"`);
+    }
+    return v;
+  };
+  const only = values.only?.split(',').map((s) => s.trim());
+  for (const name of [...(only ?? []), ...(values.profile ? [values.profile] : [])]) {
+    if (!SCENARIOS.some((s) => s.name === name)) {
+      throw expected(
+        `unknown scenario "${name}"; known: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+      );
+    }
+  }
+  return {
+    rounds: int('rounds', 1, 20),
+    load: {
+      duration: int('duration', 1, 30),
+      connections: int('connections', 1, 1000),
+      pipelining: int('pipelining', 1, 100),
+      reconnectRate: int('reconnect-rate', 0, 1_000_000),
+    },
+    warmupSeconds: int('warmup', 0, 30),
+    only,
+    profile: values.profile,
+    profileSeconds: int('profile-duration', 1, 60),
+    build: values.build,
+  };
+}
+
+// ---- run ------------------------------------------------------------------------------------
+
+/** The reference service runs from dist/: rebuild it when a source is newer (`--no-build` skips). */
+function buildIfNeeded() {
+  try {
+    execFileSync(serverNode(), [join(ROOT, 'scripts', 'build-if-needed.js')], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      timeout: 300_000,
+    });
+  } catch {
+    throw expected(
+      'the build failed (output above); fix it, or bench the current dist/ with --no-build',
+    );
+  }
+}
+
+/** Starts each server the scenarios need (in parallel); on any failure stops them all. */
+async function startAll(scenarios, nodeArgs = []) {
+  const names = [...new Set(scenarios.map((s) => s.server))];
+  const settled = await Promise.allSettled(names.map((n) => SERVERS[n](nodeArgs)));
+  const contexts = {};
+  settled.forEach((r, i) => {
+    if (r.status === 'fulfilled') contexts[names[i]] = r.value;
+  });
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) {
+    await stopAll(contexts);
+    throw failed.reason;
+  }
+  for (const name of names) {
+    const { pid, url } = contexts[name].server;
+    process.stdout.write(`started ${name}: pid ${pid}, ${url}\n`);
+  }
+  return contexts;
+}
+
+async function stopAll(contexts) {
+  await Promise.all(Object.values(contexts).map((c) => c.server.stop()));
+}
+
+/** Before any load: the real token gets 200 with the right body; the refused ones get 401. */
+async function verify(scenario, ctx) {
+  const req = scenario.request(ctx);
+  const ok = await call(ctx.server, req.path, { headers: req.headers });
+  if (ok.status !== 200 || !scenario.check(ctx, ok.body)) {
+    throw expected(
+      `${scenario.name}: expected 200 with the right body, got ${ok.status} ` +
+        JSON.stringify(ok.body),
+    );
+  }
+  if (!req.headers) return;
+  const none = await call(ctx.server, req.path, {});
+  if (none.status !== 401) throw expected(`${scenario.name}: no token → ${none.status}, not 401`);
+  for (const [what, token] of Object.entries(ctx.refused ?? {})) {
+    const res = await call(ctx.server, req.path, { headers: { authorization: `Bearer ${token}` } });
+    if (res.status !== 401) throw expected(`${scenario.name}: ${what} → ${res.status}, not 401`);
+  }
+}
+
+/** `PASSPORT`'s CPU per request over the scenario's: median ratio and median per-round ratio. */
+function passportComparison(row, samples) {
+  const clean = (name) => (samples[name] ?? []).filter((s) => s.clean);
+  const mine = clean(row.name);
+  const theirs = clean(PASSPORT);
+  const theirMedian = median(theirs.map((s) => s.cpuUsPerRequest));
+  const ratio =
+    theirMedian !== null && row.medianCpuUsPerRequest
+      ? theirMedian / row.medianCpuUsPerRequest
+      : null;
+  const perRound = mine
+    .map((s) => {
+      const p = theirs.find((x) => x.round === s.round);
+      return p ? p.cpuUsPerRequest / s.cpuUsPerRequest : null;
+    })
+    .filter((v) => v !== null);
+  return { ratio: round2(ratio), perRound: round2(median(perRound)) };
+}
+
+function round2(v) {
+  return v === null ? null : Math.round(v * 100) / 100;
+}
+
+function verdicts(scenarios, summary, samples) {
+  const out = [];
+  for (const scenario of scenarios.filter((s) => s.target !== undefined)) {
+    const row = summary.find((r) => r.name === scenario.name);
+    out.push({
+      scenario: scenario.name,
+      judged: scenario.judged,
+      check: `CPU/request ≤ ${scenario.target}× ${BASELINE}`,
+      value: row.cpuRatio,
+      perRound: row.medianPerRoundCpuRatio,
+      verdict: row.verdict,
+    });
+    if (scenario.cheaperThanPassport === undefined || !samples[PASSPORT]) continue;
+    const cmp = passportComparison(row, samples);
+    out.push({
+      scenario: scenario.name,
+      judged: scenario.judged,
+      check: `${PASSPORT} CPU/request ≥ ${scenario.cheaperThanPassport}× this`,
+      value: cmp.ratio,
+      perRound: cmp.perRound,
+      verdict:
+        cmp.ratio === null
+          ? 'NO DATA'
+          : cmp.ratio >= scenario.cheaperThanPassport
+            ? 'PASS'
+            : 'FAIL',
+    });
+  }
+  return out;
+}
+
+const verdictLine = (v) =>
+  `  ${v.verdict.padEnd(4)}  ${v.scenario.padEnd(16)} ${v.check.padEnd(38)} ` +
+  `${String(v.value).padStart(6)}× (per round ${v.perRound}×)`;
+
+function formatVerdicts(list) {
+  const judged = list.filter((v) => v.judged);
+  const info = list.filter((v) => !v.judged);
+  return [
+    'targets (issue 3), judged on LOG_LEVEL=warn:',
+    ...judged.map(verdictLine),
+    ...(info.length
+      ? ['same checks at LOG_LEVEL=info (informational):', ...info.map(verdictLine)]
+      : []),
+  ].join('\n');
+}
+
+function versions() {
+  const out = {};
+  for (const name of ANCHOR_PACKAGES) {
+    try {
+      out[name] = JSON.parse(
+        readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8'),
+      ).version;
+    } catch {
+      out[name] = null;
+    }
+  }
+  return out;
+}
+
+function meta(opts) {
+  let commit = null;
+  let dirty = null;
+  try {
+    commit = execSync('git rev-parse HEAD', { cwd: ROOT, encoding: 'utf8' }).trim();
+    dirty = execSync('git status --porcelain -- src libs', { cwd: ROOT, encoding: 'utf8' }) !== '';
+  } catch {
+    // not a git checkout
+  }
+  return {
+    date: new Date().toISOString(),
+    harnessNode: process.version,
+    serverNode: execFileSync(serverNode(), ['--version'], { encoding: 'utf8' }).trim(),
+    cpu: os.cpus()[0]?.model,
+    cpus: os.cpus().length,
+    clkTck: clockTicksPerSecond(),
+    loadAverageAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
+    commit,
+    uncommittedChangesInSrcOrLibs: dirty,
+    packages: versions(),
+    jwt: { alg: 'HS256', issuer: ISSUER, audience: AUDIENCE },
+    options: opts,
+  };
+}
+
+/** Other work on the machine skews every figure; say so up front instead of hiding it. */
+function warnIfBusy() {
+  const [load1] = os.loadavg();
+  const cpus = os.cpus().length;
+  if (load1 > cpus / 2) {
+    process.stdout.write(
+      `warning: 1-minute load average is ${load1.toFixed(2)} on ${cpus} CPUs; other work will ` +
+        `skew the figures (the per-round ratios suffer least)\n`,
+    );
+  }
+}
+
+/** Kills every server and exits if the run overruns its plan: the bench is always bounded. */
+function watchdog(seconds) {
+  const timer = setTimeout(() => {
+    process.stderr.write(`bench failed: still running after ${seconds} s; servers killed\n`);
+    killAllNow();
+    process.exit(1);
+  }, seconds * 1000);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
+async function runBench(opts) {
+  warnIfBusy();
+  const scenarios = opts.only
+    ? SCENARIOS.filter((s) => s.name === BASELINE || opts.only.includes(s.name))
+    : SCENARIOS;
+  const planned = scenarios.length * (opts.warmupSeconds + opts.rounds * opts.load.duration);
+  const disarm = watchdog(planned + 120);
+  const loadBefore = os.loadavg().map((v) => Math.round(v * 100) / 100);
+  const contexts = await startAll(scenarios);
+  try {
+    for (const s of scenarios) await verify(s, contexts[s.server]);
+    const bound = scenarios.map((s) => {
+      const ctx = contexts[s.server];
+      return { ...s, server: ctx.server, request: s.request(ctx) };
+    });
+    process.stdout.write(
+      `verified: every scenario answers 200 with the right body; every guarded one refuses no ` +
+        `token, wrong iss, wrong aud, expired, bad signature and another secret with 401\n` +
+        `load: ${opts.load.connections} connections, pipelining ${opts.load.pipelining}, ` +
+        `reconnect every ${opts.load.reconnectRate || '∞'} requests, ` +
+        `${opts.rounds} rounds × ${opts.load.duration} s per scenario after ${opts.warmupSeconds} s warmup (~${planned} s)\n`,
+    );
+    const samples = await interleave({
+      scenarios: bound,
+      rounds: opts.rounds,
+      warmupSeconds: opts.warmupSeconds,
+      load: opts.load,
+      onSample: (s, x) =>
+        process.stdout.write(
+          `round ${x.round}/${opts.rounds}  ${s.name.padEnd(16)} ${String(x.rps).padStart(6)} req/s  ` +
+            `${String(x.cpuUsPerRequest).padStart(7)} µs CPU/req  server ${Math.round(x.serverCpuShare * 100)}% CPU` +
+            (x.clean
+              ? ''
+              : `  NOT CLEAN (non2xx ${x.non2xx}, errors ${x.errors}, timeouts ${x.timeouts})`) +
+            '\n',
+        ),
+    });
+    const summary = summarise(scenarios, samples, BASELINE);
+    for (const row of summary) {
+      if (samples[PASSPORT]) row.passportOverThis = passportComparison(row, samples);
+    }
+    const checks = verdicts(scenarios, summary, samples);
+    process.stdout.write(
+      `\nmedians over clean rounds; ratios to ${BASELINE}\n${table(summary, BASELINE)}\n\n` +
+        `${PASSPORT} CPU/request ÷ each (median, per round): ` +
+        summary
+          .filter((r) => r.passportOverThis && r.name !== PASSPORT)
+          .map((r) => `${r.name} ${r.passportOverThis.ratio}×/${r.passportOverThis.perRound}×`)
+          .join(', ') +
+        `\n\n${formatVerdicts(checks)}\n`,
+    );
+    const file = writeResult('auth', {
+      ...meta(opts),
+      loadAverageAtStart: loadBefore,
+      baseline: BASELINE,
+      summary,
+      checks,
+      samples,
+    });
+    process.stdout.write(`\nwritten ${file}\n`);
+  } finally {
+    await stopAll(contexts);
+    disarm();
+  }
+}
+
+async function runProfile(opts) {
+  const scenario = SCENARIOS.find((s) => s.name === opts.profile);
+  const disarm = watchdog(opts.warmupSeconds + opts.profileSeconds + 150);
+  const contexts = await startAll([scenario], ['-r', PRELOAD]);
+  try {
+    const ctx = contexts[scenario.server];
+    await verify(scenario, ctx);
+    const request = scenario.request(ctx);
+    if (opts.warmupSeconds > 0) {
+      await measure(ctx.server, request, { ...opts.load, duration: opts.warmupSeconds });
+    }
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    mkdirSync(join(__dirname, 'results'), { recursive: true });
+    const file = join(__dirname, 'results', `${scenario.name}-${stamp}.cpuprofile`);
+    const sample = await profileServer(
+      ctx.server,
+      request,
+      { ...opts.load, duration: opts.profileSeconds },
+      file,
+    );
+    process.stdout.write(
+      `${scenario.name} under profile: ${sample.rps} req/s, ${sample.cpuUsPerRequest} µs CPU/req ` +
+        `(the profiler adds overhead)\n\n`,
+    );
+    const summary = summariseProfile(readProfile(file));
+    process.stdout.write(`${formatSummary(summary)}\n\nprofile: ${file}\n`);
+    writeResult(`profile-${scenario.name}`, {
+      ...meta(opts),
+      scenario: scenario.name,
+      sample,
+      summary,
+    });
+  } finally {
+    await stopAll(contexts);
+    disarm();
+  }
+}
+
+async function main() {
+  const opts = options();
+  if (opts.build) buildIfNeeded();
+  if (opts.profile) await runProfile(opts);
+  else await runBench(opts);
+}
+
+main().catch((err) => {
+  const known = err.expected || String(err.code).startsWith('ERR_PARSE_ARGS');
+  process.stderr.write(`bench failed: ${known ? err.message : (err.stack ?? err)}\n`);
+  killAllNow();
+  process.exitCode = 1;
+});

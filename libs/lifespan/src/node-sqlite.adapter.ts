@@ -1,12 +1,16 @@
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 
+const MAX_CACHED_STATEMENTS = 256;
+
 /**
  * Presents Node's built-in `node:sqlite` as the better-sqlite3-shaped database Kysely's
  * `SqliteDialect` drives: no native addon to rebuild for the pinned runtime.
  */
 export class NodeSqliteDatabase implements SqliteDatabase {
   private readonly db: DatabaseSync;
+  /** Prepared statements by SQL text, least recently used first: Kysely sends the same SQL again. */
+  private readonly statements = new Map<string, NodeSqliteStatement>();
 
   constructor(path: string, busyTimeoutMs: number) {
     this.db = new DatabaseSync(path, { timeout: busyTimeoutMs });
@@ -15,10 +19,22 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   }
 
   prepare(sql: string): SqliteStatement {
-    return new NodeSqliteStatement(this.db.prepare(sql));
+    let statement = this.statements.get(sql);
+    if (statement) {
+      this.statements.delete(sql);
+    } else {
+      statement = new NodeSqliteStatement(this.db.prepare(sql));
+      if (this.statements.size >= MAX_CACHED_STATEMENTS) {
+        const oldest = this.statements.keys().next();
+        if (!oldest.done) this.statements.delete(oldest.value);
+      }
+    }
+    this.statements.set(sql, statement);
+    return statement;
   }
 
   close(): void {
+    this.statements.clear();
     if (this.db.isOpen) this.db.close();
   }
 }

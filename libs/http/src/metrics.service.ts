@@ -13,9 +13,25 @@ import {
 /** Route label of requests the router did not match: one series, not one per probed URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
+let processRegistry: Registry | undefined;
+
+/**
+ * CPU, memory, event-loop and GC metrics belong to the process, not to an app: collected once,
+ * into one registry every app's scrape includes. Collecting them per app would start an
+ * event-loop-delay sampler and a GC observer that nothing can stop, for every app ever created.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 /**
  * The app's Prometheus registry (its own, not prom-client's global one, so several apps can run
- * in one process) with the HTTP request-duration histogram the kit's response hook feeds.
+ * in one process) with the HTTP request-duration histogram the kit's response hook feeds; the
+ * process metrics are added when rendering.
  * Other libs register their metrics here; the service exposes `render()` on a protected route.
  */
 @Injectable()
@@ -25,7 +41,7 @@ export class MetricsService {
   private readonly httpChildren = new Map<string, { observe(value: number): void }>();
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    processMetrics(); // sampling the event loop from the first app on, not from the first scrape
     this.httpDuration = this.histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route template and status',
@@ -68,8 +84,9 @@ export class MetricsService {
     return new Histogram({ ...config, registers: [this.registry] });
   }
 
-  /** The Prometheus text exposition and its content type. */
+  /** The Prometheus text exposition (the app's metrics, then the process') and its content type. */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const merged = Registry.merge([this.registry, processMetrics()]);
+    return { contentType: merged.contentType, body: await merged.metrics() };
   }
 }

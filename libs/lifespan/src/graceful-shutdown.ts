@@ -16,6 +16,13 @@ export interface GracefulShutdownOptions {
   logger?: LoggerService;
 }
 
+/** How often idle keep-alive connections are closed while the listener drains. */
+const IDLE_SWEEP_MS = 25;
+
+interface SweepableServer {
+  closeIdleConnections?: () => void;
+}
+
 /**
  * The coordinated shutdown on SIGTERM/SIGINT: readiness 503 → optional delay → the listener
  * stops accepting and in-flight requests finish (WebSocket clients get 1001 just before) →
@@ -31,6 +38,7 @@ export function enableGracefulShutdown(
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const flush = options.flush ?? (() => undefined);
   const registry = app.get(ResourceRegistry);
+  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   let running: Promise<number> | undefined;
 
   const shutdown = (signal: string): Promise<number> => {
@@ -38,39 +46,70 @@ export function enableGracefulShutdown(
     return running;
   };
 
+  // Every signal stays handled until the sequence ends: a repeated one (a terminal's Ctrl-C
+  // and npm forwarding it, an impatient orchestrator) must not kill the drain half-way.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (running) logger.log(`shutdown: ${signal} received again; already shutting down`);
+    void shutdown(signal);
+  };
+
   async function run(signal: string): Promise<number> {
     const started = Date.now();
+    let timedOut = false;
+    // Not unref'd: a task hanging on a promise holds no handle, and the process would otherwise
+    // exit 0 mid-drain once the listener is gone, silently dropping the work.
     const timer = setTimeout(() => {
+      timedOut = true;
       logger.error(
         `shutdown: grace of ${options.graceMs} ms exceeded at ${registry.describeShutdown()}; exiting with 1`,
       );
       flush();
       exit(1);
     }, options.graceMs);
-    timer.unref();
     logger.log(`shutdown: ${signal} received; readiness now answers 503`);
     registry.beginShutdown();
     if (options.preStopDelayMs) {
+      registry.enterShutdownPhase('pre-stop delay');
       logger.log(`shutdown: waiting ${options.preStopDelayMs} ms for load balancers`);
       await new Promise((resolve) => setTimeout(resolve, options.preStopDelayMs));
     }
+    registry.enterShutdownPhase('closing the listener (in-flight requests)');
     logger.log('shutdown: closing the listener; in-flight requests finish');
-    let code = 0;
-    try {
-      await app.close();
-    } catch (err) {
-      code = 1;
-      logger.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const code = await closeApp(app, logger);
     clearTimeout(timer);
+    for (const s of signals) process.off(s, onSignal);
+    if (timedOut) return 1;
     logger.log(`shutdown: complete in ${Date.now() - started} ms; exiting with ${code}`);
     flush();
     exit(code);
     return code;
   }
 
-  for (const signal of options.signals ?? ['SIGTERM', 'SIGINT']) {
-    process.once(signal, () => void shutdown(signal));
-  }
+  for (const signal of signals) process.on(signal, onSignal);
   return shutdown;
+}
+
+/**
+ * `app.close()`, closing keep-alive connections as soon as they turn idle: the HTTP server
+ * closes them only once, when its listener closes, so a connection whose in-flight response
+ * ends later would hold the shutdown until the client or the keep-alive timeout drops it.
+ */
+async function closeApp(app: INestApplication, logger: LoggerService): Promise<number> {
+  const server =
+    typeof app.getHttpServer === 'function'
+      ? (app.getHttpServer() as SweepableServer | undefined)
+      : undefined;
+  const sweeper =
+    typeof server?.closeIdleConnections === 'function'
+      ? setInterval(() => server.closeIdleConnections?.(), IDLE_SWEEP_MS)
+      : undefined;
+  try {
+    await app.close();
+    return 0;
+  } catch (err) {
+    logger.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  } finally {
+    clearInterval(sweeper);
+  }
 }

@@ -1,5 +1,6 @@
 import { RequestContext } from '@kit/http';
 import { Pool, type Dispatcher } from 'undici';
+import { LifespanError } from './lifespan.errors';
 import type { ResolvedHttpClientOptions } from './lifespan-options.interface';
 import type { OnModuleInit } from '@nestjs/common';
 import type { Resource } from './resource.interface';
@@ -42,7 +43,9 @@ export class HttpClient implements Resource {
     });
   }
 
+  /** Sends a request; after `close()` it fails with `HTTP_CLIENT_CLOSED` instead of undici's error. */
   async request(req: HttpClientRequest): Promise<HttpClientResponse> {
+    if (this.closed) throw this.closedError();
     const requestId = RequestContext.requestId();
     const headers: Record<string, string> = { ...req.headers };
     if (requestId && !Object.keys(headers).some((h) => h.toLowerCase() === 'x-request-id'))
@@ -68,7 +71,7 @@ export class HttpClient implements Resource {
 
   /** With a `healthPath`, the upstream must answer it below 500. */
   async check(): Promise<void> {
-    if (this.closed) throw new Error('client closed');
+    if (this.closed) throw this.closedError();
     if (!this.options.healthPath) return;
     const res = await this.pool.request({
       method: 'GET',
@@ -82,6 +85,13 @@ export class HttpClient implements Resource {
     if (this.closed) return;
     this.closed = true;
     await this.pool.close();
+  }
+
+  private closedError(): LifespanError {
+    return new LifespanError(
+      'HTTP_CLIENT_CLOSED',
+      `HTTP client "${this.options.name}" is closed: the service is shutting down`,
+    );
   }
 }
 

@@ -64,6 +64,14 @@ export class ResourceRegistry implements BeforeApplicationShutdown, OnApplicatio
     this.steps.sort((a, b) => a.order - b.order);
   }
 
+  /**
+   * Names what shutdown is doing before its steps run (the pre-stop delay, closing the
+   * listener), for `describeShutdown()`; the steps then name themselves.
+   */
+  enterShutdownPhase(name: string): void {
+    this.step = name;
+  }
+
   /** What shutdown is doing now, and what is still running, for the grace-exceeded log. */
   describeShutdown(): string {
     const pending = this.steps.map((s) => s.pending?.()).filter((p): p is string => !!p);

@@ -29,9 +29,11 @@ const PASSWORD = 'Load-Test-Pa55word';
 
 /** The closing hook's answer to a request that arrives on a kept-alive connection mid-close. */
 const CLOSING_503 = {
-  error: 'Service Unavailable',
-  message: 'Service Unavailable',
-  statusCode: 503,
+  type: 'urn:problem:shutting-down',
+  title: 'Service Unavailable',
+  status: 503,
+  detail: 'The service is shutting down; retry on another instance.',
+  error: 'SHUTTING_DOWN',
 };
 
 interface Order {
@@ -245,7 +247,10 @@ function classify(
       continue;
     }
     if (outcome.status === 503) {
-      expect(JSON.parse(outcome.text)).toEqual(CLOSING_503);
+      expect(JSON.parse(outcome.text)).toEqual({ ...CLOSING_503, request_id: requestId });
+      expect(outcome.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(outcome.headers.get('x-request-id')).toBe(requestId);
+      expect(outcome.headers.get('retry-after')).toBe('1');
       expect(outcome.headers.get('connection')).toBe('close');
       continue;
     }

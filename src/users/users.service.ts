@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { InjectPasswordHasher, type PasswordHasher, TokenService } from '@kit/auth';
+import { InjectPasswordHasher, PrincipalCache, type PasswordHasher, TokenService } from '@kit/auth';
 import { isUniqueViolation } from '../database/unique-violation';
 import { EmailTakenError, UserNotFoundError } from './user.errors';
 import type { CreateUserDto, UpdateUserDto } from './user.dto';
@@ -13,6 +13,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     @InjectPasswordHasher() private readonly hasher: PasswordHasher,
     @Inject(TokenService) private readonly tokens: TokenService,
+    private readonly principals: PrincipalCache,
   ) {}
 
   async register(dto: CreateUserDto, role: Role = 'user'): Promise<UserView> {
@@ -37,7 +38,10 @@ export class UsersService {
     return row.view;
   }
 
-  /** Changes role and/or activity; deactivation also revokes the user's refresh tokens. */
+  /**
+   * Changes role and/or activity, effective on this instance's next request (others within the
+   * auth user cache's TTL); deactivation also revokes the user's refresh tokens.
+   */
   async update(id: string, dto: UpdateUserDto): Promise<UserView> {
     const changes = {
       ...(dto.role !== undefined && { role: dto.role }),
@@ -48,12 +52,14 @@ export class UsersService {
         ? await this.users.update(id, changes)
         : (await this.users.findById(id))?.view;
     if (!view) throw new UserNotFoundError(id);
+    this.principals.invalidate(id);
     if (dto.is_active === false) await this.tokens.revokeUser(id);
     return view;
   }
 
   async delete(id: string): Promise<void> {
     if (!(await this.users.delete(id))) throw new UserNotFoundError(id);
+    this.principals.invalidate(id);
     await this.tokens.revokeUser(id);
   }
 

@@ -69,6 +69,8 @@ describe('resolveAuthOptions', () => {
           maxTrackedKeys: 100_000,
         },
         tokenCacheSize: 10_000,
+        userCacheTtlMs: 1_000,
+        userCacheSize: 10_000,
         scryptCost: 32_768,
       });
     });

@@ -42,6 +42,8 @@ export function resolveAuthOptions(raw: AuthModuleOptions): ResolvedAuthOptions 
     jwt: resolveJwt(raw.jwt),
     throttle,
     tokenCacheSize: int('auth.tokenCacheSize', raw.tokenCacheSize ?? 10_000, 0),
+    userCacheTtlMs: int('auth.userCacheTtlMs', raw.userCacheTtlMs ?? 1_000, 0, 60_000),
+    userCacheSize: int('auth.userCacheSize', raw.userCacheSize ?? 10_000, 1, 10_000_000),
     scryptCost,
   });
 }

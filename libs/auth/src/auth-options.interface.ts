@@ -59,6 +59,14 @@ export interface AuthModuleOptions {
   throttle?: ThrottleOptions;
   /** Verified access tokens cached (exp re-checked on every use). 0 disables. @default 10_000 */
   tokenCacheSize?: number;
+  /**
+   * Milliseconds a resolved user is reused before it is loaded again: the longest a change made
+   * on another instance (deactivation, role) takes to apply; changes made through this instance
+   * apply at once (`PrincipalCache.invalidate`). 0 disables. @default 1_000
+   */
+  userCacheTtlMs?: number;
+  /** Most users cached at once (oldest dropped first). @default 10_000 */
+  userCacheSize?: number;
   /** scrypt cost parameter N (power of two). @default 32_768 */
   scryptCost?: number;
 }
@@ -83,5 +91,7 @@ export interface ResolvedAuthOptions {
   readonly jwt: ResolvedJwtOptions;
   readonly throttle: Readonly<Required<ThrottleOptions>>;
   readonly tokenCacheSize: number;
+  readonly userCacheTtlMs: number;
+  readonly userCacheSize: number;
   readonly scryptCost: number;
 }

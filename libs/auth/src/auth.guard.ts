@@ -28,6 +28,7 @@ import {
 } from './auth.errors';
 import type { AccessTokenClaims, AuthUser, UserResolver } from './auth.interfaces';
 import { AUTH_PRINCIPAL_OVERRIDE } from './auth.internal-constants';
+import { PrincipalCache } from './principal.cache';
 
 const BEARER = /^Bearer +([^\s]+) *$/i;
 const OTHER_SCHEME = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) +\S/;
@@ -55,6 +56,7 @@ export class AuthGuard implements CanActivate {
     protected readonly verifier: AccessTokenVerifier,
     protected readonly apiKeys: ApiKeyService,
     @Inject(USER_RESOLVER) protected readonly users: UserResolver,
+    protected readonly principals: PrincipalCache,
     @Optional() @Inject(AUTH_PRINCIPAL_OVERRIDE) private readonly override?: AuthUser | null,
   ) {}
 
@@ -109,8 +111,12 @@ export class AuthGuard implements CanActivate {
 
   /** Loads the principal for verified claims; null refuses the request (401). */
   protected async resolveUser(claims: AccessTokenClaims): Promise<AuthUser | null> {
-    const user = await this.users.findById(claims.sub);
-    return user && user.active ? user : null;
+    const cached = this.principals.get(claims.sub);
+    if (cached !== undefined) return cached;
+    const found = await this.users.findById(claims.sub);
+    const user = found && found.active ? found : null;
+    this.principals.set(claims.sub, user);
+    return user;
   }
 
   private async authenticateBearer(

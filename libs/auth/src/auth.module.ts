@@ -10,6 +10,7 @@ import type { AuthModuleOptions, ResolvedAuthOptions } from './auth-options.inte
 import { resolveAuthOptions } from './auth-options.factory';
 import { registerAuthOpenApi } from './auth-openapi';
 import { LoginThrottle } from './login.throttle';
+import { PrincipalCache } from './principal.cache';
 import { ScryptPasswordHasher } from './scrypt-password.hasher';
 import { TokenService } from './token.service';
 
@@ -36,6 +37,11 @@ import { TokenService } from './token.service';
     },
     { provide: AUTH_PRINCIPAL_OVERRIDE, useValue: null },
     AccessTokenVerifier,
+    {
+      provide: PrincipalCache,
+      inject: [RESOLVED_AUTH_OPTIONS],
+      useFactory: (options: ResolvedAuthOptions) => new PrincipalCache(options),
+    },
     TokenService,
     ApiKeyService,
     AuthGuard,
@@ -43,6 +49,7 @@ import { TokenService } from './token.service';
   exports: [
     RESOLVED_AUTH_OPTIONS,
     AccessTokenVerifier,
+    PrincipalCache,
     TokenService,
     ApiKeyService,
     AuthGuard,

@@ -59,6 +59,7 @@ export { ApiKeyService, type ApiKeyView, type CreatedApiKey } from './api-key.se
 export { ScryptPasswordHasher } from './scrypt-password.hasher';
 export { LoginThrottle } from './login.throttle';
 export { AuthGuard } from './auth.guard';
+export { PrincipalCache } from './principal.cache';
 export {
   ApiKeyAuth,
   Auth,

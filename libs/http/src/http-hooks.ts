@@ -24,19 +24,47 @@ export interface HttpKitHookSlots {
   cors: CorsPolicy | undefined;
   problemTypeBase: string;
   metrics: MetricsService | undefined;
+  /** Set when the app starts closing: new requests get 503 SHUTTING_DOWN. */
+  closing: boolean;
 }
 
 export const HOOK_SLOTS = Symbol.for('kit.http.hookSlots');
 
 /** The first `onRequest` hook: enters the request context. */
-export function enterContextHook(
+export function createEnterContextHook(slots: HttpKitHookSlots) {
+  return function enterContextHook(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: () => void,
+  ): void {
+    const store = createContextStore(request.id);
+    request.kitContext = store;
+    if (slots.closing) {
+      refuseWhileClosing(request, reply, slots);
+      return;
+    }
+    RequestContext.run(store, done);
+  };
+}
+
+/** A request that arrives once shutdown began: 503 problem, and the connection is closed. */
+function refuseWhileClosing(
   request: FastifyRequest,
-  _reply: FastifyReply,
-  done: () => void,
+  reply: FastifyReply,
+  slots: HttpKitHookSlots,
 ): void {
-  const store = createContextStore(request.id);
-  request.kitContext = store;
-  RequestContext.run(store, done);
+  const body = buildProblem(slots.problemTypeBase, {
+    status: 503,
+    code: 'SHUTTING_DOWN',
+    detail: 'The service is shutting down; retry on another instance.',
+    requestId: request.id,
+  });
+  void reply
+    .code(503)
+    .header('connection', 'close')
+    .header('retry-after', '1')
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(body));
 }
 
 /** Installs the kit's Fastify hooks, in the order that makes the pipeline right by construction. */

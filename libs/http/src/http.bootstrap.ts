@@ -1,11 +1,17 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import {
+  type FastifyBaseLogger,
+  type FastifyHttpOptions,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import {
   createClientErrorHandler,
-  enterContextHook,
+  createEnterContextHook,
   HOOK_SLOTS,
   type HttpKitHookSlots,
   installHttpHooks,
@@ -21,6 +27,21 @@ export interface KitFastifyAdapter {
   logger: Logger;
 }
 
+/** Nest calls `beforeClose()` when the app starts closing; from then on requests are refused. */
+class ClosingAwareFastifyAdapter extends FastifyAdapter {
+  constructor(
+    private readonly slots: HttpKitHookSlots,
+    options: FastifyHttpOptions<Server>,
+  ) {
+    super(options);
+  }
+
+  override beforeClose(): void {
+    this.slots.closing = true;
+    super.beforeClose();
+  }
+}
+
 /**
  * Creates the Fastify adapter with the kit's limits, logger and hooks. Use it directly only
  * when you build the app yourself (e.g. `Test.createTestingModule(...).createNestApplication`);
@@ -33,8 +54,9 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
     cors: undefined,
     problemTypeBase: 'urn:problem:',
     metrics: undefined,
+    closing: false,
   };
-  const adapter = new FastifyAdapter({
+  const adapter = new ClosingAwareFastifyAdapter(slots, {
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     // No child logger per request (pino's child costs ~8 µs): the logger's mixin adds `reqId`
@@ -50,10 +72,11 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     trustProxy: options.trustProxy,
-    return503OnClosing: true,
+    // The kit's own first hook answers requests during shutdown, with a problem body.
+    return503OnClosing: false,
     clientErrorHandler: createClientErrorHandler(slots),
   });
-  adapter.setOnRequestHook(enterContextHook);
+  adapter.setOnRequestHook(createEnterContextHook(slots));
   const instance = adapter.getInstance();
   useJsonParser(adapter, instance, options.bodyLimit);
   instance.decorate(HOOK_SLOTS, slots);

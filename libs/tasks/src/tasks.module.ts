@@ -77,11 +77,12 @@ export class TasksModule
   }
 
   /**
-   * Queued background tasks finish, then job workers close (active jobs finish). With
-   * `@kit/lifespan` these run as its shutdown steps, before resources close; this hook then
-   * finds them done (both are idempotent).
+   * Without `@kit/lifespan`: queued background tasks finish, then job workers close (active jobs
+   * finish).
    */
   async onApplicationShutdown(): Promise<void> {
+    // With the lifespan registry these are its shutdown steps, run (and logged) in their place.
+    if (this.registry) return;
     await this.drainTasks();
     await this.jobs.close();
   }

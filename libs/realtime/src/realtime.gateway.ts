@@ -4,6 +4,7 @@ import { createContextStore, DomainError, RequestContext } from '@kit/http';
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { errorFrame, messageFrame, presenceFrame } from './envelope';
+import { SharedFrame } from './frame-writer';
 import { CloseCode, REALTIME_BROKER, REALTIME_CLIENT, ROOM_GATEWAY } from './realtime.constants';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
 import type { LocalRooms, RealtimeBroker } from './realtime-broker.interface';
@@ -32,7 +33,6 @@ export interface GatewayStats {
   slowConsumersClosed: number;
 }
 
-const SEND_TEXT = Object.freeze({ binary: false, compress: false, fin: true });
 const CONNECTION = Symbol('kit.realtime.connection');
 const MAX_TIMEOUT_MS = 2_147_483_647;
 const RECHECK_CONCURRENCY = 8;
@@ -259,29 +259,31 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
     this.send(conn, errorFrame('MESSAGE_FAILED', `The message was not accepted; quote ${id}.`));
   }
 
-  private deliverLocal(room: string, frame: Buffer): void {
+  private deliverLocal(room: string, payload: Buffer): void {
     const members = this.rooms.get(room);
     if (!members) return;
+    const frame = new SharedFrame(payload);
     const cap = this.options.sendBufferCapBytes - frame.length;
+    let delivered = 0;
     for (const conn of members) {
       if (conn.closing) continue;
       if (conn.ws.bufferedAmount > cap) {
         this.slowConsumer(conn);
         continue;
       }
-      conn.ws.send(frame, SEND_TEXT);
-      this.counters.deliveries++;
+      if (frame.sendTo(conn.ws)) delivered++;
     }
+    this.counters.deliveries += delivered;
   }
 
-  private send(conn: RoomConnection, frame: string): void {
+  private send(conn: RoomConnection, text: string): void {
     if (conn.closing) return;
-    const buffer = Buffer.from(frame, 'utf8');
-    if (conn.ws.bufferedAmount > this.options.sendBufferCapBytes - buffer.length) {
+    const frame = new SharedFrame(Buffer.from(text, 'utf8'));
+    if (conn.ws.bufferedAmount > this.options.sendBufferCapBytes - frame.length) {
       this.slowConsumer(conn);
       return;
     }
-    conn.ws.send(buffer, SEND_TEXT);
+    frame.sendTo(conn.ws);
   }
 
   private refuse(conn: RoomConnection, code: string, detail: string): void {

@@ -8,3 +8,5 @@ export {
   type WsConnectOptions,
   type WsMessage,
 } from './ws-client';
+export { Closer, type Closable } from './closer';
+export { waitFor, waitForLog, type WaitOptions } from './wait-for';

@@ -1,0 +1,133 @@
+import { strings } from '@angular-devkit/core';
+import {
+  apply,
+  applyTemplates,
+  chain,
+  mergeWith,
+  move,
+  noop,
+  type Rule,
+  SchematicsException,
+  type Tree,
+  url,
+} from '@angular-devkit/schematics';
+import { formatTouchedFiles } from '../utils/format';
+import { addToModuleImports } from '../utils/module-imports';
+import { type Names, singular, validateName } from '../utils/names';
+import { assertGenerated, type ServiceDirs, serviceDirs } from '../utils/project-files';
+import { assertAbsent, readText } from '../utils/tree-checks';
+import type { ResourceOptions } from './resource.options';
+
+const ROLE = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** `resource`: a guarded REST resource with roles, problem+json errors, OpenAPI tags, a table. */
+export function main(options: ResourceOptions): Rule {
+  return (tree: Tree) => {
+    const names = validateName('resource', options.name);
+    const one = validateName('resource', singular(names.kebab));
+    const dirs = serviceDirs(options.sourceRoot);
+    const role = validateRole(tree, dirs, options.role ?? 'admin');
+    const spec = options.spec !== false;
+    const wire = options.skipImport !== true;
+    const table = strings.underscore(names.kebab);
+    assertAbsent(tree, `${dirs.sourceRoot}/${names.kebab}`, 'choose another name');
+    if (spec) {
+      assertAbsent(tree, `${dirs.testDir}/${names.kebab}.e2e-spec.ts`, 'choose another name');
+      assertGenerated(
+        tree,
+        `${dirs.testDir}/support/app.ts`,
+        'the test helpers startApp() and testAccount()',
+        'Pass --no-spec to generate the resource without its e2e test',
+      );
+    }
+    const changes = wire ? wiring(tree, dirs, names, table) : [];
+    const templateOptions = { name: names.kebab, oneFile: one.kebab, names, one, role, table };
+    return chain([
+      mergeWith(
+        apply(url('./files/src'), [applyTemplates(templateOptions), move(dirs.sourceRoot)]),
+      ),
+      spec
+        ? mergeWith(
+            apply(url('./files/test'), [applyTemplates(templateOptions), move(dirs.testDir)]),
+          )
+        : noop(),
+      (host: Tree) => {
+        for (const [path, content] of changes) host.overwrite(path, content);
+        return host;
+      },
+      formatTouchedFiles(),
+    ]);
+  };
+}
+
+/** The role must be one the service's accounts can have (the e2e test mints a token for it). */
+function validateRole(tree: Tree, dirs: ServiceDirs, role: string): string {
+  if (!ROLE.test(role)) {
+    throw new SchematicsException(
+      `Invalid --role "${role}": a role is lowercase letters, digits, "-" or "_", starting with ` +
+        'a letter, e.g. --role=admin. Nothing was written.',
+    );
+  }
+  const view = tree.read(`${dirs.sourceRoot}/accounts/account.view.ts`)?.toString('utf8');
+  const declared = /export type Role = ([^;]+);/.exec(view ?? '')?.[1];
+  const roles = declared ? [...declared.matchAll(/'([^']+)'/g)].map((m) => m[1]) : undefined;
+  if (roles && !roles.includes(role)) {
+    throw new SchematicsException(
+      `Unknown --role "${role}": ${dirs.sourceRoot}/accounts/account.view.ts defines ` +
+        `${roles.join(', ')}. Choose one of them, or add "${role}" to Role there first. ` +
+        'Nothing was written.',
+    );
+  }
+  return role;
+}
+
+/** New contents of the app module (module imported) and the migrations (table added). */
+function wiring(tree: Tree, dirs: ServiceDirs, names: Names, table: string): [string, string][] {
+  const fix = 'pass --source-root, or --skip-import and wire the resource yourself';
+  const appModule = readText(tree, dirs.appModule, fix);
+  const migrationsPath = `${dirs.sourceRoot}/database/migrations.ts`;
+  const migrations = readText(tree, migrationsPath, fix);
+  if (migrations.includes(`createTable('${table}')`)) {
+    throw new SchematicsException(
+      `${migrationsPath} already creates the table "${table}": choose another name. Nothing was written.`,
+    );
+  }
+  return [
+    [
+      dirs.appModule,
+      addToModuleImports(appModule, dirs.appModule, `${names.pascal}Module`, [
+        { symbol: `${names.pascal}Module`, from: `./${names.kebab}/${names.kebab}.module` },
+      ]),
+    ],
+    [migrationsPath, addMigration(migrations, migrationsPath, table)],
+  ];
+}
+
+/** Appends `'<next number>_<table>': { up, down }` to the exported migrations object. */
+function addMigration(source: string, file: string, table: string): string {
+  const end = source.lastIndexOf('\n};');
+  if (end < 0 || !source.includes('Kysely')) {
+    throw new SchematicsException(
+      `${file} is not the migrations object the service schematic generates: add the ` +
+        `"${table}" table yourself and run again with --skip-import. Nothing was written.`,
+    );
+  }
+  const numbers = [...source.matchAll(/'(\d{4})_/g)].map((m) => Number(m[1]));
+  const next = String(Math.max(0, ...numbers) + 1).padStart(4, '0');
+  const migration = `
+  '${next}_${table}': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('${table}')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('name', 'varchar(200)', (c) => c.notNull())
+        .addColumn('created_by', 'varchar(36)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('${table}').execute();
+    },
+  },`;
+  return source.slice(0, end) + migration + source.slice(end);
+}

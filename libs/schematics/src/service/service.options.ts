@@ -1,0 +1,25 @@
+/** Options of the `service` schematic (see schema.json for the descriptions). */
+export interface ServiceOptions {
+  name: string;
+  /** `app`: a project of this Nest monorepo; `standalone`: its own project. */
+  type?: 'standalone' | 'app';
+  /** Optional libs to wire in: `tasks`, `realtime` (comma-separated, or repeated). */
+  libs?: string | readonly string[];
+  /** Parent directory of the service. @default '.' (standalone) or 'apps' (app) */
+  directory?: string;
+  /** Directory holding the packed kit (`kit-<lib>-<version>.tgz`) to depend on instead of versions. */
+  packages?: string;
+  /** The Nest CLI's positional path: used as `directory` when that is not given. */
+  path?: string;
+  /** Passed by the Nest CLI; not used by this schematic. */
+  sourceRoot?: string;
+  spec?: boolean;
+  flat?: boolean;
+  specFileSuffix?: string;
+  language?: string;
+  collection?: string;
+  project?: string;
+  skipImport?: boolean;
+  format?: boolean;
+  crud?: boolean;
+}

@@ -1,0 +1,257 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '@kit/testing';
+
+// The kit used from outside this repository, end to end: pack the libs, install the packed
+// schematics in an empty workspace, generate a standalone service (tasks and realtime included),
+// install the packed libs there (npm, --prefer-offline: the cache this repo's install filled),
+// add a resource with the service's own Nest CLI, then build, type-check, lint and run the
+// service's generated Jest suites; finally boot the built service and stop it with SIGTERM.
+
+const ROOT = join(__dirname, '..');
+const ROOT_PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+};
+const VERSION = ROOT_PKG.version;
+const NODE = process.execPath;
+const SCHEMATICS_CLI = join(
+  ROOT,
+  'node_modules',
+  '@angular-devkit',
+  'schematics-cli',
+  'bin',
+  'schematics.js',
+);
+const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
+const MINUTE = 60_000;
+
+interface Run {
+  code: number | null;
+  output: string;
+}
+
+/** Runs a command with a bound; resolves with its exit code and combined output. */
+function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} took over ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+/** Like `run`, but fails the test with the command's output unless it exits 0. */
+async function ok(
+  command: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<string> {
+  const result = await run(command, args, cwd, timeoutMs);
+  if (result.code !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited ${result.code}:\n${result.output}`);
+  }
+  return result.output;
+}
+
+/** The child's exit code, or a rejection if it has not exited within `timeoutMs`. */
+function exitCode(child: ChildProcess, timeoutMs: number): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no exit within ${timeoutMs} ms of SIGTERM`)),
+      timeoutMs,
+    );
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+/** The environment without the npm_* variables of the `npm test` around us. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^npm_/i.test(key) && key !== 'INIT_CWD') env[key] = value;
+  }
+  return { ...env, CI: '1', NO_COLOR: '1' };
+}
+
+describe('a new service from the schematics, end to end', () => {
+  // Packages are built inside the repo (their declarations resolve fastify & co. from its
+  // node_modules); everything else happens in a temp directory.
+  const packs = join(ROOT, 'node_modules', '.cache', `kit-e2e-packages-${process.pid}`);
+  const work = mkdtempSync(join(tmpdir(), 'kit-e2e-'));
+  const service = join(work, 'billing');
+  const tarball = (name: string): string => join(packs, `kit-${name}-${VERSION}.tgz`);
+  const started: ChildProcess[] = [];
+
+  afterAll(() => {
+    for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+    rmSync(packs, { recursive: true, force: true });
+  });
+
+  it(
+    'packs every lib as @kit/<name> with @nestjs/* as peer dependencies',
+    async () => {
+      await ok(
+        NODE,
+        [join(ROOT, 'scripts', 'build-libs.js'), '--out', packs, '--pack'],
+        ROOT,
+        5 * MINUTE,
+      );
+      const libs = ['http', 'lifespan', 'auth', 'tasks', 'realtime', 'testing', 'schematics'];
+      for (const lib of libs) {
+        expect(existsSync(tarball(lib))).toBe(true);
+        const pkg = JSON.parse(readFileSync(join(packs, lib, 'package.json'), 'utf8')) as {
+          name: string;
+          exports: Record<string, unknown>;
+          types: string;
+          dependencies: Record<string, string>;
+          peerDependencies: Record<string, string>;
+        };
+        expect(pkg.name).toBe(`@kit/${lib}`);
+        expect(pkg.exports['.']).toEqual({ types: './index.d.ts', default: './index.js' });
+        expect(existsSync(join(packs, lib, pkg.types))).toBe(true);
+        expect(Object.keys(pkg.dependencies).filter((d) => d.startsWith('@nestjs/'))).toEqual([]);
+        if (lib !== 'schematics') {
+          expect(Object.keys(pkg.peerDependencies)).toContain('@nestjs/common');
+        }
+        for (const [dep, spec] of Object.entries(pkg.dependencies)) {
+          if (dep.startsWith('@kit/')) expect(spec).toBe(VERSION);
+        }
+      }
+    },
+    6 * MINUTE,
+  );
+
+  it(
+    'generates a standalone service with the installed collection',
+    async () => {
+      writeFileSync(join(work, 'package.json'), '{ "name": "workspace", "private": true }\n');
+      await ok(
+        'npm',
+        ['install', '--no-save', ...NPM_FLAGS, tarball('schematics')],
+        work,
+        3 * MINUTE,
+      );
+      const args = [
+        '@kit/schematics:service',
+        'billing',
+        '--libs=tasks,realtime',
+        `--packages=${packs}`,
+      ];
+      const output = await ok(NODE, [SCHEMATICS_CLI, ...args], work, MINUTE);
+      expect(output).toContain('CREATE billing/src/main.ts');
+      expect(output).toContain('CREATE billing/test/rooms.gateway.e2e-spec.ts');
+      const pkg = JSON.parse(readFileSync(join(service, 'package.json'), 'utf8')) as {
+        dependencies: Record<string, string>;
+      };
+      expect(pkg.dependencies['@kit/http']).toMatch(
+        new RegExp(`^file:.*kit-http-${VERSION}\\.tgz$`),
+      );
+    },
+    4 * MINUTE,
+  );
+
+  it(
+    'refuses bad options with the fix and writes nothing',
+    async () => {
+      const before = readdirSync(work).toSorted();
+      const cases: [string[], string][] = [
+        [['billing'], '"billing" already exists: choose another name'],
+        [['Billing Service'], 'Invalid service name "Billing Service": use kebab-case'],
+        [['other', '--libs=queues'], 'Unknown lib "queues" in --libs: choose from tasks, realtime'],
+      ];
+      for (const [args, message] of cases) {
+        const result = await run(
+          NODE,
+          [SCHEMATICS_CLI, '@kit/schematics:service', ...args],
+          work,
+          MINUTE,
+        );
+        expect(result.code).toBe(1);
+        expect(result.output).toContain(message);
+        expect(result.output).toContain('Nothing was written.');
+      }
+      expect(readdirSync(work).toSorted()).toEqual(before);
+    },
+    4 * MINUTE,
+  );
+
+  it(
+    'installs the packed libs, adds a resource with the Nest CLI, builds and type-checks',
+    async () => {
+      await ok('npm', ['install', ...NPM_FLAGS], service, 6 * MINUTE);
+      const generated = await ok('npx', ['nest', 'g', 'resource', 'invoices'], service, 2 * MINUTE);
+      expect(generated).toContain('CREATE src/invoices/invoices.controller.ts');
+      expect(generated).toContain('UPDATE src/app.module.ts');
+      await ok('npm', ['run', 'build'], service, 3 * MINUTE);
+      expect(existsSync(join(service, 'dist', 'main.js'))).toBe(true);
+      await ok('npm', ['run', 'typecheck'], service, 3 * MINUTE);
+    },
+    15 * MINUTE,
+  );
+
+  it(
+    'passes its own lint and its generated Jest suites',
+    async () => {
+      await ok('npm', ['run', 'lint'], service, 2 * MINUTE);
+      const output = await ok('npm', ['test'], service, 5 * MINUTE);
+      for (const suite of [
+        'src/config/app.config.spec.ts',
+        'src/rooms/rooms.policy.spec.ts',
+        'test/app.e2e-spec.ts',
+        'test/accounts.e2e-spec.ts',
+        'test/rooms.gateway.e2e-spec.ts',
+        'test/invoices.e2e-spec.ts',
+      ]) {
+        expect(output).toMatch(new RegExp(`PASS \\w+ ${suite.replace(/\./g, '\\.')}`));
+      }
+      expect(output).toMatch(/Test Suites: 6 passed, 6 total/);
+    },
+    6 * MINUTE,
+  );
+
+  it(
+    'boots the built service, answers readiness, and exits 0 on SIGTERM',
+    async () => {
+      const child = spawn(NODE, ['dist/main.js'], {
+        cwd: service,
+        env: { ...childEnv(), PORT: '0', DATA_DIR: join(work, 'data'), LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      started.push(child);
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const url = await waitFor(() => /Server listening at (http:\/\/[\d.:]+)/.exec(output)?.[1], {
+        timeoutMs: 30_000,
+        description: 'the service to listen',
+      });
+      const ready = await fetch(`${url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ok' });
+      const exited = exitCode(child, 20_000);
+      child.kill('SIGTERM');
+      const code = await exited;
+      expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+    },
+    MINUTE,
+  );
+});

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { CorsPolicy } from './cors.policy';
@@ -43,6 +43,8 @@ export function createEnterContextHook(slots: HttpKitHookSlots) {
       refuseWhileClosing(request, reply, slots);
       return;
     }
+    // CORS here, before Nest's own hooks and any guard: a preflight is answered at once.
+    if (slots.cors?.handle(request, reply)) return;
     RequestContext.run(store, done);
   };
 }
@@ -70,13 +72,11 @@ function refuseWhileClosing(
 /** Installs the kit's Fastify hooks, in the order that makes the pipeline right by construction. */
 export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSlots): void {
   instance.decorateRequest('kitContext', null);
-  instance.addHook('onRequest', (request, reply, done) => {
-    if (slots.cors?.handle(request, reply)) return;
-    done();
-  });
-  // Body parsing ends in a stream callback outside the context; enter it again for the handler.
+  // Body parsing ends in a stream callback outside the context; enter it again for the handler
+  // (a request without a body is still inside it).
   instance.addHook('preHandler', (request, _reply, done) => {
-    if (request.kitContext) RequestContext.run(request.kitContext, done);
+    const store = request.kitContext;
+    if (store && RequestContext.current() !== store) RequestContext.run(store, done);
     else done();
   });
   instance.addHook('onSend', (request, reply, payload, done) => {
@@ -90,6 +90,14 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
+    if (
+      !(
+        request.log as FastifyBaseLogger & { isLevelEnabled(level: string): boolean }
+      ).isLevelEnabled('info')
+    ) {
+      done();
+      return;
+    }
     // onResponse runs from the socket's 'finish', outside the request context: name the id.
     request.log.info(
       {

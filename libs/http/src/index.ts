@@ -48,3 +48,4 @@ export { REQUEST_ID_PATTERN, generateRequestId } from './request-id';
 export { KitLogger, createPinoLogger, flushLogsSync, redactUrl } from './logger';
 export { CorsPolicy } from './cors.policy';
 export { MetricsService, UNMATCHED_ROUTE } from './metrics.service';
+export type { HttpKitHookSlots } from './http-hooks';

@@ -12,8 +12,9 @@
 //   CPU of both instances (redis-server's own CPU reported beside it).
 // - latency: --latency-broadcasts (200) broadcasts one at a time; time from send until the last
 //   member received it; p50/p99 over all rounds.
-// Then idle memory: --idle (5000) connections in 100 rooms, RSS after a full GC (the servers run
-// with --expose-gc and bench/lib/ws-gc.preload.js) minus RSS before, per connection.
+// Idle memory, measured first on fresh servers: --idle (5000) connections in 100 rooms, RSS after
+// a full GC (servers run with --expose-gc and bench/lib/ws-gc.preload.js) minus RSS before, per
+// connection.
 // Targets (issue 4): kit CPU/delivery ≤ 1.1× ws; ≤ 12 kB per idle connection; unloaded p99 ≤ 1.2× ws;
 // kit-redis deliveries/s ≥ 0.7× kit. Verdicts are printed; the run exits 0 either way.
 // Results: bench/results/realtime-<timestamp>.json. Needs Redis at --redis-url (or --no-redis).
@@ -386,6 +387,18 @@ async function run(opts) {
         ? await kitTokens(servers['kit-redis-a'].url, opts.users)
         : undefined,
     };
+    // Idle memory first, on servers that have served nothing else yet.
+    const idle = {};
+    for (const [name, protocol, tokenList] of [
+      ['ws', 'ws', undefined],
+      ['socket.io', 'socket.io', undefined],
+      ['kit', 'ws', tokens.kit],
+    ]) {
+      idle[name] = await idleMemory(servers[name], protocol, tokenList, opts.idle);
+      process.stdout.write(
+        `idle ${name}: ${idle[name].rssKbPerConnection} kB RSS, ${idle[name].heapKbPerConnection} kB heap per connection (${opts.idle} connections)\n`,
+      );
+    }
     const list = scenarios(servers, tokens, opts);
     for (const s of list) {
       s.tracker = new BroadcastTracker();
@@ -414,17 +427,6 @@ async function run(opts) {
       }
     }
     for (const s of list) await closeClients(s.clients);
-    const idle = {};
-    for (const [name, protocol, tokenList] of [
-      ['ws', 'ws', undefined],
-      ['socket.io', 'socket.io', undefined],
-      ['kit', 'ws', tokens.kit],
-    ]) {
-      idle[name] = await idleMemory(servers[name], protocol, tokenList, opts.idle);
-      process.stdout.write(
-        `idle ${name}: ${idle[name].rssKbPerConnection} kB RSS per connection (${opts.idle} connections)\n`,
-      );
-    }
     for (const s of list) {
       const loads = rounds[s.name].load;
       const latencies = rounds[s.name].latency.flatMap((x) => x.latenciesMs);

@@ -26,7 +26,10 @@ export class SharedFrame {
   sendTo(ws: WebSocket): boolean {
     if (ws.readyState !== OPEN) return false;
     const internals = ws as unknown as WsInternals;
+    // ws is pinned exactly (package.json): its sender writes idle frames the same way.
+    // oxlint-disable-next-line no-underscore-dangle
     const socket = internals._socket;
+    // oxlint-disable-next-line no-underscore-dangle
     if (socket && internals._sender?._state === SENDER_IDLE) {
       socket.write((this.frame ??= textFrame(this.payload)));
     } else {

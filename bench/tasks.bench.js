@@ -2,16 +2,19 @@
 // `node bench/tasks.bench.js`: what @kit/tasks costs a request, in one interleaved run.
 //
 // 1. Response latency: POST /orders with a 50 ms background task vs the same route without one,
-//    on the same server (closed loop at full load, and open loop at a fixed request rate).
-// 2. Per-request server CPU of the request context + task machinery: the same app with and
-//    without TasksModule (RequestScopeInterceptor on every request), and with a no-op task
-//    added per request; µs from /proc/<pid>/stat.
+//    on the same server: closed loop at full load (interleaved rounds), and open loop at a fixed
+//    request rate with the two routes alternating request by request.
+// 2. Per-request server CPU (µs from /proc/<pid>/stat) of the request context + task machinery,
+//    against the same app without TasksModule: a route of an app with TasksModule that takes no
+//    tasks, a route with a @Background() parameter (it runs the request-scope interceptor) that
+//    adds none, one that adds a no-op task, and one that adds the 50 ms task.
 // The servers are bench/servers/tasks-app.js on the libs built in dist/.
 const { execFileSync, execSync } = require('node:child_process');
 const os = require('node:os');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
-const autocannon = require('autocannon');
+const { setTimeout: sleep } = require('node:timers/promises');
+const { Pool } = require('undici');
 const { startServer, killAllNow } = require('./lib/server');
 const { interleave } = require('./lib/interleave');
 const { median, summarise, table, writeResult } = require('./lib/report');
@@ -21,6 +24,7 @@ const ROOT = join(__dirname, '..');
 const LISTENING = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
 const BASELINE = 'no-tasks-module';
 const CPU_TARGET_US = 5; // issue 5: context + task machinery ≤ 5 µs of server CPU per request
+const OPEN_PATHS = ['/orders', '/orders/with-task'];
 const BODY = JSON.stringify({ item: 'coffee beans', quantity: 2 });
 const post = (path) => ({
   path,
@@ -43,9 +47,15 @@ const SCENARIOS = [
   },
   {
     name: 'tasks-module',
-    label: 'with TasksModule (RequestScopeInterceptor): POST /orders, no task',
+    label: 'with TasksModule: POST /orders, a route without @Background()',
     server: 'tasks',
     request: post('/orders'),
+  },
+  {
+    name: 'background-param',
+    label: 'with TasksModule: POST /orders/no-task, @Background() (request scope) but no task',
+    server: 'tasks',
+    request: post('/orders/no-task'),
   },
   {
     name: 'noop-task',
@@ -79,7 +89,7 @@ function options() {
       warmup: { type: 'string', default: '2' },
       connections: { type: 'string', default: '10' },
       'reconnect-rate': { type: 'string', default: '1000' },
-      rate: { type: 'string', default: '2000' },
+      rate: { type: 'string', default: '500' },
       'rate-duration': { type: 'string', default: '5' },
     },
   });
@@ -134,24 +144,46 @@ async function drained(server) {
   }
 }
 
-/** Open loop: `rate` requests/s for `seconds`, latency as the client sees it. */
-async function fixedRate(server, request, rate, seconds) {
-  const result = await autocannon({
-    url: server.url + request.path,
-    method: request.method,
-    headers: request.headers,
-    body: request.body,
-    connections: 50,
-    overallRate: rate,
-    duration: seconds,
-    timeout: 10,
-  });
-  return {
-    requests: result.requests.total,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
-  };
+/**
+ * Open loop on one server: `rate` requests/s for `seconds`, alternating between `paths` request
+ * by request, so both see the same moment of the machine. Latency counts from the moment a
+ * request was due, not from when a late one was sent (no coordinated omission).
+ */
+async function openLoop(server, paths, rate, seconds) {
+  const pool = new Pool(server.url, { connections: 64 });
+  const latencies = Object.fromEntries(paths.map((p) => [p, []]));
+  let non2xx = 0;
+  let errors = 0;
+  const inflight = [];
+  const start = performance.now();
+  for (let i = 0; i < rate * seconds; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const path = paths[i % paths.length];
+    const request = post(path);
+    // From when it was due, or sent if that was earlier (the sleep rounds to 1 ms).
+    const from = Math.min(due, performance.now());
+    inflight.push(
+      pool.request({ ...request, path }).then(
+        async (res) => {
+          await res.body.text();
+          if (res.statusCode !== 201) non2xx++;
+          latencies[path].push(performance.now() - from);
+        },
+        () => errors++,
+      ),
+    );
+  }
+  await Promise.all(inflight);
+  await pool.close();
+  const out = { non2xx, errors };
+  for (const [path, values] of Object.entries(latencies)) {
+    values.sort((a, b) => a - b);
+    const q = (f) => round(values[Math.min(values.length - 1, Math.floor(f * values.length))]);
+    out[path] = { requests: values.length, p50: q(0.5), p99: q(0.99), max: q(1) };
+  }
+  return out;
 }
 
 /** Per-round difference of CPU µs/request between two scenarios, median over the rounds. */
@@ -223,17 +255,22 @@ async function run(opts) {
     });
     const afterClosedLoop = await drained(servers.tasks);
 
-    const open = {};
+    const open = [];
     if (opts.rate > 0) {
       process.stdout.write(
-        `open loop: ${opts.rate} req/s for ${opts.rateSeconds} s, alternating\n`,
+        `open loop: ${opts.rate} req/s for ${opts.rateSeconds} s, POST /orders and /orders/with-task alternating request by request, ${opts.rounds} rounds\n`,
       );
-      for (const name of ['tasks-module', '50ms-task', 'tasks-module', '50ms-task']) {
-        const scenario = bound.find((s) => s.name === name);
-        const r = await fixedRate(scenario.server, scenario.request, opts.rate, opts.rateSeconds);
-        (open[name] ??= []).push(r);
+      for (let r = 1; r <= opts.rounds; r++) {
+        const result = await openLoop(servers.tasks, OPEN_PATHS, opts.rate, opts.rateSeconds);
+        open.push(result);
         process.stdout.write(
-          `  ${name.padEnd(16)} ${r.requests} requests, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non2xx ${r.non2xx}\n`,
+          `round ${r}/${opts.rounds}  p99 ${result[OPEN_PATHS[0]].p99} ms without a task, ` +
+            `${result[OPEN_PATHS[1]].p99} ms with a 50 ms task (p50 ${result[OPEN_PATHS[0]].p50} / ` +
+            `${result[OPEN_PATHS[1]].p50} ms)` +
+            (result.non2xx || result.errors
+              ? `  non2xx ${result.non2xx}, errors ${result.errors}`
+              : '') +
+            '\n',
         );
       }
     }
@@ -253,13 +290,14 @@ async function run(opts) {
           opts.rate > 0
             ? {
                 rate: opts.rate,
-                withoutTask: median(open['tasks-module'].map((r) => r.latencyMs.p99)),
-                with50msTask: median(open['50ms-task'].map((r) => r.latencyMs.p99)),
+                withoutTask: median(open.map((r) => r[OPEN_PATHS[0]].p99)),
+                with50msTask: median(open.map((r) => r[OPEN_PATHS[1]].p99)),
               }
             : null,
       },
       cpuUsPerRequestOverBaseline: {
         tasksModule: medianDelta(samples, 'tasks-module', BASELINE),
+        backgroundParamNoTask: medianDelta(samples, 'background-param', BASELINE),
         tasksModuleAndNoopTask: medianDelta(samples, 'noop-task', BASELINE),
         tasksModuleAnd50msTask: medianDelta(samples, '50ms-task', BASELINE),
       },
@@ -275,7 +313,8 @@ async function run(opts) {
           ? `response p99 at ${lat.openLoop.rate} req/s: ${lat.openLoop.withoutTask} ms without a task, ${lat.openLoop.with50msTask} ms with a 50 ms task`
           : 'open loop skipped (--rate 0)',
         `server CPU per request over ${BASELINE} (median of per-round differences, min–max):`,
-        `  TasksModule, no task:       ${cpu.tasksModule.median} µs (${cpu.tasksModule.min}–${cpu.tasksModule.max})`,
+        `  TasksModule, plain route:   ${cpu.tasksModule.median} µs (${cpu.tasksModule.min}–${cpu.tasksModule.max})`,
+        `  @Background(), no task:     ${cpu.backgroundParamNoTask.median} µs (${cpu.backgroundParamNoTask.min}–${cpu.backgroundParamNoTask.max})`,
         `  TasksModule + no-op task:   ${cpu.tasksModuleAndNoopTask.median} µs (${cpu.tasksModuleAndNoopTask.min}–${cpu.tasksModuleAndNoopTask.max})`,
         `  TasksModule + 50 ms task:   ${cpu.tasksModuleAnd50msTask.median} µs (${cpu.tasksModuleAnd50msTask.min}–${cpu.tasksModuleAnd50msTask.max})`,
         `${cpu.tasksModuleAndNoopTask.median <= CPU_TARGET_US ? 'PASS' : 'FAIL'}: context + task machinery ≤ ${CPU_TARGET_US} µs/request (no-op task case)`,

@@ -4,6 +4,8 @@
 // decorators are applied with Reflect.decorate, as tsc would emit.
 //
 //   POST /orders             build an order and answer 201: no task (both modes)
+//   POST /orders/no-task     the same with a @Background() parameter (so the route runs the
+//                            request-scope interceptor) but no task added (tasks mode)
 //   POST /orders/noop-task   the same, plus a task that does nothing (tasks mode)
 //   POST /orders/with-task   the same, plus a task that takes BENCH_TASK_MS (50) ms of wall time,
 //                            awaiting a timer like a task awaiting I/O (tasks mode)
@@ -59,6 +61,9 @@ class TaskOrdersController {
     tasks.add(recordActivity, created);
     return created;
   }
+  placeWithoutTask(body, _tasks) {
+    return order(body);
+  }
   placeWithNoopTask(body, tasks) {
     const created = order(body);
     tasks.add(noop, created);
@@ -70,6 +75,12 @@ class TaskOrdersController {
 }
 method(TaskOrdersController, 'placeWithTask', [
   Post('orders/with-task'),
+  HttpCode(201),
+  param(0, Body()),
+  param(1, Background()),
+]);
+method(TaskOrdersController, 'placeWithoutTask', [
+  Post('orders/no-task'),
   HttpCode(201),
   param(0, Body()),
   param(1, Background()),

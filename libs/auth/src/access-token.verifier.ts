@@ -36,6 +36,11 @@ export class AccessTokenVerifier {
   }
 
   /** Verifies a compact JWT access token; throws `TokenVerificationError` with the reason. */
+  /** The claims of an already verified, unexpired token, or undefined (then call `verify`). */
+  cached(token: string): AccessTokenClaims | undefined {
+    return this.cache.get(token, Math.floor(Date.now() / 1000));
+  }
+
   async verify(token: string): Promise<AccessTokenClaims> {
     const now = Math.floor(Date.now() / 1000);
     const cached = this.cache.get(token, now);

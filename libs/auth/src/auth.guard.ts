@@ -60,17 +60,17 @@ export class AuthGuard implements CanActivate {
     @Optional() @Inject(AUTH_PRINCIPAL_OVERRIDE) private readonly override?: AuthUser | null,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous when nothing needs I/O (public route, cached token and user): no extra ticks. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const policy = this.policyOf(context.getHandler(), context.getClass());
     if (policy.isPublic) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (policy.apiKeyScopes) return this.authenticateApiKey(request, policy.apiKeyScopes);
-    const user = await this.authenticateBearer(request, policy.claimsOnly);
-    const roles = policy.roles;
-    if (roles && roles.length > 0 && !roles.some((r) => user.roles.includes(r)))
-      throw new InsufficientRoleError(roles);
-    return true;
+    const user = this.authenticateBearer(request, policy.claimsOnly);
+    return user instanceof Promise
+      ? user.then((u) => checkRoles(u, policy.roles))
+      : checkRoles(user, policy.roles);
   }
 
   /** A route's metadata, read once per handler and class, then from the cache. */
@@ -109,34 +109,55 @@ export class AuthGuard implements CanActivate {
     return match[1];
   }
 
-  /** Loads the principal for verified claims; null refuses the request (401). */
+  /**
+   * Loads the principal for verified claims; null refuses the request (401). Its result is
+   * cached for `userCacheTtlMs` (see `PrincipalCache`).
+   */
   protected async resolveUser(claims: AccessTokenClaims): Promise<AuthUser | null> {
-    const cached = this.principals.get(claims.sub);
-    if (cached !== undefined) return cached;
     const found = await this.users.findById(claims.sub);
-    const user = found && found.active ? found : null;
-    this.principals.set(claims.sub, user);
-    return user;
+    return found && found.active ? found : null;
   }
 
-  private async authenticateBearer(
+  private authenticateBearer(
     request: FastifyRequest,
     claimsOnly: boolean,
-  ): Promise<AuthUser> {
+  ): AuthUser | Promise<AuthUser> {
     if (this.override) return this.remember(request, this.override, undefined);
     const token = this.extractToken(request);
     if (token === undefined) throw new MissingTokenError();
-    let claims: AccessTokenClaims;
-    try {
-      claims = await this.verifier.verify(token);
-    } catch (err) {
-      if (!(err instanceof TokenVerificationError)) throw err;
-      this.logger.debug(`bearer token refused: ${err.reason}`);
-      throw new InvalidTokenError();
-    }
-    const user = claimsOnly
-      ? { id: claims.sub, roles: claims.roles, active: true }
-      : await this.resolveUser(claims);
+    const claims = this.verifier.cached(token);
+    if (claims) return this.principalFor(request, claims, claimsOnly);
+    return this.verifier.verify(token).then(
+      (verified) => this.principalFor(request, verified, claimsOnly),
+      (err: unknown) => {
+        if (!(err instanceof TokenVerificationError)) throw err;
+        this.logger.debug(`bearer token refused: ${err.reason}`);
+        throw new InvalidTokenError();
+      },
+    );
+  }
+
+  /** The user for verified claims: from the claims, the user cache, or `resolveUser()`. */
+  private principalFor(
+    request: FastifyRequest,
+    claims: AccessTokenClaims,
+    claimsOnly: boolean,
+  ): AuthUser | Promise<AuthUser> {
+    if (claimsOnly)
+      return this.remember(request, { id: claims.sub, roles: claims.roles, active: true }, claims);
+    const cached = this.principals.get(claims.sub);
+    if (cached !== undefined) return this.accept(request, cached, claims);
+    return this.resolveUser(claims).then((user) => {
+      this.principals.set(claims.sub, user);
+      return this.accept(request, user, claims);
+    });
+  }
+
+  private accept(
+    request: FastifyRequest,
+    user: AuthUser | null,
+    claims: AccessTokenClaims,
+  ): AuthUser {
     if (!user) {
       this.logger.debug('bearer token refused: AUTH_USER_INACTIVE');
       throw new InvalidTokenError();
@@ -168,4 +189,11 @@ export class AuthGuard implements CanActivate {
     RequestContext.current()?.values.set(AUTH_PRINCIPAL, user);
     return user;
   }
+}
+
+function checkRoles(user: AuthUser, roles: readonly string[] | undefined): true {
+  if (roles && roles.length > 0 && !roles.some((r) => user.roles.includes(r))) {
+    throw new InsufficientRoleError(roles);
+  }
+  return true;
 }

@@ -195,7 +195,7 @@ describe('request resources', () => {
     const resource = t.app.get(JournalResource);
     expect(() => resource.get()).toThrow(NoRequestScopeError);
     expect(() => resource.get()).toThrow(
-      'JournalResource.get() was called outside a request, task or job; run it inside one or use a plain provider',
+      'JournalResource.get() was called outside an HTTP request, background task or job; run it inside one or use a plain provider',
     );
   });
 });

@@ -2,13 +2,12 @@ import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, type AuthUser, CurrentUser } from '@kit/auth';
 import { ApiProblem } from '@kit/http';
-import { Background, type BackgroundTasks, UseRequestScope } from '@kit/tasks';
+import { Background, type BackgroundTasks } from '@kit/tasks';
 import { ActivityView, CreateOrderDto, OrderView } from './order.dto';
 import { ActivityRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
 
 @ApiTags('orders')
-@UseRequestScope()
 @Controller()
 export class OrdersController {
   constructor(

@@ -6,8 +6,9 @@ import type { MetricsService } from './metrics.service';
 import { redactUrl } from './logger';
 import { buildProblem, codeForStatus, PROBLEM_CONTENT_TYPE } from './problem';
 import {
-  createContextStore,
+  createHttpContextStore,
   RequestContext,
+  type BeforeSendStep,
   type RequestContextStore,
   type ServerTimingEntry,
 } from './request-context';
@@ -37,7 +38,7 @@ export function createEnterContextHook(slots: HttpKitHookSlots) {
     reply: FastifyReply,
     done: () => void,
   ): void {
-    const store = createContextStore(request.id);
+    const store = createHttpContextStore(request.id);
     request.kitContext = store;
     if (slots.closing) {
       refuseWhileClosing(request, reply, slots);
@@ -80,8 +81,35 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
     else done();
   });
   instance.addHook('onSend', (request, reply, payload, done) => {
-    decorateResponse(request, reply);
-    done(null, payload);
+    const steps = request.kitContext?.beforeSend;
+    if (!steps || steps.length === 0) {
+      decorateResponse(request, reply);
+      done(null, payload);
+      return;
+    }
+    runBeforeSend(steps.splice(0), reply.statusCode).then(
+      () => {
+        decorateResponse(request, reply);
+        done(null, payload);
+      },
+      (err: unknown) => {
+        // A commit that failed: the client must not believe the work was done.
+        request.log.error({ reqId: request.id, err }, 'before-send step failed');
+        void reply.code(500).type(PROBLEM_CONTENT_TYPE);
+        decorateResponse(request, reply);
+        done(
+          null,
+          JSON.stringify(
+            buildProblem(slots.problemTypeBase, {
+              status: 500,
+              code: 'INTERNAL_ERROR',
+              detail: 'An unexpected error occurred. Quote the request id when reporting it.',
+              requestId: request.id,
+            }),
+          ),
+        );
+      },
+    );
   });
   instance.addHook('onResponse', (request, reply, done) => {
     slots.metrics?.observeHttp(
@@ -185,4 +213,18 @@ export function createClientErrorHandler(slots: HttpKitHookSlots) {
     }
     socket.destroy();
   };
+}
+
+/** Runs the steps newest first (teardown order); the first failure is rethrown after all ran. */
+async function runBeforeSend(steps: readonly BeforeSendStep[], statusCode: number): Promise<void> {
+  let failure: unknown;
+  let failed = false;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    try {
+      await (steps[i] as BeforeSendStep)(statusCode);
+    } catch (err) {
+      if (!failed) [failed, failure] = [true, err];
+    }
+  }
+  if (failed) throw failure;
 }

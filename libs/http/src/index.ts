@@ -39,6 +39,8 @@ export { buildOpenApiDocument, setupOpenApi } from './openapi.setup';
 export {
   RequestContext,
   createContextStore,
+  createHttpContextStore,
+  type BeforeSendStep,
   type RequestContextStore,
   type ServerTimingEntry,
 } from './request-context';

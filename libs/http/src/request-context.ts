@@ -16,13 +16,26 @@ export interface RequestContextStore {
   readonly requestId: string;
   readonly timings: ServerTimingEntry[];
   readonly values: Map<symbol, unknown>;
+  /**
+   * HTTP requests only: steps run once the handler (or the exception filter) has produced the
+   * response and before it is written, with its status (see `RequestContext.beforeSend`).
+   */
+  readonly beforeSend?: BeforeSendStep[];
 }
+
+/** Runs before an HTTP response is written; throwing turns the response into a 500. */
+export type BeforeSendStep = (statusCode: number) => void | Promise<void>;
 
 const storage = new AsyncLocalStorage<RequestContextStore>();
 
 /** Creates a store for a new unit of work. */
 export function createContextStore(requestId: string): RequestContextStore {
   return { requestId, timings: [], values: new Map() };
+}
+
+/** Creates the store of an HTTP request (it accepts before-send steps). */
+export function createHttpContextStore(requestId: string): RequestContextStore {
+  return { requestId, timings: [], values: new Map(), beforeSend: [] };
 }
 
 /**
@@ -41,5 +54,15 @@ export const RequestContext = {
   /** The current request id, if any. */
   requestId(): string | undefined {
     return storage.getStore()?.requestId;
+  },
+  /**
+   * Runs `step` after the current HTTP request's handler, before its response is written (how
+   * request resources commit or roll back without an interceptor). False outside an HTTP request.
+   */
+  beforeSend(step: BeforeSendStep): boolean {
+    const steps = storage.getStore()?.beforeSend;
+    if (!steps) return false;
+    steps.push(step);
+    return true;
   },
 } as const;

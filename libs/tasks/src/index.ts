@@ -12,11 +12,12 @@ export { Background } from './background.decorator';
 export { TaskRunner, type TaskFn, type TaskStats } from './task-runner.service';
 export {
   RequestResource,
+  ErrorResponseRollback,
   NoRequestScopeError,
   settleRequestScope,
   deriveContext,
 } from './request-resource';
-export { RequestScopeInterceptor, UseRequestScope } from './request-scope.interceptor';
+export { TASK_RUNNER } from './background-tasks.binding';
 export {
   JobQueue,
   backoffDelay,

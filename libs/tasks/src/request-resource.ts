@@ -16,17 +16,31 @@ interface Scope {
 /** Raised when a request resource is used outside any request, message, task or job. */
 export class NoRequestScopeError extends Error {
   readonly code = 'TASKS_NO_REQUEST_SCOPE';
-  constructor(name: string, inRequest = false) {
+  constructor(name: string) {
     super(
-      inRequest
-        ? `${name}.get() was called in a route without @UseRequestScope(): nothing would settle it; add @UseRequestScope() to the route or its controller`
-        : `${name}.get() was called outside a request, task or job; run it inside one or use a plain provider`,
+      `${name}.get() was called outside an HTTP request, background task or job; run it inside one or use a plain provider`,
     );
     this.name = 'NoRequestScopeError';
   }
 }
 
-/** Context key: this unit of work settles its request resources (set by the interceptor, tasks, jobs). */
+/** The rollback cause of a request answered with an error status. */
+export class ErrorResponseRollback extends Error {
+  readonly code = 'TASKS_ERROR_RESPONSE';
+  constructor(readonly statusCode: number) {
+    super(`the request was answered ${statusCode}`);
+    this.name = 'ErrorResponseRollback';
+  }
+}
+
+/** Settles an HTTP request's resources; a failed commit is thrown (the response becomes a 500). */
+async function settleForResponse(store: RequestContextStore, statusCode: number): Promise<void> {
+  const cause = statusCode >= 400 ? new ErrorResponseRollback(statusCode) : undefined;
+  const outcome = await settleRequestScope(store, cause);
+  if (outcome.failed && outcome.error !== cause) throw outcome.error;
+}
+
+/** Context key: something will settle this unit of work's resources (the response, a task, a job). */
 const SCOPE_ACTIVE = Symbol('kit.tasks.requestScopeActive');
 
 /** Marks a unit of work as one whose request resources will be settled. */
@@ -97,7 +111,13 @@ export abstract class RequestResource<T> {
 function currentScope(name: string): Scope {
   const store = RequestContext.current();
   if (!store) throw new NoRequestScopeError(name);
-  if (store.values.get(SCOPE_ACTIVE) !== true) throw new NoRequestScopeError(name, true);
+  if (store.values.get(SCOPE_ACTIVE) !== true) {
+    // An HTTP request: settle once its response is ready (commit below 400, else roll back).
+    if (!RequestContext.beforeSend((status) => settleForResponse(store, status))) {
+      throw new NoRequestScopeError(name);
+    }
+    activateRequestScope(store);
+  }
   let scope = store.values.get(SCOPE) as Scope | undefined;
   if (!scope) {
     scope = { held: [], cached: new Map() };

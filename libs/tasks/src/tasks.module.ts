@@ -5,12 +5,13 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { MetricsService } from '@kit/http';
 import { ResourceRegistry } from '@kit/lifespan';
 import { BullmqJobQueue } from './bullmq-job.queue';
 import { InProcessJobQueue } from './in-process-job.queue';
 import { JobQueue } from './job-queue';
-import { RequestScopeInterceptor } from './request-scope.interceptor';
+import { TASK_RUNNER } from './background-tasks.binding';
 import { TaskRunner } from './task-runner.service';
 import { registerTaskMetrics } from './tasks.metrics';
 import { RESOLVED_TASKS_OPTIONS } from './tasks.internal-constants';
@@ -38,7 +39,6 @@ import { resolveTasksOptions } from './tasks-options.factory';
           ? new BullmqJobQueue({ ...jobs, redisUrl: jobs.redisUrl })
           : new InProcessJobQueue(jobs),
     },
-    RequestScopeInterceptor,
   ],
   exports: [RESOLVED_TASKS_OPTIONS, TaskRunner, JobQueue],
 })
@@ -50,12 +50,16 @@ export class TasksModule
     private readonly runner: TaskRunner,
     private readonly jobs: JobQueue,
     private readonly metrics: MetricsService,
+    private readonly adapterHost: HttpAdapterHost,
     @Optional() private readonly registry?: ResourceRegistry,
   ) {
     super();
   }
 
   onModuleInit(): void {
+    // `@Background()` finds the runner on the Fastify instance of its request.
+    const instance = this.adapterHost.httpAdapter?.getInstance<Record<symbol, unknown>>();
+    if (instance) instance[TASK_RUNNER] = this.runner;
     registerTaskMetrics(this.metrics, this.runner, this.jobs);
     this.registry?.addShutdownStep({
       name: 'background tasks',

@@ -1,0 +1,32 @@
+import { RequestContext } from '@kit/http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BackgroundTasks } from './background-tasks';
+import type { TaskRunner } from './task-runner.service';
+
+/** Where `TasksModule` leaves its runner on the Fastify instance, for `@Background()`. */
+export const TASK_RUNNER = Symbol.for('kit.tasks.runner');
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    kitBackgroundTasks?: BackgroundTasks;
+  }
+}
+
+/**
+ * The request's `BackgroundTasks`, created on first use. Once the handler's response is ready
+ * (and the request's resources settled, which registered after this) they are released if it
+ * succeeded; they run when the response is over.
+ */
+export function backgroundTasksFor(request: FastifyRequest, reply: FastifyReply): BackgroundTasks {
+  if (request.kitBackgroundTasks) return request.kitBackgroundTasks;
+  const runner = (request.server as unknown as Record<symbol, TaskRunner | undefined>)[TASK_RUNNER];
+  if (!runner) throw new Error('@Background() needs TasksModule imported in the application');
+  const tasks = new BackgroundTasks(runner, request.kitContext ?? RequestContext.current());
+  request.kitBackgroundTasks = tasks;
+  RequestContext.beforeSend((status) => tasks.handlerSettled(status < 400));
+  // 'close' fires once the response is fully written, or the connection dropped: either way the
+  // response is over. Tasks of failed requests (4xx, 5xx) are discarded: like FastAPI, they run
+  // only after a successful response, and never before the handler and its teardown finished.
+  reply.raw.once('close', () => tasks.responseEnded(reply.raw.statusCode));
+  return tasks;
+}

@@ -74,6 +74,7 @@ function applyExtras(definition: DynamicModule, extras: AuthModuleExtras): Dynam
     global: extras.isGlobal,
     imports: [...(definition.imports ?? []), ...(extras.imports ?? [])],
     providers: [...(definition.providers ?? []), ...providers],
+    exports: [...(definition.exports ?? []), USER_RESOLVER],
     controllers: extras.tokenEndpoint === false ? [] : [TokenController],
   };
 }

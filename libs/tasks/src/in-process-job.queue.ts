@@ -69,7 +69,10 @@ export class InProcessJobQueue extends JobQueue {
     if (known && this.jobs.has(known)) return Promise.resolve({ id: known, duplicate: true });
     if (this.jobs.size - this.failedIds.length - this.completedIds.length >= MAX_PENDING) {
       return Promise.reject(
-        new JobError('JOB_INVALID', `more than ${MAX_PENDING} jobs are pending in process`),
+        new JobError(
+          'JOB_QUEUE_FULL',
+          `more than ${MAX_PENDING} jobs are pending in process; retry later or set REDIS_URL for BullMQ`,
+        ),
       );
     }
     const entry: Entry = {

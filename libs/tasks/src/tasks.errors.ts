@@ -35,7 +35,7 @@ export class TasksConfigError extends Error {
 /** A job could not be enqueued or has no handler. */
 export class JobError extends Error {
   constructor(
-    readonly code: 'JOB_NO_HANDLER' | 'JOB_INVALID' | 'JOB_DUPLICATE_HANDLER',
+    readonly code: 'JOB_NO_HANDLER' | 'JOB_INVALID' | 'JOB_DUPLICATE_HANDLER' | 'JOB_QUEUE_FULL',
     message: string,
   ) {
     super(message);

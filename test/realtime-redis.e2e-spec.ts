@@ -14,7 +14,7 @@ import {
   type SharedStore,
   type TestUser,
 } from './support/ws-service';
-import { WsTcpProxy } from './support/ws-tcp-proxy';
+import { TcpProxy } from './support/tcp-proxy';
 
 // Two (and for the crash, three) real instances in this process, each with its own Redis
 // connections, sharing one user table. Instance A reaches Redis through a TCP proxy the test
@@ -29,7 +29,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
   const TTL_MS = 500;
   const pool = new ClientPool();
   let store: SharedStore;
-  let proxy: WsTcpProxy;
+  let proxy: TcpProxy;
   let a: RealtimeTestService;
   let b: RealtimeTestService;
   let raw: Redis;
@@ -49,7 +49,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
 
   beforeAll(async () => {
     store = createSharedStore('redis');
-    proxy = await WsTcpProxy.start(url);
+    proxy = await TcpProxy.forUrl(url, 6379);
     raw = new Redis(url, { lazyConnect: true });
     await raw.connect();
     a = await bootRealtimeService({ label: 'redis-a', store, realtime: options(proxy.url(url)) });
@@ -58,7 +58,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
   afterEach(() => pool.closeAll());
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
-    await proxy?.close();
+    await proxy?.stop();
     if (raw) {
       const keys = await raw.keys(`${prefix}:*`);
       if (keys.length > 0) await raw.del(...keys);
@@ -201,7 +201,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
     const b1 = await join(b, u3, room);
     const realtimeA = a.t.app.get(RealtimeService);
 
-    await proxy.cut();
+    await proxy.stop();
     try {
       expect(
         await eventually(async () => {
@@ -229,7 +229,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
       expect(down.status).toBe(503);
       expect(((await down.json()) as { error: string }).error).toBe('REALTIME_BROKER_UNAVAILABLE');
     } finally {
-      await proxy.restore();
+      await proxy.restart();
     }
 
     await eventually(async () => ((await ready(a)).status === 200 ? true : undefined), 10_000);
@@ -256,7 +256,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
   });
 
   it('forgets the members of an instance that died without cleaning up', async () => {
-    const cProxy = await WsTcpProxy.start(url);
+    const cProxy = await TcpProxy.forUrl(url, 6379);
     const c = await bootRealtimeService({
       label: 'redis-c',
       store,
@@ -274,7 +274,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
         body: { room, members: both, count: 2 },
       });
       // C loses Redis for good, then goes away: its own cleanup cannot reach Redis.
-      await cProxy.cut();
+      await cProxy.stop();
       await ghost.close();
       await c.close();
       await eventually(async () => {
@@ -287,7 +287,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
       });
     } finally {
       await c.close();
-      await cProxy.close();
+      await cProxy.stop();
     }
   });
 });

@@ -23,8 +23,22 @@ export class TcpProxy {
     return proxy;
   }
 
+  /** Starts a proxy to the host and port of `targetUrl` (`defaultPort` when it names none). */
+  static forUrl(targetUrl: string, defaultPort: number): Promise<TcpProxy> {
+    const url = new URL(targetUrl);
+    return TcpProxy.start(url.hostname, Number(url.port || defaultPort));
+  }
+
   get port(): number {
     return this.boundPort;
+  }
+
+  /** `targetUrl` with the proxy's address in place of the target's. */
+  url(targetUrl: string): string {
+    const url = new URL(targetUrl);
+    url.hostname = '127.0.0.1';
+    url.port = String(this.boundPort);
+    return url.toString();
   }
 
   /** Connections currently open through the proxy (both sides counted). */

@@ -9,18 +9,18 @@ export interface Exit {
 }
 
 /**
- * The built reference service (`node dist/src/main.js`) as a child process, run on the test's
- * own Node binary with exactly the environment given (plus PATH), its output collected.
+ * A Node script as a child process, run on the test's own Node binary with exactly the
+ * environment given (plus PATH), its output collected.
  */
-export class ServiceProcess {
+export class NodeProcess {
   stdout = '';
   stderr = '';
   private readonly child: ChildProcess;
   private readonly exit: Promise<Exit>;
   private exitInfo: Exit | undefined;
 
-  constructor(env: Record<string, string>, cwd: string) {
-    this.child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
+  constructor(script: string, cwd: string, env: Record<string, string>) {
+    this.child = spawn(process.execPath, [script], {
       cwd,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,5 +90,12 @@ export class ServiceProcess {
   async stop(): Promise<void> {
     if (!this.exitInfo) this.child.kill('SIGKILL');
     await this.exit;
+  }
+}
+
+/** The built reference service (`node dist/src/main.js`) as a child process. */
+export class ServiceProcess extends NodeProcess {
+  constructor(env: Record<string, string>, cwd: string) {
+    super(join(ROOT, 'dist', 'src', 'main.js'), cwd, env);
   }
 }

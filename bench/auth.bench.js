@@ -20,26 +20,31 @@
 // reusing its access token would be. Same options as http.bench.js (see bench/README.md):
 //   --rounds --duration --warmup --connections --pipelining --reconnect-rate --only=a,b
 //   --no-build --profile=<scenario> [--profile-duration=10]
-const { execFileSync, execSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const { createHmac, randomBytes, randomUUID } = require('node:crypto');
-const { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const { join } = require('node:path');
-const { isDeepStrictEqual, parseArgs } = require('node:util');
+const { isDeepStrictEqual } = require('node:util');
 const { startServer, killAllNow } = require('./lib/server');
 const { interleave } = require('./lib/interleave');
 const { median, summarise, table, writeResult } = require('./lib/report');
-const { clockTicksPerSecond } = require('./lib/proc');
-const { measure } = require('./lib/measure');
+const { PRELOAD } = require('./lib/cpu-profile');
 const {
-  PRELOAD,
-  profileServer,
-  summariseProfile,
-  formatSummary,
-  readProfile,
-} = require('./lib/cpu-profile');
+  ROOT,
+  benchOptions,
+  buildIfNeeded,
+  describeLoad,
+  expected,
+  loadAverage,
+  profileScenario,
+  runMain,
+  runMeta,
+  sampleLogger,
+  selectScenarios,
+  warnIfBusy,
+} = require('./lib/harness');
 
-const ROOT = join(__dirname, '..');
 const SERVERS_DIR = join(__dirname, 'servers');
 const LISTENING = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
 const BASELINE = 'nest-fastify';
@@ -66,11 +71,6 @@ const ANCHOR_PACKAGES = [
   'fast-jwt',
   'jose',
 ];
-
-/** An error whose message says it all (no stack trace printed). */
-function expected(message) {
-  return Object.assign(new Error(message), { expected: true });
-}
 
 // ---- tokens ---------------------------------------------------------------------------------
 
@@ -333,71 +333,7 @@ const SCENARIOS = [
   },
 ];
 
-// ---- options --------------------------------------------------------------------------------
-
-function options() {
-  const { values } = parseArgs({
-    allowNegative: true,
-    options: {
-      build: { type: 'boolean', default: true },
-      rounds: { type: 'string', default: '5' },
-      duration: { type: 'string', default: '3' },
-      warmup: { type: 'string', default: '2' },
-      connections: { type: 'string', default: '10' },
-      pipelining: { type: 'string', default: '1' },
-      'reconnect-rate': { type: 'string', default: '1000' },
-      only: { type: 'string' },
-      profile: { type: 'string' },
-      'profile-duration': { type: 'string', default: '10' },
-    },
-  });
-  const int = (name, min, max) => {
-    const v = Number(values[name]);
-    if (!Number.isInteger(v) || v < min || v > max) {
-      throw expected(`--${name} must be an integer in ${min}..${max}, got "${values[name]}"`);
-    }
-    return v;
-  };
-  const only = values.only?.split(',').map((s) => s.trim());
-  for (const name of [...(only ?? []), ...(values.profile ? [values.profile] : [])]) {
-    if (!SCENARIOS.some((s) => s.name === name)) {
-      throw expected(
-        `unknown scenario "${name}"; known: ${SCENARIOS.map((s) => s.name).join(', ')}`,
-      );
-    }
-  }
-  return {
-    rounds: int('rounds', 1, 20),
-    load: {
-      duration: int('duration', 1, 30),
-      connections: int('connections', 1, 1000),
-      pipelining: int('pipelining', 1, 100),
-      reconnectRate: int('reconnect-rate', 0, 1_000_000),
-    },
-    warmupSeconds: int('warmup', 0, 30),
-    only,
-    profile: values.profile,
-    profileSeconds: int('profile-duration', 1, 60),
-    build: values.build,
-  };
-}
-
 // ---- run ------------------------------------------------------------------------------------
-
-/** The reference service runs from dist/: rebuild it when a source is newer (`--no-build` skips). */
-function buildIfNeeded() {
-  try {
-    execFileSync(serverNode(), [join(ROOT, 'scripts', 'build-if-needed.js')], {
-      cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      timeout: 300_000,
-    });
-  } catch {
-    throw expected(
-      'the build failed (output above); fix it, or bench the current dist/ with --no-build',
-    );
-  }
-}
 
 /** Starts each server the scenarios need (in parallel); on any failure stops them all. */
 async function startAll(scenarios, nodeArgs = []) {
@@ -527,40 +463,14 @@ function versions() {
 }
 
 function meta(opts) {
-  let commit = null;
-  let dirty = null;
-  try {
-    commit = execSync('git rev-parse HEAD', { cwd: ROOT, encoding: 'utf8' }).trim();
-    dirty = execSync('git status --porcelain -- src libs', { cwd: ROOT, encoding: 'utf8' }) !== '';
-  } catch {
-    // not a git checkout
-  }
+  const { node, ...common } = runMeta(opts);
   return {
-    date: new Date().toISOString(),
-    harnessNode: process.version,
+    ...common,
+    harnessNode: node,
     serverNode: execFileSync(serverNode(), ['--version'], { encoding: 'utf8' }).trim(),
-    cpu: os.cpus()[0]?.model,
-    cpus: os.cpus().length,
-    clkTck: clockTicksPerSecond(),
-    loadAverageAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
-    commit,
-    uncommittedChangesInSrcOrLibs: dirty,
     packages: versions(),
     jwt: { alg: 'HS256', issuer: ISSUER, audience: AUDIENCE },
-    options: opts,
   };
-}
-
-/** Other work on the machine skews every figure; say so up front instead of hiding it. */
-function warnIfBusy() {
-  const [load1] = os.loadavg();
-  const cpus = os.cpus().length;
-  if (load1 > cpus / 2) {
-    process.stdout.write(
-      `warning: 1-minute load average is ${load1.toFixed(2)} on ${cpus} CPUs; other work will ` +
-        `skew the figures (the per-round ratios suffer least)\n`,
-    );
-  }
 }
 
 /** Kills every server and exits if the run overruns its plan: the bench is always bounded. */
@@ -576,12 +486,10 @@ function watchdog(seconds) {
 
 async function runBench(opts) {
   warnIfBusy();
-  const scenarios = opts.only
-    ? SCENARIOS.filter((s) => s.name === BASELINE || opts.only.includes(s.name))
-    : SCENARIOS;
+  const scenarios = selectScenarios(SCENARIOS, opts, BASELINE);
   const planned = scenarios.length * (opts.warmupSeconds + opts.rounds * opts.load.duration);
   const disarm = watchdog(planned + 120);
-  const loadBefore = os.loadavg().map((v) => Math.round(v * 100) / 100);
+  const loadBefore = loadAverage();
   const contexts = await startAll(scenarios);
   try {
     for (const s of scenarios) await verify(s, contexts[s.server]);
@@ -592,24 +500,14 @@ async function runBench(opts) {
     process.stdout.write(
       `verified: every scenario answers 200 with the right body; every guarded one refuses no ` +
         `token, wrong iss, wrong aud, expired, bad signature and another secret with 401\n` +
-        `load: ${opts.load.connections} connections, pipelining ${opts.load.pipelining}, ` +
-        `reconnect every ${opts.load.reconnectRate || '∞'} requests, ` +
-        `${opts.rounds} rounds × ${opts.load.duration} s per scenario after ${opts.warmupSeconds} s warmup (~${planned} s)\n`,
+        describeLoad(opts, planned),
     );
     const samples = await interleave({
       scenarios: bound,
       rounds: opts.rounds,
       warmupSeconds: opts.warmupSeconds,
       load: opts.load,
-      onSample: (s, x) =>
-        process.stdout.write(
-          `round ${x.round}/${opts.rounds}  ${s.name.padEnd(16)} ${String(x.rps).padStart(6)} req/s  ` +
-            `${String(x.cpuUsPerRequest).padStart(7)} µs CPU/req  server ${Math.round(x.serverCpuShare * 100)}% CPU` +
-            (x.clean
-              ? ''
-              : `  NOT CLEAN (non2xx ${x.non2xx}, errors ${x.errors}, timeouts ${x.timeouts})`) +
-            '\n',
-        ),
+      onSample: sampleLogger(opts.rounds),
     });
     const summary = summarise(scenarios, samples, BASELINE);
     for (const row of summary) {
@@ -647,30 +545,12 @@ async function runProfile(opts) {
   try {
     const ctx = contexts[scenario.server];
     await verify(scenario, ctx);
-    const request = scenario.request(ctx);
-    if (opts.warmupSeconds > 0) {
-      await measure(ctx.server, request, { ...opts.load, duration: opts.warmupSeconds });
-    }
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    mkdirSync(join(__dirname, 'results'), { recursive: true });
-    const file = join(__dirname, 'results', `${scenario.name}-${stamp}.cpuprofile`);
-    const sample = await profileServer(
-      ctx.server,
-      request,
-      { ...opts.load, duration: opts.profileSeconds },
-      file,
-    );
-    process.stdout.write(
-      `${scenario.name} under profile: ${sample.rps} req/s, ${sample.cpuUsPerRequest} µs CPU/req ` +
-        `(the profiler adds overhead)\n\n`,
-    );
-    const summary = summariseProfile(readProfile(file));
-    process.stdout.write(`${formatSummary(summary)}\n\nprofile: ${file}\n`);
-    writeResult(`profile-${scenario.name}`, {
-      ...meta(opts),
-      scenario: scenario.name,
-      sample,
-      summary,
+    await profileScenario({
+      name: scenario.name,
+      server: ctx.server,
+      request: scenario.request(ctx),
+      opts,
+      meta: () => meta(opts),
     });
   } finally {
     await stopAll(contexts);
@@ -679,15 +559,10 @@ async function runProfile(opts) {
 }
 
 async function main() {
-  const opts = options();
-  if (opts.build) buildIfNeeded();
+  const opts = benchOptions(SCENARIOS);
+  if (opts.build) buildIfNeeded({ node: serverNode(), timeout: 300_000 });
   if (opts.profile) await runProfile(opts);
   else await runBench(opts);
 }
 
-main().catch((err) => {
-  const known = err.expected || String(err.code).startsWith('ERR_PARSE_ARGS');
-  process.stderr.write(`bench failed: ${known ? err.message : (err.stack ?? err)}\n`);
-  killAllNow();
-  process.exitCode = 1;
-});
+runMain(main);

@@ -9,18 +9,23 @@
 //    tasks, a route with a @Background() parameter (it runs the request-scope interceptor) that
 //    adds none, one that adds a no-op task, and one that adds the 50 ms task.
 // The servers are bench/servers/tasks-app.js on the libs built in dist/.
-const { execFileSync, execSync } = require('node:child_process');
-const os = require('node:os');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { Pool } = require('undici');
-const { startServer, killAllNow } = require('./lib/server');
+const { startServer } = require('./lib/server');
 const { interleave } = require('./lib/interleave');
 const { median, summarise, table, writeResult } = require('./lib/report');
-const { clockTicksPerSecond } = require('./lib/proc');
+const {
+  ROOT,
+  buildIfNeeded,
+  intReader,
+  runMain,
+  runMeta,
+  sampleLogger,
+  warnIfBusy,
+} = require('./lib/harness');
 
-const ROOT = join(__dirname, '..');
 const LISTENING = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
 const BASELINE = 'no-tasks-module';
 const CPU_TARGET_US = 5; // issue 5: context + task machinery ≤ 5 µs of server CPU per request
@@ -93,13 +98,7 @@ function options() {
       'rate-duration': { type: 'string', default: '5' },
     },
   });
-  const int = (name, min, max) => {
-    const v = Number(values[name]);
-    if (!Number.isInteger(v) || v < min || v > max) {
-      throw new Error(`--${name} must be an integer in ${min}..${max}, got "${values[name]}"`);
-    }
-    return v;
-  };
+  const int = intReader(values);
   return {
     rounds: int('rounds', 1, 50),
     warmupSeconds: int('warmup', 0, 30),
@@ -206,30 +205,8 @@ const round = (v) => (v === null ? null : Math.round(v * 100) / 100);
 const p99 = (samples, name) =>
   median(samples[name].filter((s) => s.clean).map((s) => s.latencyMs.p99));
 
-function meta(opts) {
-  let commit = null;
-  try {
-    commit = execSync('git rev-parse HEAD', { cwd: ROOT, encoding: 'utf8' }).trim();
-  } catch {
-    // not a git checkout
-  }
-  return {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpu: os.cpus()[0]?.model,
-    cpus: os.cpus().length,
-    clkTck: clockTicksPerSecond(),
-    loadAverageAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
-    commit,
-    options: opts,
-  };
-}
-
 async function run(opts) {
-  const [load1] = os.loadavg();
-  if (load1 > os.cpus().length / 2) {
-    process.stdout.write(`warning: load average ${load1.toFixed(2)}; figures will be noisy\n`);
-  }
+  warnIfBusy();
   const servers = { plain: await SERVERS.plain(), tasks: await SERVERS.tasks() };
   try {
     for (const s of Object.values(servers)) {
@@ -245,13 +222,7 @@ async function run(opts) {
       rounds: opts.rounds,
       warmupSeconds: opts.warmupSeconds,
       load: opts.load,
-      onSample: (s, x) =>
-        process.stdout.write(
-          `round ${x.round}/${opts.rounds}  ${s.name.padEnd(16)} ${String(x.rps).padStart(6)} req/s  ` +
-            `${String(x.cpuUsPerRequest).padStart(7)} µs CPU/req  p99 ${x.latencyMs.p99} ms` +
-            (x.clean ? '' : `  NOT CLEAN (non2xx ${x.non2xx}, errors ${x.errors})`) +
-            '\n',
-        ),
+      onSample: sampleLogger(opts.rounds, { detail: (x) => `p99 ${x.latencyMs.p99} ms` }),
     });
     const afterClosedLoop = await drained(servers.tasks);
 
@@ -325,7 +296,7 @@ async function run(opts) {
       throw new Error(`background tasks failed or were refused: ${JSON.stringify(final)}`);
     }
     const file = writeResult('tasks', {
-      ...meta(opts),
+      ...runMeta(opts),
       baseline: BASELINE,
       figures,
       summary,
@@ -340,15 +311,8 @@ async function run(opts) {
 
 async function main() {
   const opts = options();
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-if-needed.js')], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  buildIfNeeded();
   await run(opts);
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err.stack ?? err}\n`);
-  killAllNow();
-  process.exit(1);
-});
+runMain(main);

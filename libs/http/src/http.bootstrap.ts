@@ -135,17 +135,20 @@ export async function configureHttpApp<T extends INestApplication>(
   return app;
 }
 
+/** What `NestFactory.create()` accepts as the root module (a class or a dynamic module). */
+export type NestEntryModule = Parameters<typeof NestFactory.create>[0];
+
 /**
  * Creates a Nest app on Fastify with the kit's pipeline in the right order: context and request
  * id → CORS → middleware → guards → interceptors → pipes → handler → problem filter → response
  * headers. The caller calls `listen()`.
  */
 export async function createHttpApp(
-  module: unknown,
+  module: NestEntryModule,
   options: HttpServerOptions = {},
 ): Promise<NestFastifyApplication> {
   const { adapter, logger } = createKitAdapter(options);
-  const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: new KitLogger(logger),
     abortOnError: false,
   });

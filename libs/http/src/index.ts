@@ -5,6 +5,7 @@ export {
   createKitAdapter,
   configureHttpApp,
   type KitFastifyAdapter,
+  type NestEntryModule,
 } from './http.bootstrap';
 export { resolveHttpKitOptions, resolveHttpServerOptions } from './http-options.factory';
 export type {

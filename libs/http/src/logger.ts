@@ -133,7 +133,7 @@ export class KitLogger implements LoggerService {
 }
 
 /** Writes out buffered log lines synchronously (before `process.exit`). */
-export function flushLogsSync(logger: Logger): void {
+export function flushLogsSync(logger: object): void {
   const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
     { flushSync?: () => void } | undefined;
   try {

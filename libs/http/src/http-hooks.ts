@@ -4,7 +4,13 @@ import type { Socket } from 'node:net';
 import type { CorsPolicy } from './cors.policy';
 import type { MetricsService } from './metrics.service';
 import { redactUrl } from './logger';
-import { buildProblem, codeForStatus, PROBLEM_CONTENT_TYPE } from './problem';
+import { writeSocketProblem } from './socket-problem';
+import {
+  buildProblem,
+  codeForStatus,
+  INTERNAL_ERROR_DETAIL,
+  PROBLEM_CONTENT_TYPE,
+} from './problem';
 import {
   createHttpContextStore,
   RequestContext,
@@ -56,18 +62,32 @@ function refuseWhileClosing(
   reply: FastifyReply,
   slots: HttpKitHookSlots,
 ): void {
-  const body = buildProblem(slots.problemTypeBase, {
-    status: 503,
-    code: 'SHUTTING_DOWN',
-    detail: 'The service is shutting down; retry on another instance.',
-    requestId: request.id,
-  });
   void reply
     .code(503)
     .header('connection', 'close')
     .header('retry-after', '1')
     .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(body));
+    .send(
+      problemJson(
+        request,
+        slots,
+        503,
+        'SHUTTING_DOWN',
+        'The service is shutting down; retry on another instance.',
+      ),
+    );
+}
+
+function problemJson(
+  request: FastifyRequest,
+  slots: HttpKitHookSlots,
+  status: number,
+  code: string,
+  detail: string,
+): string {
+  return JSON.stringify(
+    buildProblem(slots.problemTypeBase, { status, code, detail, requestId: request.id }),
+  );
 }
 
 /** Installs the kit's Fastify hooks, in the order that makes the pipeline right by construction. */
@@ -97,17 +117,7 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
         request.log.error({ reqId: request.id, err }, 'before-send step failed');
         void reply.code(500).type(PROBLEM_CONTENT_TYPE);
         decorateResponse(request, reply);
-        done(
-          null,
-          JSON.stringify(
-            buildProblem(slots.problemTypeBase, {
-              status: 500,
-              code: 'INTERNAL_ERROR',
-              detail: 'An unexpected error occurred. Quote the request id when reporting it.',
-              requestId: request.id,
-            }),
-          ),
-        );
+        done(null, problemJson(request, slots, 500, 'INTERNAL_ERROR', INTERNAL_ERROR_DETAIL));
       },
     );
   });
@@ -189,31 +199,21 @@ export function createClientErrorHandler(slots: HttpKitHookSlots) {
           ? 408
           : 400;
     const requestId = randomUUID();
-    const detail =
-      status === 431
-        ? 'The request headers are larger than the server accepts.'
-        : status === 408
-          ? 'The request was not received in time.'
-          : 'The request could not be parsed as HTTP.';
-    const body = JSON.stringify(
-      buildProblem(slots.problemTypeBase, {
-        status,
-        code: codeForStatus(status),
-        detail,
-        requestId,
-      }),
-    );
     this.log.debug({ reqId: requestId, code: err.code }, 'client error');
-    if (socket.writable) {
-      socket.write(
-        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
-          `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-ID: ${requestId}\r\n` +
-          `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
-      );
-    }
-    socket.destroy();
+    writeSocketProblem(socket, slots.problemTypeBase, {
+      status,
+      code: codeForStatus(status),
+      detail: CLIENT_ERROR_DETAILS[status] ?? CLIENT_ERROR_DETAILS[400],
+      requestId,
+    });
   };
 }
+
+const CLIENT_ERROR_DETAILS: Readonly<Record<number, string>> = {
+  400: 'The request could not be parsed as HTTP.',
+  408: 'The request was not received in time.',
+  431: 'The request headers are larger than the server accepts.',
+};
 
 /** Runs the steps newest first (teardown order); the first failure is rethrown after all ran. */
 async function runBeforeSend(steps: readonly BeforeSendStep[], statusCode: number): Promise<void> {

@@ -29,6 +29,7 @@ export {
   codeForStatus,
   titleForStatus,
   PROBLEM_CONTENT_TYPE,
+  INTERNAL_ERROR_DETAIL,
   type ProblemDetails,
 } from './problem';
 export { ProblemDetailsFilter } from './problem-details.filter';
@@ -52,3 +53,4 @@ export { KitLogger, createPinoLogger, flushLogsSync, redactUrl } from './logger'
 export { CorsPolicy } from './cors.policy';
 export { MetricsService, UNMATCHED_ROUTE } from './metrics.service';
 export type { HttpKitHookSlots } from './http-hooks';
+export { writeSocketProblem, type SocketProblem } from './socket-problem';

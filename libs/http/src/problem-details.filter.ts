@@ -12,7 +12,13 @@ import { inspect } from 'node:util';
 import { DomainError } from './domain.error';
 import { RESOLVED_HTTP_OPTIONS } from './http.internal-constants';
 import type { ResolvedHttpKitOptions } from './http-options.interface';
-import { buildProblem, codeForStatus, PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem';
+import {
+  buildProblem,
+  codeForStatus,
+  INTERNAL_ERROR_DETAIL,
+  PROBLEM_CONTENT_TYPE,
+  type ProblemDetails,
+} from './problem';
 
 interface ProblemParts {
   status: number;
@@ -116,7 +122,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     return {
       status: 500,
       code: 'INTERNAL_ERROR',
-      detail: 'An unexpected error occurred. Quote the request id when reporting it.',
+      detail: INTERNAL_ERROR_DETAIL,
     };
   }
 

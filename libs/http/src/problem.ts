@@ -14,6 +14,10 @@ export interface ProblemDetails {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** The detail of every 500 whose cause stays in the logs. */
+export const INTERNAL_ERROR_DETAIL =
+  'An unexpected error occurred. Quote the request id when reporting it.';
+
 const CODES: Readonly<Record<number, string>> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',

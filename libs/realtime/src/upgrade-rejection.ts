@@ -1,4 +1,5 @@
-import { buildProblem, PROBLEM_CONTENT_TYPE, titleForStatus } from '@kit/http';
+import { InvalidTokenError } from '@kit/auth';
+import { type DomainError, INTERNAL_ERROR_DETAIL, writeSocketProblem } from '@kit/http';
 import type { Duplex } from 'node:stream';
 
 /** Why an upgrade was refused: an HTTP status, a stable code and what to tell the client. */
@@ -20,31 +21,11 @@ export function writeRejection(
   rejection: UpgradeRejection,
   requestId: string,
 ): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const body = JSON.stringify(
-    buildProblem(PROBLEM_TYPE_BASE, {
-      status: rejection.status,
-      code: rejection.code,
-      detail: rejection.detail,
-      requestId,
-    }),
-  );
-  const lines = [
-    `HTTP/1.1 ${rejection.status} ${titleForStatus(rejection.status)}`,
-    'Connection: close',
-    `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    `X-Request-ID: ${requestId}`,
-    'X-Content-Type-Options: nosniff',
-    'Cache-Control: no-store',
-  ];
-  for (const [name, value] of Object.entries(rejection.headers ?? {}))
-    lines.push(`${name}: ${value}`);
-  socket.once('finish', () => socket.destroy());
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+  writeSocketProblem(socket, PROBLEM_TYPE_BASE, { ...rejection, requestId });
+}
+
+function fromDomainError(error: DomainError): UpgradeRejection {
+  return { status: error.status, code: error.code, detail: error.detail, headers: error.headers };
 }
 
 export const Rejections = Object.freeze({
@@ -54,12 +35,8 @@ export const Rejections = Object.freeze({
     detail: 'A room socket needs an access token in ?token= or an Authorization: Bearer header.',
     headers: { 'WWW-Authenticate': 'Bearer' },
   },
-  tokenInvalid: {
-    status: 401,
-    code: 'AUTH_TOKEN_INVALID',
-    detail: 'The access token is invalid or has expired.',
-    headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
-  },
+  // The very 401 of the HTTP guard, so a socket and a route refuse a token alike.
+  tokenInvalid: fromDomainError(new InvalidTokenError()),
   originForbidden: {
     status: 403,
     code: 'REALTIME_ORIGIN_FORBIDDEN',
@@ -129,6 +106,6 @@ export const Rejections = Object.freeze({
   internal: {
     status: 500,
     code: 'INTERNAL_ERROR',
-    detail: 'An unexpected error occurred. Quote the request id when reporting it.',
+    detail: INTERNAL_ERROR_DETAIL,
   },
 } satisfies Record<string, UpgradeRejection>);

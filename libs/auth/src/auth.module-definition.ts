@@ -6,6 +6,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AuthConfigError } from './auth.errors';
 import {
   API_KEY_STORE,
   PASSWORD_HASHER,
@@ -57,8 +58,9 @@ export const {
 
 function applyExtras(definition: DynamicModule, extras: AuthModuleExtras): DynamicModule {
   if (!extras.userResolver) {
-    throw new Error(
-      'auth.userResolver is required: pass the class that implements UserResolver to AuthModule.forRoot({ userResolver })',
+    throw new AuthConfigError(
+      'auth.userResolver',
+      'is required: pass the class that implements UserResolver to AuthModule.forRoot({ userResolver })',
     );
   }
   const providers: Provider[] = [

@@ -113,7 +113,12 @@ export class HttpClients implements OnModuleInit {
   /** The client of that name; throws when it was not configured. */
   get(name: string): HttpClient {
     const client = this.clients.get(name);
-    if (!client) throw new Error(`no HTTP client named "${name}"; add it to lifespan.httpClients`);
+    if (!client) {
+      throw new LifespanError(
+        'HTTP_CLIENT_UNKNOWN',
+        `no HTTP client named "${name}"; add it to lifespan.httpClients`,
+      );
+    }
     return client;
   }
 

@@ -2,6 +2,7 @@ import { RequestContext } from '@kit/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BackgroundTasks } from './background-tasks';
 import type { TaskRunner } from './task-runner.service';
+import { BackgroundTasksUsageError } from './tasks.errors';
 
 /** Where `TasksModule` leaves its runner on the Fastify instance, for `@Background()`. */
 export const TASK_RUNNER = Symbol.for('kit.tasks.runner');
@@ -20,7 +21,12 @@ declare module 'fastify' {
 export function backgroundTasksFor(request: FastifyRequest, reply: FastifyReply): BackgroundTasks {
   if (request.kitBackgroundTasks) return request.kitBackgroundTasks;
   const runner = (request.server as unknown as Record<symbol, TaskRunner | undefined>)[TASK_RUNNER];
-  if (!runner) throw new Error('@Background() needs TasksModule imported in the application');
+  if (!runner) {
+    throw new BackgroundTasksUsageError(
+      'TASKS_MODULE_MISSING',
+      '@Background() needs TasksModule imported in the application',
+    );
+  }
   const tasks = new BackgroundTasks(runner, request.kitContext ?? RequestContext.current());
   request.kitBackgroundTasks = tasks;
   RequestContext.beforeSend((status) => tasks.handlerSettled(status < 400));

@@ -1,5 +1,6 @@
 import type { RequestContextStore } from '@kit/http';
 import { deriveContext } from './request-resource';
+import { BackgroundTasksUsageError } from './tasks.errors';
 import type { QueuedTask, TaskFn, TaskRunner } from './task-runner.service';
 
 /**
@@ -23,7 +24,8 @@ export class BackgroundTasks {
    */
   add<A extends unknown[]>(fn: TaskFn<A>, ...args: A): void {
     if (this.state !== 'open')
-      throw new Error(
+      throw new BackgroundTasksUsageError(
+        'TASKS_ADD_AFTER_RESPONSE',
         'BackgroundTasks.add() after the response was sent; add tasks inside the handler',
       );
     this.runner.reserve();

@@ -29,4 +29,10 @@ export {
 } from './job-queue';
 export { InProcessJobQueue } from './in-process-job.queue';
 export { BullmqJobQueue } from './bullmq-job.queue';
-export { JobError, ShuttingDownError, TaskQueueFullError, TasksConfigError } from './tasks.errors';
+export {
+  BackgroundTasksUsageError,
+  JobError,
+  ShuttingDownError,
+  TaskQueueFullError,
+  TasksConfigError,
+} from './tasks.errors';

@@ -42,3 +42,14 @@ export class JobError extends Error {
     this.name = 'JobError';
   }
 }
+
+/** `@Background()` / `BackgroundTasks` used where they cannot work; a programming error. */
+export class BackgroundTasksUsageError extends Error {
+  constructor(
+    readonly code: 'TASKS_MODULE_MISSING' | 'TASKS_ADD_AFTER_RESPONSE',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BackgroundTasksUsageError';
+  }
+}

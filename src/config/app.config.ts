@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import type { LogLevel } from '@kit/http';
+import { isExactOrigin, type LogLevel } from '@kit/http';
 import { ConfigError } from './config.error';
 import { parseDuration } from './duration';
 
@@ -152,8 +152,7 @@ function corsOrigins(value: string): readonly string[] {
         'must list exact origins, not "*": the service answers CORS with credentials',
       );
     }
-    const url = URL.canParse(origin) ? new URL(origin) : undefined;
-    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== origin) {
+    if (!isExactOrigin(origin)) {
       throw new ConfigError(
         'CORS_ORIGINS',
         `must be a comma list of origins like https://app.example.com (scheme://host[:port], no path or trailing slash); got "${origin}"`,

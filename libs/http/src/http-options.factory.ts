@@ -146,6 +146,16 @@ function resolveCors(raw: CorsOptions | undefined): ResolvedCorsOptions | undefi
 }
 
 /** An origin is `scheme://host[:port]` exactly as a browser serializes it. */
+/** True for an exact `http(s)://host[:port]` origin as a browser sends it (no path, no wildcard). */
+export function isExactOrigin(origin: string): boolean {
+  try {
+    checkOrigin('origin', origin);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function checkOrigin(option: string, origin: string): void {
   let url: URL;
   try {

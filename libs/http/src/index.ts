@@ -7,7 +7,11 @@ export {
   type KitFastifyAdapter,
   type NestEntryModule,
 } from './http.bootstrap';
-export { resolveHttpKitOptions, resolveHttpServerOptions } from './http-options.factory';
+export {
+  isExactOrigin,
+  resolveHttpKitOptions,
+  resolveHttpServerOptions,
+} from './http-options.factory';
 export type {
   CorsOptions,
   HttpKitModuleOptions,

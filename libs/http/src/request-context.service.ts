@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { createContextStore, RequestContext, type RequestContextStore } from './request-context';
+import { RequestContext, type RequestContextStore } from './request-context';
 
 /**
  * Injectable view of the request context. Reads are cheap (one AsyncLocalStorage lookup);
@@ -31,19 +30,5 @@ export class RequestContextService {
   /** Adds a `Server-Timing` entry to the current response, e.g. `addTiming('db', 1.3)`. */
   addTiming(name: string, dur: number, desc?: string): void {
     RequestContext.current()?.timings.push({ name, dur, desc });
-  }
-
-  /**
-   * Runs `fn` in a new context (a WebSocket message, a job) with the given or a fresh id.
-   * Values of the current context are not inherited unless passed in `values`.
-   */
-  runInNewContext<T>(
-    fn: () => T,
-    requestId: string = randomUUID(),
-    values?: Map<symbol, unknown>,
-  ): T {
-    const store = createContextStore(requestId);
-    values?.forEach((v, k) => store.values.set(k, v));
-    return RequestContext.run(store, fn);
   }
 }

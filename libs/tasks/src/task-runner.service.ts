@@ -37,9 +37,8 @@ interface Batch {
 export class TaskRunner {
   private readonly logger = new Logger('BackgroundTasks');
   private readonly pending: Batch[] = [];
-  private readonly stats: TaskStats = {
+  private readonly stats: Omit<TaskStats, 'running'> = {
     queued: 0,
-    running: 0,
     completed: 0,
     failed: 0,
     refused: 0,

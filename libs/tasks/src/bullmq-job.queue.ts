@@ -91,8 +91,13 @@ export class BullmqJobQueue extends JobQueue {
   }
 
   async get(id: string): Promise<JobInfo | null> {
+    // State first, then the job: a job read before a state that is already terminal could be
+    // a snapshot from its active attempt (attemptsMade not yet counted). Terminal states do not
+    // change, so the job read after one is final.
+    const state = await this.queue.getJobState(id);
+    if (state === 'unknown') return null;
     const job = await this.queue.getJob(id);
-    return job ? info(job, (await job.getState()) as JobState) : null;
+    return job ? info(job, stateOf(state)) : null;
   }
 
   async failed(limit = 100): Promise<JobInfo[]> {
@@ -159,6 +164,21 @@ function connect(url: string, logger: Logger): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
   redis.on('error', (err: Error) => logger.warn(`redis: ${err.message}`));
   return redis;
+}
+
+/** BullMQ's states in the queue's vocabulary: every kind of wait is `waiting`. */
+function stateOf(state: string): JobState {
+  switch (state) {
+    case 'active':
+    case 'completed':
+    case 'delayed':
+    case 'failed':
+      return state;
+    case 'unknown':
+      return 'unknown';
+    default:
+      return 'waiting';
+  }
 }
 
 function info(job: Job, state: JobState): JobInfo {

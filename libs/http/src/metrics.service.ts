@@ -9,14 +9,12 @@ import {
   type GaugeConfiguration,
   type HistogramConfiguration,
 } from 'prom-client';
+import { FastHistogram, type FastHistogramConfig, type HistogramSeries } from './metrics.histogram';
 
 /** Route label of requests the router did not match: one series, not one per probed URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
 let processRegistry: Registry | undefined;
-
-/** Observations buffered between scrapes before they are folded in anyway (bounded memory). */
-const PENDING_CAPACITY = 4_096;
 
 /**
  * CPU, memory, event-loop and GC metrics belong to the process, not to an app: collected once,
@@ -40,55 +38,46 @@ function processMetrics(): Registry {
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
-  private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
-  private readonly httpChildren = new Map<string, { observe(value: number): void }>();
-  /**
-   * Observations waiting to enter the histogram: the response hook only appends here (a few
-   * nanoseconds); they are folded in on scrape, or when the buffer fills.
-   */
-  private readonly pendingChildren: { observe(value: number): void }[] = [];
-  private readonly pendingValues = new Float64Array(PENDING_CAPACITY);
+  private readonly httpDuration: FastHistogram<'method' | 'route' | 'status_code'>;
+  /** One series per (method, route, status), resolved once. */
+  private readonly httpSeries = new Map<string, HistogramSeries>();
 
   constructor() {
     processMetrics(); // sampling the event loop from the first app on, not from the first scrape
-    this.httpDuration = this.histogram({
+    this.httpDuration = this.fastHistogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route template and status',
       labelNames: ['method', 'route', 'status_code'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      collect: () => this.foldPending(),
     });
   }
 
-  private foldPending(): void {
-    const children = this.pendingChildren;
-    for (let i = 0; i < children.length; i++) children[i]?.observe(this.pendingValues[i] as number);
-    children.length = 0;
-  }
-
-  /** Records one HTTP request; `route` is the template (`/users/:id`), never the raw URL. */
+  /**
+   * Records one HTTP request; `route` is the template (`/users/:id`), never the raw URL, so the
+   * series are bounded by the routes times the statuses they answer.
+   */
   observeHttp(
     method: string,
     route: string | undefined,
     statusCode: number,
     seconds: number,
   ): void {
-    // One labelled child per (method, route, status), resolved once: prom-client would hash the
-    // labels on every observation. Bounded by the routes times the statuses they answer.
     const key = `${method} ${route ?? UNMATCHED_ROUTE} ${statusCode}`;
-    let child = this.httpChildren.get(key);
-    if (!child) {
-      child = this.httpDuration.labels({
+    let series = this.httpSeries.get(key);
+    if (!series) {
+      series = this.httpDuration.series({
         method,
         route: route ?? UNMATCHED_ROUTE,
         status_code: statusCode,
       });
-      this.httpChildren.set(key, child);
+      this.httpSeries.set(key, series);
     }
-    const at = this.pendingChildren.length;
-    this.pendingChildren.push(child);
-    this.pendingValues[at] = seconds;
-    if (at + 1 === PENDING_CAPACITY) this.foldPending();
+    series.observe(seconds);
+  }
+
+  /** A histogram for hot paths: resolve a label set once with `series()`, then observe it. */
+  fastHistogram<L extends string>(config: FastHistogramConfig<L>): FastHistogram<L> {
+    return new FastHistogram(config, this.registry);
   }
 
   counter<L extends string>(config: Omit<CounterConfiguration<L>, 'registers'>): Counter<L> {

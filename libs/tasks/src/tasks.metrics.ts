@@ -22,15 +22,16 @@ export function registerTaskMetrics(
       tasks.set({ state: 'refused_total' }, s.refused);
     },
   });
-  const taskDuration = metrics.histogram({
+  const taskDuration = metrics.fastHistogram({
     name: 'background_task_duration_seconds',
     help: 'Background task duration by outcome',
     labelNames: ['outcome'],
     buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
   });
-  runner.observer = (ms, failed) =>
-    taskDuration.observe({ outcome: failed ? 'failed' : 'completed' }, ms / 1000);
-  const jobDuration = metrics.histogram({
+  const completed = taskDuration.series({ outcome: 'completed' });
+  const failedTasks = taskDuration.series({ outcome: 'failed' });
+  runner.observer = (ms, failed) => (failed ? failedTasks : completed).observe(ms / 1000);
+  const jobDuration = metrics.fastHistogram({
     name: 'job_attempt_duration_seconds',
     help: 'Durable job attempts on this instance by job name and outcome',
     labelNames: ['name', 'outcome'],

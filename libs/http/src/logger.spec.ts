@@ -61,9 +61,11 @@ describe('createPinoLogger', () => {
       token: 's5',
       password: 's6',
       body: { refresh_token: 's7', password: 's8' },
+      query: { token: 's9', page: '2' },
+      dto: { api_key: 's10' },
     });
     const text = JSON.stringify(out.lines());
-    for (const secret of ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8']) {
+    for (const secret of ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10']) {
       expect(text).not.toContain(`"${secret}`);
       expect(text).not.toContain(` ${secret}`);
     }
@@ -75,6 +77,7 @@ describe('createPinoLogger', () => {
         accept: '*/*',
       },
       token: '[REDACTED]',
+      query: { token: '[REDACTED]', page: '2' },
     });
   });
 

@@ -14,6 +14,38 @@ const SECRET_PARAMS: ReadonlySet<string> = new Set([
   'password',
 ]);
 
+/** Fields that carry secrets, redacted at the top level of a log line and one level down. */
+const SECRET_FIELDS = ['password', 'token', 'access_token', 'refresh_token', 'api_key'];
+/** Objects that code logs whole (`{ body }`, `{ dto }`, …): their secret fields are redacted. */
+const SECRET_CONTAINERS = [
+  'body',
+  'data',
+  'dto',
+  'query',
+  'params',
+  'input',
+  'payload',
+  'credentials',
+  'user',
+];
+
+/**
+ * Exact paths only: pino's redaction costs next to nothing for them, while one wildcard path
+ * (`*.password`) walks every key of every line and cost about 3 µs per request line.
+ */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers.cookie',
+  ...SECRET_FIELDS,
+  ...SECRET_CONTAINERS.flatMap((container) =>
+    SECRET_FIELDS.map((field) => `${container}.${field}`),
+  ),
+];
+
 /**
  * Replaces the values of secret-bearing query parameters (`?token=`) in a URL for logging.
  * Names are compared decoded and case-insensitively, as the query parser reads them
@@ -55,21 +87,7 @@ export function createPinoLogger(
         return reqId === undefined ? {} : { reqId };
       },
       redact: {
-        paths: [
-          'req.headers.authorization',
-          'req.headers["x-api-key"]',
-          'req.headers.cookie',
-          'headers.authorization',
-          'headers["x-api-key"]',
-          'headers.cookie',
-          'password',
-          '*.password',
-          'token',
-          '*.token',
-          'access_token',
-          'refresh_token',
-          '*.refresh_token',
-        ],
+        paths: REDACTED_PATHS,
         censor: REDACTED,
       },
       serializers: {

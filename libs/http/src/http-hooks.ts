@@ -93,12 +93,14 @@ function problemJson(
 /** Installs the kit's Fastify hooks, in the order that makes the pipeline right by construction. */
 export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSlots): void {
   instance.decorateRequest('kitContext', null);
-  // Body parsing ends in a stream callback outside the context; enter it again for the handler
-  // (a request without a body is still inside it).
-  instance.addHook('preHandler', (request, _reply, done) => {
-    const store = request.kitContext;
-    if (store && RequestContext.current() !== store) RequestContext.run(store, done);
-    else done();
+  // Body parsing ends in a stream callback outside the context: routes that can receive a body
+  // enter it again before the handler. GET and HEAD never parse one and stay inside it, so they
+  // skip the hook (a hook costs every request that runs it).
+  instance.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.every((m) => m === 'GET' || m === 'HEAD')) return;
+    const own = route.preHandler;
+    route.preHandler = own === undefined ? [reenterContext] : [reenterContext, ...[own].flat()];
   });
   instance.addHook('onSend', (request, reply, payload, done) => {
     const steps = request.kitContext?.beforeSend;
@@ -107,19 +109,21 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
       done(null, payload);
       return;
     }
-    runBeforeSend(steps.splice(0), reply.statusCode).then(
-      () => {
+    const finish = (outcome: BeforeSendOutcome): void => {
+      if (!outcome.failed) {
         decorateResponse(request, reply);
         done(null, payload);
-      },
-      (err: unknown) => {
-        // A commit that failed: the client must not believe the work was done.
-        request.log.error({ reqId: request.id, err }, 'before-send step failed');
-        void reply.code(500).type(PROBLEM_CONTENT_TYPE);
-        decorateResponse(request, reply);
-        done(null, problemJson(request, slots, 500, 'INTERNAL_ERROR', INTERNAL_ERROR_DETAIL));
-      },
-    );
+        return;
+      }
+      // A commit that failed: the client must not believe the work was done.
+      request.log.error({ reqId: request.id, err: outcome.error }, 'before-send step failed');
+      void reply.code(500).type(PROBLEM_CONTENT_TYPE);
+      decorateResponse(request, reply);
+      done(null, problemJson(request, slots, 500, 'INTERNAL_ERROR', INTERNAL_ERROR_DETAIL));
+    };
+    const outcome = runBeforeSend(steps.splice(0), reply.statusCode);
+    if (outcome instanceof Promise) void outcome.then(finish);
+    else finish(outcome);
   });
   instance.addHook('onResponse', (request, reply, done) => {
     slots.metrics?.observeHttp(
@@ -149,6 +153,13 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
     );
     done();
   });
+}
+
+/** Route `preHandler`: back into the request's context after its body was parsed. */
+function reenterContext(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  const store = request.kitContext;
+  if (store && RequestContext.current() !== store) RequestContext.run(store, done);
+  else done();
 }
 
 function decorateResponse(request: FastifyRequest, reply: FastifyReply): void {
@@ -215,16 +226,51 @@ const CLIENT_ERROR_DETAILS: Readonly<Record<number, string>> = {
   431: 'The request headers are larger than the server accepts.',
 };
 
-/** Runs the steps newest first (teardown order); the first failure is rethrown after all ran. */
-async function runBeforeSend(steps: readonly BeforeSendStep[], statusCode: number): Promise<void> {
-  let failure: unknown;
-  let failed = false;
+interface BeforeSendOutcome {
+  failed: boolean;
+  error: unknown;
+}
+
+function record(outcome: BeforeSendOutcome, err: unknown): void {
+  if (!outcome.failed) [outcome.failed, outcome.error] = [true, err];
+}
+
+/**
+ * Runs the steps newest first (teardown order) and reports the first failure after all ran.
+ * Steps that finish synchronously are run synchronously: no promise unless one returns one.
+ */
+function runBeforeSend(
+  steps: readonly BeforeSendStep[],
+  statusCode: number,
+): BeforeSendOutcome | Promise<BeforeSendOutcome> {
+  const outcome: BeforeSendOutcome = { failed: false, error: undefined };
   for (let i = steps.length - 1; i >= 0; i--) {
+    let result: void | Promise<void>;
+    try {
+      result = (steps[i] as BeforeSendStep)(statusCode);
+    } catch (err) {
+      record(outcome, err);
+      continue;
+    }
+    if (result instanceof Promise) return runRestAsync(result, steps, i - 1, statusCode, outcome);
+  }
+  return outcome;
+}
+
+async function runRestAsync(
+  running: Promise<void>,
+  steps: readonly BeforeSendStep[],
+  from: number,
+  statusCode: number,
+  outcome: BeforeSendOutcome,
+): Promise<BeforeSendOutcome> {
+  await running.catch((err: unknown) => record(outcome, err));
+  for (let i = from; i >= 0; i--) {
     try {
       await (steps[i] as BeforeSendStep)(statusCode);
     } catch (err) {
-      if (!failed) [failed, failure] = [true, err];
+      record(outcome, err);
     }
   }
-  if (failed) throw failure;
+  return outcome;
 }

@@ -7,11 +7,12 @@ import { BackgroundTasksUsageError } from './tasks.errors';
 /** Where `TasksModule` leaves its runner on the Fastify instance, for `@Background()`. */
 export const TASK_RUNNER = Symbol.for('kit.tasks.runner');
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    kitBackgroundTasks?: BackgroundTasks;
-  }
-}
+/**
+ * Context key of the request's `BackgroundTasks`. Kept in the request context, not on the
+ * request: a property added to some requests only would give Fastify's request objects a second
+ * shape and slow every request down.
+ */
+const TASKS_KEY = Symbol('kit.tasks.background');
 
 /**
  * The request's `BackgroundTasks`, created on first use. Once the handler's response is ready
@@ -19,7 +20,9 @@ declare module 'fastify' {
  * succeeded; they run when the response is over.
  */
 export function backgroundTasksFor(request: FastifyRequest, reply: FastifyReply): BackgroundTasks {
-  if (request.kitBackgroundTasks) return request.kitBackgroundTasks;
+  const store = request.kitContext ?? RequestContext.current();
+  const existing = store?.values.get(TASKS_KEY) as BackgroundTasks | undefined;
+  if (existing) return existing;
   const runner = (request.server as unknown as Record<symbol, TaskRunner | undefined>)[TASK_RUNNER];
   if (!runner) {
     throw new BackgroundTasksUsageError(
@@ -27,8 +30,8 @@ export function backgroundTasksFor(request: FastifyRequest, reply: FastifyReply)
       '@Background() needs TasksModule imported in the application',
     );
   }
-  const tasks = new BackgroundTasks(runner, request.kitContext ?? RequestContext.current());
-  request.kitBackgroundTasks = tasks;
+  const tasks = new BackgroundTasks(runner, store);
+  store?.values.set(TASKS_KEY, tasks);
   RequestContext.beforeSend((status) => tasks.handlerSettled(status < 400));
   // 'close' fires once the response is fully written, or the connection dropped: either way the
   // response is over. Tasks of failed requests (4xx, 5xx) are discarded: like FastAPI, they run

@@ -126,6 +126,12 @@ function currentScope(name: string): Scope {
   return scope;
 }
 
+/** Whether the unit of work created request resources that still need settling. */
+export function holdsRequestResources(store: RequestContextStore | undefined): boolean {
+  const scope = store?.values.get(SCOPE) as Scope | undefined;
+  return scope !== undefined && scope.held.length > 0;
+}
+
 /**
  * Settles every resource the unit of work created, newest first. With `error` undefined they
  * commit; otherwise they roll back. Returns the first failure (the handler's error, or a

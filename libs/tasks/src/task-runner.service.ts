@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RequestContext, type RequestContextStore } from '@kit/http';
 import { RESOLVED_TASKS_OPTIONS } from './tasks.internal-constants';
-import { settleRequestScope } from './request-resource';
+import { holdsRequestResources, settleRequestScope } from './request-resource';
 import { ShuttingDownError, TaskQueueFullError } from './tasks.errors';
 import type { ResolvedTasksOptions } from './tasks-options.interface';
 
@@ -107,34 +107,74 @@ export class TaskRunner {
     while (this.active < this.options.background.concurrency && this.pending.length > 0) {
       const batch = this.pending.shift() as Batch;
       this.active++;
-      void this.runBatch(batch).finally(() => {
+      const running = this.runBatch(batch, 0);
+      if (running) {
+        void running.finally(() => {
+          this.active--;
+          this.pump();
+        });
+      } else {
         this.active--;
-        this.pump();
-      });
+      }
     }
   }
 
-  private async runBatch(batch: Batch): Promise<void> {
-    for (const task of batch.tasks) {
-      await RequestContext.run(batch.context, () => this.runOne(task, batch.context));
-      this.reserved--;
-      this.notifyIdle();
+  /**
+   * Runs the batch's tasks from `from` on, one after the other. Tasks that finish synchronously
+   * (and hold no request resources) cost no promise; the first that does not continues async.
+   */
+  private runBatch(batch: Batch, from: number): Promise<void> | undefined {
+    for (let i = from; i < batch.tasks.length; i++) {
+      const task = batch.tasks[i] as QueuedTask;
+      const running = RequestContext.run(batch.context, () => this.runOne(task, batch.context));
+      if (running) {
+        return running.then(() => {
+          this.taskDone();
+          return this.runBatch(batch, i + 1);
+        });
+      }
+      this.taskDone();
     }
+    return undefined;
   }
 
-  private async runOne(task: QueuedTask, context: RequestContextStore): Promise<void> {
+  private runOne(task: QueuedTask, context: RequestContextStore): Promise<void> | undefined {
     const started = performance.now();
-    let error: unknown;
-    let failed = false;
+    let result: unknown;
     try {
-      await task.fn(...task.args);
+      result = task.fn(...task.args);
     } catch (err) {
-      // `throw undefined` is a failure too: it must not commit the task's unit of work.
-      [failed, error] = [true, err ?? new Error('the task threw undefined')];
+      return this.settle(task, context, started, failure(err));
     }
-    const settled = await settleRequestScope(context, failed ? error : undefined).catch(
-      (err: unknown) => ({ failed: true, error: err }),
+    if (!isThenable(result)) return this.settle(task, context, started, undefined);
+    return Promise.resolve(result).then(
+      () => this.settle(task, context, started, undefined),
+      (err: unknown) => this.settle(task, context, started, failure(err)),
     );
+  }
+
+  /** Commits (or rolls back) the resources the task used, then records the outcome. */
+  private settle(
+    task: QueuedTask,
+    context: RequestContextStore,
+    started: number,
+    error: unknown,
+  ): Promise<void> | undefined {
+    if (!holdsRequestResources(context)) {
+      this.record(task, started, { failed: error !== undefined, error });
+      return undefined;
+    }
+    return settleRequestScope(context, error).then(
+      (settled) => this.record(task, started, settled),
+      (err: unknown) => this.record(task, started, { failed: true, error: err }),
+    );
+  }
+
+  private record(
+    task: QueuedTask,
+    started: number,
+    settled: { failed: boolean; error: unknown },
+  ): void {
     this.observer?.(performance.now() - started, settled.failed);
     if (!settled.failed) {
       this.stats.completed++;
@@ -148,8 +188,26 @@ export class TaskRunner {
     );
   }
 
+  private taskDone(): void {
+    this.reserved--;
+    this.notifyIdle();
+  }
+
   private notifyIdle(): void {
     if (this.reserved > 0 || this.idle.length === 0) return;
     for (const resolve of this.idle.splice(0)) resolve();
   }
+}
+
+/** A task's failure; `throw undefined` is a failure too (it must not commit the unit of work). */
+function failure(err: unknown): unknown {
+  return err ?? new Error('the task threw undefined');
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

@@ -1,4 +1,6 @@
-import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { Inject, Module, type OnModuleInit, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { OpenApiRegistry } from '@kit/http';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { ApiKeyService } from './api-key.service';
@@ -58,11 +60,30 @@ import { TokenService } from './token.service';
   ],
 })
 export class AuthModule extends AuthConfigurableModule implements OnModuleInit {
-  constructor(@Inject(OpenApiRegistry) private readonly openApi: OpenApiRegistry) {
+  constructor(
+    @Inject(OpenApiRegistry) private readonly openApi: OpenApiRegistry,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {
     super();
   }
 
   onModuleInit(): void {
     registerAuthOpenApi(this.openApi, '/auth/token');
+    declareRequestFields(this.adapterHost?.httpAdapter?.getInstance<FastifyInstance>());
+  }
+}
+
+/** What the guard sets on a request: `request.user`, `request.claims`, `request.apiKey`. */
+const REQUEST_FIELDS = ['user', 'claims', 'apiKey'] as const;
+
+/**
+ * Declares the guard's request fields with Fastify, so every request object has them from its
+ * construction (as `undefined`). Set only on authenticated requests, they would give Fastify's
+ * request objects several shapes, which slows every request down.
+ */
+function declareRequestFields(instance: FastifyInstance | undefined): void {
+  if (typeof instance?.decorateRequest !== 'function') return;
+  for (const field of REQUEST_FIELDS) {
+    if (!instance.hasRequestDecorator(field)) instance.decorateRequest(field, undefined);
   }
 }

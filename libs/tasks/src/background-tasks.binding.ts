@@ -36,6 +36,7 @@ export function backgroundTasksFor(request: FastifyRequest, reply: FastifyReply)
   // 'close' fires once the response is fully written, or the connection dropped: either way the
   // response is over. Tasks of failed requests (4xx, 5xx) are discarded: like FastAPI, they run
   // only after a successful response, and never before the handler and its teardown finished.
-  reply.raw.once('close', () => tasks.responseEnded(reply.raw.statusCode));
+  // (`on`, not `once`: a response closes once, and `responseEnded()` ignores a second call.)
+  reply.raw.on('close', () => tasks.responseEnded(reply.raw.statusCode));
   return tasks;
 }

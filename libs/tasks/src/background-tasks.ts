@@ -65,7 +65,7 @@ export class BackgroundTasks {
   /** Hands the tasks to the runner once the response is out. */
   private submit(): void {
     this.state = 'submitted';
-    this.runner.submit(this.tasks, deriveContext(this.context));
+    if (this.tasks.length > 0) this.runner.submit(this.tasks, deriveContext(this.context));
   }
 
   /** The request failed: its tasks are not run (like FastAPI), and their room is freed. */

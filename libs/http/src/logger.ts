@@ -167,9 +167,13 @@ const FLUSH_EVERY_MS = 250;
  * stdout, written in chunks of up to 4 KiB instead of one write per line (a syscall per request
  * line was most of the logging cost), and flushed at least every 250 ms so an idle service's
  * lines still show promptly. pino flushes it synchronously on process exit.
+ *
+ * The chunks are written synchronously, as pino does by default: measured here, asynchronous
+ * writes (a thread-pool round trip per chunk) cost ~4.4 µs of CPU per line against ~2.5 µs.
+ * Like any synchronous stdout, a reader that stops reading eventually blocks the process.
  */
 function bufferedStdout(): DestinationStream {
-  const stream = pino.destination({ dest: 1, sync: false, minLength: 4_096 });
+  const stream = pino.destination({ dest: 1, sync: true, minLength: 4_096 });
   const timer = setInterval(() => {
     try {
       stream.flush();

@@ -6,8 +6,9 @@
 //    request rate with the two routes alternating request by request.
 // 2. Per-request server CPU (µs from /proc/<pid>/stat) of the request context + task machinery,
 //    against the same app without TasksModule: a route of an app with TasksModule that takes no
-//    tasks, a route with a @Background() parameter (it runs the request-scope interceptor) that
-//    adds none, one that adds a no-op task, and one that adds the 50 ms task.
+//    tasks, a route with a @Background() parameter that adds none, one that adds a no-op task,
+//    and one that adds the 50 ms task; and, to separate Nest's cost of a custom parameter from
+//    the kit's, a route with a trivial custom parameter that is not the kit's.
 // The servers are bench/servers/tasks-app.js on the libs built in dist/.
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
@@ -57,8 +58,14 @@ const SCENARIOS = [
     request: post('/orders'),
   },
   {
+    name: 'custom-param',
+    label: "with TasksModule: POST /orders/custom-param, a trivial custom parameter (Nest's cost)",
+    server: 'tasks',
+    request: post('/orders/custom-param'),
+  },
+  {
     name: 'background-param',
-    label: 'with TasksModule: POST /orders/no-task, @Background() (request scope) but no task',
+    label: 'with TasksModule: POST /orders/no-task, a @Background() parameter but no task',
     server: 'tasks',
     request: post('/orders/no-task'),
   },
@@ -268,13 +275,21 @@ async function run(opts) {
       },
       cpuUsPerRequestOverBaseline: {
         tasksModule: medianDelta(samples, 'tasks-module', BASELINE),
+        customParam: medianDelta(samples, 'custom-param', BASELINE),
         backgroundParamNoTask: medianDelta(samples, 'background-param', BASELINE),
         tasksModuleAndNoopTask: medianDelta(samples, 'noop-task', BASELINE),
         tasksModuleAnd50msTask: medianDelta(samples, '50ms-task', BASELINE),
       },
+      // The kit's own share: the same routes against one with a custom parameter that is not
+      // the kit's, so Nest's parameter pipeline is on both sides.
+      cpuUsPerRequestOverCustomParam: {
+        backgroundParamNoTask: medianDelta(samples, 'background-param', 'custom-param'),
+        noopTask: medianDelta(samples, 'noop-task', 'custom-param'),
+      },
       taskRunner: { afterClosedLoop, final },
     };
     const cpu = figures.cpuUsPerRequestOverBaseline;
+    const own = figures.cpuUsPerRequestOverCustomParam;
     const lat = figures.latencyP99Ms;
     process.stdout.write(
       [
@@ -288,6 +303,10 @@ async function run(opts) {
         `  @Background(), no task:     ${cpu.backgroundParamNoTask.median} µs (${cpu.backgroundParamNoTask.min}–${cpu.backgroundParamNoTask.max})`,
         `  TasksModule + no-op task:   ${cpu.tasksModuleAndNoopTask.median} µs (${cpu.tasksModuleAndNoopTask.min}–${cpu.tasksModuleAndNoopTask.max})`,
         `  TasksModule + 50 ms task:   ${cpu.tasksModuleAnd50msTask.median} µs (${cpu.tasksModuleAnd50msTask.min}–${cpu.tasksModuleAnd50msTask.max})`,
+        `  a custom parameter (Nest):  ${cpu.customParam.median} µs (${cpu.customParam.min}–${cpu.customParam.max})`,
+        `the kit's share, over the custom-parameter route (median of per-round differences, min–max):`,
+        `  @Background(), no task:     ${own.backgroundParamNoTask.median} µs (${own.backgroundParamNoTask.min}–${own.backgroundParamNoTask.max})`,
+        `  @Background() + no-op task: ${own.noopTask.median} µs (${own.noopTask.min}–${own.noopTask.max})`,
         `${cpu.tasksModuleAndNoopTask.median <= CPU_TARGET_US ? 'PASS' : 'FAIL'}: context + task machinery ≤ ${CPU_TARGET_US} µs/request (no-op task case)`,
         `tasks: ${final.completed} completed, ${final.failed} failed, ${final.refused} refused`,
       ].join('\n') + '\n',

@@ -4,13 +4,23 @@
 // decorators are applied with Reflect.decorate, as tsc would emit.
 //
 //   POST /orders             build an order and answer 201: no task (both modes)
-//   POST /orders/no-task     the same with a @Background() parameter (so the route runs the
-//                            request-scope interceptor) but no task added (tasks mode)
+//   POST /orders/no-task     the same with a @Background() parameter but no task added
+//                            (tasks mode)
+//   POST /orders/custom-param the same with a trivial custom parameter that is not the kit's
+//                            (Nest's own cost of one more custom parameter) (tasks mode)
 //   POST /orders/noop-task   the same, plus a task that does nothing (tasks mode)
 //   POST /orders/with-task   the same, plus a task that takes BENCH_TASK_MS (50) ms of wall time,
 //                            awaiting a timer like a task awaiting I/O (tasks mode)
 //   GET  /stats              the task runner's counters (tasks mode)
-const { Body, Controller, Get, HttpCode, Module, Post } = require('@nestjs/common');
+const {
+  Body,
+  Controller,
+  createParamDecorator,
+  Get,
+  HttpCode,
+  Module,
+  Post,
+} = require('@nestjs/common');
 const { randomUUID } = require('node:crypto');
 const { join } = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
@@ -38,6 +48,9 @@ async function recordActivity() {
 
 function noop() {}
 
+/** A custom parameter that is not the kit's: what Nest charges for one more such parameter. */
+const RequestIdParam = createParamDecorator((_data, ctx) => ctx.switchToHttp().getRequest().id);
+
 const param = (index, decorator) => (target, key) => decorator(target, key, index);
 const method = (cls, name, decorators) =>
   Reflect.decorate(
@@ -64,6 +77,9 @@ class TaskOrdersController {
   placeWithoutTask(body, _tasks) {
     return order(body);
   }
+  placeWithCustomParam(body, _requestId) {
+    return order(body);
+  }
   placeWithNoopTask(body, tasks) {
     const created = order(body);
     tasks.add(noop, created);
@@ -84,6 +100,12 @@ method(TaskOrdersController, 'placeWithoutTask', [
   HttpCode(201),
   param(0, Body()),
   param(1, Background()),
+]);
+method(TaskOrdersController, 'placeWithCustomParam', [
+  Post('orders/custom-param'),
+  HttpCode(201),
+  param(0, Body()),
+  param(1, RequestIdParam()),
 ]);
 method(TaskOrdersController, 'placeWithNoopTask', [
   Post('orders/noop-task'),

@@ -1,5 +1,5 @@
-// First: settles V8 shapes that the rest of an app's loading would otherwise spoil.
-import './tick-shape.warmup';
+// First: loading it settles V8 shapes that the rest of an app's loading would otherwise spoil.
+export { settleTickShapes } from './tick-shape.warmup';
 export { HttpKitModule } from './http.module';
 export { HTTP_KIT_MODULE_OPTIONS } from './http.module-definition';
 export {

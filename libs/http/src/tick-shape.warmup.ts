@@ -13,25 +13,32 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * about 3 µs of CPU per HTTP request on the reference service (several ticks per request).
  *
  * Scheduling ticks of every kind once, here, before the app's modules load, settles the shape
- * while the transition can still be cached. `@kit/http` imports this module first; a service
+ * while the transition can still be cached. `@kit/http` loads this module first; a service
  * that imports `@kit/http` before its own modules gets it for free.
  */
 const WARMUP_ROUNDS = 200;
 
-function settleTickShapes(): void {
+const noop = (): void => undefined;
+
+/** One tick of each argument count (Node stores none, or an array of them). */
+function scheduleTicks(): void {
+  process.nextTick(noop);
+  process.nextTick(noop, 1);
+  process.nextTick(noop, 1, 2);
+  process.nextTick(noop, 1, 2, 3);
+  process.nextTick(noop, 1, 2, 3, 4);
+}
+
+/**
+ * Runs when this module loads (first thing `@kit/http` does). Exported for an entry point that
+ * must load other modules before `@kit/http`: call it first.
+ */
+export function settleTickShapes(): void {
   const storage = new AsyncLocalStorage<object>();
-  const noop = (): void => undefined;
-  const schedule = (): void => {
-    process.nextTick(noop);
-    process.nextTick(noop, 1);
-    process.nextTick(noop, 1, 2);
-    process.nextTick(noop, 1, 2, 3);
-    process.nextTick(noop, 1, 2, 3, 4);
-  };
   // Repeated: V8 settles a literal's field representations over its first executions.
   for (let i = 0; i < WARMUP_ROUNDS; i++) {
-    schedule();
-    storage.run({ i }, schedule);
+    scheduleTicks();
+    storage.run({ i }, scheduleTicks);
   }
 }
 

@@ -134,9 +134,15 @@ Reflect.decorate(
   BenchModule,
 );
 
-async function main() {
+/** The app, initialised but not listening (`bench/tasks-inject.bench.js` drives it in process). */
+async function createTasksApp() {
   const app = await createHttpApp(BenchModule, { logLevel: process.env.LOG_LEVEL ?? 'warn' });
   if (WITH_TASKS) runner = app.get(TaskRunner);
+  return app;
+}
+
+async function main() {
+  const app = await createTasksApp();
   await app.listen({ host: '127.0.0.1', port: 0 });
   process.stdout.write(`Server listening at ${await app.getUrl()}\n`);
   const close = () => app.close().then(() => process.exit(0));
@@ -144,7 +150,11 @@ async function main() {
   process.once('SIGINT', close);
 }
 
-main().catch((err) => {
-  process.stderr.write(`tasks-app failed: ${err.stack ?? err}\n`);
-  process.exit(1);
-});
+module.exports = { createTasksApp };
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`tasks-app failed: ${err.stack ?? err}\n`);
+    process.exit(1);
+  });
+}

@@ -7,7 +7,7 @@
 // (process.cpuUsage) per request. Inject's own cost is the same on every route, so the
 // differences between routes are what the kit adds.
 //
-//   --rounds (default 15)  --batch (requests per route per round, default 4000)
+//   --rounds (default 30)  --batch (requests per route per round, default 2000)
 //   --concurrency (requests in flight, default 16)
 process.env.BENCH_TASKS = '1';
 process.env.LOG_LEVEL ??= 'warn';
@@ -31,8 +31,8 @@ const ROUTES = [
 function options() {
   const { values } = parseArgs({
     options: {
-      rounds: { type: 'string', default: '15' },
-      batch: { type: 'string', default: '4000' },
+      rounds: { type: 'string', default: '30' },
+      batch: { type: 'string', default: '2000' },
       concurrency: { type: 'string', default: '16' },
     },
   });

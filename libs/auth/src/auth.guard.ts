@@ -32,6 +32,7 @@ import { PrincipalCache } from './principal.cache';
 
 const BEARER = /^Bearer +([^\s]+) *$/i;
 const OTHER_SCHEME = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) +\S/;
+const WHITESPACE = /\s/;
 const MAX_API_KEY_LENGTH = 256;
 
 interface RoutePolicy {
@@ -101,6 +102,11 @@ export class AuthGuard implements CanActivate {
   protected extractToken(request: FastifyRequest): string | undefined {
     const header = request.headers.authorization;
     if (header === undefined) return undefined;
+    // The common form, `Bearer <token>` with nothing else, without the regular expressions
+    // (they cost ~0.25 µs on a typical token); anything else takes the full parse below.
+    if (header.startsWith('Bearer ') && header.length > 7 && !WHITESPACE.test(header.slice(7))) {
+      return header.slice(7);
+    }
     // Another scheme (Basic, …) carries no bearer credentials: a bare challenge (RFC 6750 §3.1).
     const scheme = OTHER_SCHEME.exec(header)?.[1];
     if (scheme !== undefined && scheme.toLowerCase() !== 'bearer') return undefined;

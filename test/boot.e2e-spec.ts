@@ -71,6 +71,9 @@ describe('booting the built reference service', () => {
       );
       expect(boot.stderr + boot.stdout).not.toContain('s3cret');
       expect(boot.stdout).not.toContain('Server listening');
+      // The log lines still buffered when the process exits are written out, not lost.
+      expect(boot.stdout).toContain('"msg":"Starting Nest application..."');
+      expect(boot.stdout).toContain('"msg":"Mapped {/health/live, GET} route"');
     });
   });
 

@@ -57,7 +57,7 @@ export { RequestId } from './request-id.decorator';
 export { REQUEST_ID_PATTERN, generateRequestId } from './request-id';
 export { KitLogger, createPinoLogger, flushLogsSync, redactUrl } from './logger';
 export { CorsPolicy } from './cors.policy';
-export { FastHistogram, type FastHistogramConfig, type HistogramSeries } from './metrics.histogram';
+export { FastHistogram, type FastHistogramConfig, type HistogramSeries } from './fast.histogram';
 export { MetricsService, UNMATCHED_ROUTE } from './metrics.service';
 export type { HttpKitHookSlots } from './http-hooks';
 export { writeSocketProblem, type SocketProblem } from './socket-problem';

@@ -1,4 +1,9 @@
 import type { Registry } from 'prom-client';
+import { HttpKitConfigError } from './http.errors';
+
+/** Prometheus' rules for metric and label names (`__`-prefixed labels are reserved). */
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** One label combination of a `FastHistogram`: observing is a bucket search and three adds. */
 export interface HistogramSeries {
@@ -32,6 +37,7 @@ class Series implements HistogramSeries {
     this.counts = new Float64Array(bounds.length + 1);
   }
 
+  /** Non-finite values are ignored: a timing that went wrong must not fail its request. */
   observe(value: number): void {
     if (!Number.isFinite(value)) return;
     const bounds = this.bounds;
@@ -40,6 +46,12 @@ class Series implements HistogramSeries {
     (this.counts[i] as number)++;
     this.sum += value;
     this.count++;
+  }
+
+  reset(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
   }
 }
 
@@ -59,25 +71,31 @@ export class FastHistogram<L extends string = string> {
   private readonly all = new Map<string, Series>();
 
   constructor(config: FastHistogramConfig<L>, registry?: Registry) {
-    const bounds = [...config.buckets];
-    if (bounds.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= (bounds[i - 1] as number)))) {
-      throw new TypeError(`${config.name}: buckets must be finite and strictly ascending`);
-    }
-    if (config.labelNames.includes('le' as L)) {
-      throw new TypeError(`${config.name}: "le" is reserved for histogram buckets`);
-    }
+    checkConfig(config);
     this.name = config.name;
     this.help = config.help;
     this.labelNames = config.labelNames;
-    this.bounds = Float64Array.from(bounds);
+    this.bounds = Float64Array.from(config.buckets);
+    // Without labels there is one series: rendered (as zeros) from the start, as prom-client does.
+    if (this.labelNames.length === 0) this.series({} as Record<L, string>);
     registry?.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
   /** The series of one label combination, created on first use; keep it for repeated use. */
   series(labels: Readonly<Record<L, string | number>>): HistogramSeries {
+    for (const name of Object.keys(labels)) {
+      if (!this.labelNames.includes(name as L)) {
+        throw new HttpKitConfigError(
+          `${this.name}: label "${name}"`,
+          'is not one of its labelNames',
+        );
+      }
+    }
     const values = this.labelNames.map((name) => {
       const value = labels[name];
-      if (value === undefined) throw new TypeError(`${this.name}: label "${name}" is missing`);
+      if (value === undefined) {
+        throw new HttpKitConfigError(`${this.name}: label "${name}"`, 'is missing');
+      }
       return String(value);
     });
     const key = values.join('\u0000');
@@ -139,8 +157,35 @@ export class FastHistogram<L extends string = string> {
     };
   }
 
-  /** Forgets every series (tests). */
+  /**
+   * Zeroes every series (what `registry.resetMetrics()` calls). They stay in place: callers
+   * keep the series they resolved.
+   */
   reset(): void {
-    this.all.clear();
+    for (const series of this.all.values()) series.reset();
+  }
+}
+
+function checkConfig<L extends string>(config: FastHistogramConfig<L>): void {
+  if (!METRIC_NAME.test(config.name)) {
+    throw new HttpKitConfigError(
+      `histogram name "${config.name}"`,
+      'is not a Prometheus metric name',
+    );
+  }
+  for (const label of config.labelNames) {
+    if (!LABEL_NAME.test(label) || label.startsWith('__') || label === 'le') {
+      throw new HttpKitConfigError(
+        `${config.name}: label "${label}"`,
+        'is not a usable label name ("le" and "__…" are reserved)',
+      );
+    }
+  }
+  const bounds = config.buckets;
+  if (bounds.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= (bounds[i - 1] as number)))) {
+    throw new HttpKitConfigError(
+      `${config.name}: buckets`,
+      'must be finite and strictly ascending',
+    );
   }
 }

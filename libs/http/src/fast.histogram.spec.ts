@@ -4,6 +4,9 @@ import { FastHistogram } from './fast.histogram';
 const BUCKETS = [0.001, 0.01, 0.1, 1];
 const VALUES = [0.0005, 0.001, 0.002, 0.05, 0.05, 0.5, 2, 30];
 
+const make = (name: string, labelNames: string[], buckets = [1]): FastHistogram =>
+  new FastHistogram({ name, help: 'h', labelNames, buckets });
+
 describe('FastHistogram', () => {
   it('renders exactly what prom-client renders for the same observations', async () => {
     const ours = new Registry();
@@ -61,14 +64,22 @@ describe('FastHistogram', () => {
   it('without labels renders zeros from the start, as prom-client does', async () => {
     const ours = new Registry();
     const theirs = new Registry();
-    new FastHistogram({ name: 'n_seconds', help: 'n', labelNames: [], buckets: [1] }, ours);
-    new Histogram({ name: 'n_seconds', help: 'n', buckets: [1], registers: [theirs] });
+    const fast = new FastHistogram(
+      { name: 'n_seconds', help: 'n', labelNames: [], buckets: [1] },
+      ours,
+    );
+    const reference = new Histogram({
+      name: 'n_seconds',
+      help: 'n',
+      buckets: [1],
+      registers: [theirs],
+    });
+    expect(ours.getSingleMetric('n_seconds')).toBe(fast);
+    expect(theirs.getSingleMetric('n_seconds')).toBe(reference);
     expect(await ours.metrics()).toBe(await theirs.metrics());
   });
 
   it('refuses bad names, unordered buckets, reserved, unknown and missing labels', () => {
-    const make = (name: string, labelNames: string[], buckets = [1]) =>
-      new FastHistogram({ name, help: 'h', labelNames, buckets });
     expect(() => make('bad name', [])).toThrow(
       'histogram name "bad name" is not a Prometheus metric name',
     );

@@ -121,6 +121,7 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
       decorateResponse(request, reply);
       done(null, problemJson(request, slots, 500, 'INTERNAL_ERROR', INTERNAL_ERROR_DETAIL));
     };
+    // A promise here is runRestAsync()'s own, always native.
     const outcome = runBeforeSend(steps.splice(0), reply.statusCode);
     if (outcome instanceof Promise) void outcome.then(finish);
     else finish(outcome);
@@ -245,26 +246,37 @@ function runBeforeSend(
 ): BeforeSendOutcome | Promise<BeforeSendOutcome> {
   const outcome: BeforeSendOutcome = { failed: false, error: undefined };
   for (let i = steps.length - 1; i >= 0; i--) {
-    let result: void | Promise<void>;
+    let result: unknown;
     try {
       result = (steps[i] as BeforeSendStep)(statusCode);
     } catch (err) {
       record(outcome, err);
       continue;
     }
-    if (result instanceof Promise) return runRestAsync(result, steps, i - 1, statusCode, outcome);
+    if (isThenable(result)) {
+      return runRestAsync(result, steps, i - 1, statusCode, outcome);
+    }
   }
   return outcome;
 }
 
+/** Any promise-like (another realm's promise, a thenable), not only this realm's `Promise`. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 async function runRestAsync(
-  running: Promise<void>,
+  running: PromiseLike<unknown>,
   steps: readonly BeforeSendStep[],
   from: number,
   statusCode: number,
   outcome: BeforeSendOutcome,
 ): Promise<BeforeSendOutcome> {
-  await running.catch((err: unknown) => record(outcome, err));
+  await Promise.resolve(running).catch((err: unknown) => record(outcome, err));
   for (let i = from; i >= 0; i--) {
     try {
       await (steps[i] as BeforeSendStep)(statusCode);

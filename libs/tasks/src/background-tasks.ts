@@ -4,6 +4,12 @@ import { BackgroundTasksUsageError } from './tasks.errors';
 import type { QueuedTask, TaskFn, TaskRunner } from './task-runner.service';
 
 /**
+ * Context key of a request's `BackgroundTasks` (kept in the request context, not on the request:
+ * a property added to some requests only would give Fastify's request objects a second shape).
+ */
+export const BACKGROUND_TASKS_KEY = Symbol('kit.tasks.background');
+
+/**
  * FastAPI's `BackgroundTasks` for one request: `tasks.add(fn, ...args)`. The tasks run after the
  * response has been sent, in the order added, in the request's context.
  */
@@ -65,12 +71,14 @@ export class BackgroundTasks {
   /** Hands the tasks to the runner once the response is out. */
   private submit(): void {
     this.state = 'submitted';
+    this.context?.values.delete(BACKGROUND_TASKS_KEY); // not carried into the tasks' context
     if (this.tasks.length > 0) this.runner.submit(this.tasks, deriveContext(this.context));
   }
 
   /** The request failed: its tasks are not run (like FastAPI), and their room is freed. */
   private discard(): void {
     this.state = 'discarded';
+    this.context?.values.delete(BACKGROUND_TASKS_KEY);
     this.runner.unreserve(this.tasks.length);
   }
 }

@@ -46,7 +46,7 @@ export class JobError extends Error {
 /** `@Background()` / `BackgroundTasks` used where they cannot work; a programming error. */
 export class BackgroundTasksUsageError extends Error {
   constructor(
-    readonly code: 'TASKS_MODULE_MISSING' | 'TASKS_ADD_AFTER_RESPONSE',
+    readonly code: 'TASKS_MODULE_MISSING' | 'TASKS_NO_REQUEST_CONTEXT' | 'TASKS_ADD_AFTER_RESPONSE',
     message: string,
   ) {
     super(message);

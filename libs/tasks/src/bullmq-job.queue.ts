@@ -166,18 +166,24 @@ function connect(url: string, logger: Logger): Redis {
   return redis;
 }
 
+type BullmqState = Exclude<Awaited<ReturnType<Queue['getJobState']>>, 'unknown'>;
+
 /** BullMQ's states in the queue's vocabulary: every kind of wait is `waiting`. */
-function stateOf(state: string): JobState {
+function stateOf(state: BullmqState): JobState {
   switch (state) {
     case 'active':
     case 'completed':
     case 'delayed':
     case 'failed':
       return state;
-    case 'unknown':
-      return 'unknown';
-    default:
+    case 'waiting':
+    case 'prioritized':
+    case 'waiting-children':
       return 'waiting';
+    default: {
+      const unexpected: never = state;
+      return unexpected;
+    }
   }
 }
 

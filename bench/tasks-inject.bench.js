@@ -105,7 +105,9 @@ async function main() {
       (r) =>
         `  ${r.name.padEnd(17)} ${fmt(median(samples[r.name])).padStart(7)} µs/request  ${r.label}`,
     );
-    const own = delta('noop-task', 'custom-param');
+    // Judged like tasks.bench.js: what @Background() with a no-op task costs a route, Nest's
+    // parameter handling included (the other app there, without TasksModule, cannot run here).
+    const judged = delta('noop-task', 'plain');
     process.stdout.write(
       [
         'CPU per request (median over rounds; inject() included, the same on every route):',
@@ -114,8 +116,8 @@ async function main() {
         `  custom parameter over plain (Nest):        ${fmt(delta('custom-param', 'plain'))} µs`,
         `  @Background(), no task, over custom param: ${fmt(delta('background-param', 'custom-param'))} µs`,
         `  @Background() + no-op task over plain:     ${fmt(delta('noop-task', 'plain'))} µs`,
-        `  @Background() + no-op task over custom:    ${fmt(own)} µs`,
-        `${own <= CPU_TARGET_US ? 'PASS' : 'FAIL'}: the task machinery ≤ ${CPU_TARGET_US} µs/request (no-op task over the custom-parameter route)`,
+        `  @Background() + no-op task over custom:    ${fmt(delta('noop-task', 'custom-param'))} µs (the kit's share, informational)`,
+        `${judged <= CPU_TARGET_US ? 'PASS' : 'FAIL'}: context + task machinery ≤ ${CPU_TARGET_US} µs/request (no-op task over the plain route)`,
         `tasks: ${stats.completed} completed, ${stats.failed} failed, ${stats.refused} refused`,
       ].join('\n') + '\n',
     );

@@ -174,6 +174,24 @@ describe('request resources', () => {
       ]);
     });
 
+    it('the tasks are not run when the commit then fails', async () => {
+      await abortMidHandler(`/t/abortable/${FAIL_COMMIT}/ok`, FAIL_COMMIT);
+      state.gate(`${FAIL_COMMIT}-handler`).open();
+      await until(() => state.journal.includes('release 1'), 'the teardown');
+      await idle();
+      expect(state.journal).toEqual([
+        'create 1',
+        `handler ${FAIL_COMMIT} waiting`,
+        `response ${FAIL_COMMIT} closed`,
+        `handler ${FAIL_COMMIT} returns`,
+        'commit 1',
+        'rollback 1',
+        'release 1',
+      ]);
+      expect(t.app.get(TaskRunner).snapshot()).toMatchObject({ queued: 0, completed: 0 });
+      expect(t.app.get(TaskRunner).outstanding).toBe(0);
+    });
+
     it('the tasks are not run when the handler then fails', async () => {
       await abortMidHandler('/t/abortable/ax/throw', 'ax');
       state.gate('ax-handler').open();

@@ -238,7 +238,9 @@ function record(outcome: BeforeSendOutcome, err: unknown): void {
 
 /**
  * Runs the steps newest first (teardown order) and reports the first failure after all ran.
- * Steps that finish synchronously are run synchronously: no promise unless one returns one.
+ * Once a step failed, the response will be a 500: the steps after it are told so (resources
+ * roll back, background tasks are dropped). Steps that finish synchronously are run
+ * synchronously: no promise unless one returns one.
  */
 function runBeforeSend(
   steps: readonly BeforeSendStep[],
@@ -248,7 +250,7 @@ function runBeforeSend(
   for (let i = steps.length - 1; i >= 0; i--) {
     let result: unknown;
     try {
-      result = (steps[i] as BeforeSendStep)(statusCode);
+      result = (steps[i] as BeforeSendStep)(statusAfter(outcome, statusCode));
     } catch (err) {
       record(outcome, err);
       continue;
@@ -258,6 +260,11 @@ function runBeforeSend(
     }
   }
   return outcome;
+}
+
+/** The status the response will have: a failed step turns it into a 500. */
+function statusAfter(outcome: BeforeSendOutcome, statusCode: number): number {
+  return outcome.failed ? 500 : statusCode;
 }
 
 /** Any promise-like (another realm's promise, a thenable), not only this realm's `Promise`. */
@@ -279,7 +286,7 @@ async function runRestAsync(
   await Promise.resolve(running).catch((err: unknown) => record(outcome, err));
   for (let i = from; i >= 0; i--) {
     try {
-      await (steps[i] as BeforeSendStep)(statusCode);
+      await (steps[i] as BeforeSendStep)(statusAfter(outcome, statusCode));
     } catch (err) {
       record(outcome, err);
     }

@@ -109,5 +109,8 @@ describe('AuthModule', () => {
 
   it('needs a user resolver', () => {
     expect(() => AuthModule.forRoot(OPTIONS)).toThrow(/auth\.userResolver is required/);
+    expect(() => AuthModule.forRoot(OPTIONS)).toThrow(
+      expect.objectContaining({ code: 'AUTH_INVALID_OPTION', option: 'auth.userResolver' }),
+    );
   });
 });

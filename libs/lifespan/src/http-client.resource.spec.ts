@@ -158,6 +158,9 @@ describe('HttpClients', () => {
       expect(() => clients.get('payments')).toThrow(
         'no HTTP client named "payments"; add it to lifespan.httpClients',
       );
+      expect(() => clients.get('payments')).toThrow(
+        expect.objectContaining({ code: 'HTTP_CLIENT_UNKNOWN' }),
+      );
     } finally {
       for (const c of clients.all()) await c.close();
     }

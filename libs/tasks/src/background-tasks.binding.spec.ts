@@ -47,5 +47,8 @@ describe('backgroundTasksFor', () => {
     expect(seen).toBeUndefined();
     expect(store.values.has(BACKGROUND_TASKS_KEY)).toBe(false);
     expect(runner.snapshot()).toMatchObject({ completed: 1, failed: 0 });
+    expect(() => tasks.add(() => undefined)).toThrow(
+      expect.objectContaining({ code: 'TASKS_ADD_AFTER_RESPONSE' }),
+    );
   });
 });

@@ -13,26 +13,10 @@ import {
   type TasksService,
   UUID,
 } from './fixtures/tasks-service';
+import type { ActivityView as Activity, OrderView as Order } from '../src/orders/order.dto';
 
 // The reference flow: POST /orders → 201, and after the response a background task records an
 // order_created activity carrying the originating request's X-Request-ID.
-
-interface Order {
-  id: string;
-  item: string;
-  quantity: number;
-  user_id: string;
-  created_at: string;
-}
-
-interface Activity {
-  id: string;
-  type: string;
-  order_id: string;
-  user_id: string;
-  request_id: string;
-  created_at: string;
-}
 
 describe.each(databaseVariants())('orders on $name', (variant) => {
   let s: TasksService;

@@ -15,6 +15,7 @@ import {
   startService,
 } from './support/shutdown-service';
 import { acceptsConnections, pollUntil } from './support/shutdown-support';
+import type { ActivityView as Activity, OrderView as Order } from '../src/orders/order.dto';
 
 // SIGTERM to the real built service (`node dist/src/main.js`) under a bounded load of orders:
 // nothing accepted is lost, every order's background task ran exactly once, exit 0 within
@@ -35,23 +36,6 @@ const CLOSING_503 = {
   detail: 'The service is shutting down; retry on another instance.',
   error: 'SHUTTING_DOWN',
 };
-
-interface Order {
-  id: string;
-  item: string;
-  quantity: number;
-  user_id: string;
-  created_at: string;
-}
-
-interface Activity {
-  id: string;
-  type: string;
-  order_id: string;
-  user_id: string;
-  request_id: string;
-  created_at: string;
-}
 
 describe.each(databaseVariants())('SIGTERM to the built service under load ($name)', (variant) => {
   let dir: string;

@@ -3,7 +3,7 @@ import { createTestApp, type TestApp } from '@kit/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppModule } from '../../src/app.module';
+import { AppModule, type AppModuleOverrides } from '../../src/app.module';
 import { type AppConfig, loadConfig } from '../../src/config/app.config';
 import type { DatabaseVariant, TestDatabase } from './database-variants';
 
@@ -29,6 +29,13 @@ export interface Service {
   close(): Promise<void>;
 }
 
+export interface BootExtras {
+  /** A database already created (e.g. to reopen it, kept on close); else a fresh one. */
+  db?: TestDatabase;
+  /** Knobs of `AppModule.forRoot()` beyond the fast scrypt cost tests use. */
+  overrides?: AppModuleOverrides;
+}
+
 /**
  * Boots the reference service on a fresh database of `variant` (SQLite file or PostgreSQL
  * schema) with a fixed signing key, issuer, audience and bootstrap admin.
@@ -38,11 +45,12 @@ export async function bootService(
   label: string,
   env: Record<string, string> = {},
   server: HttpServerOptions = {},
+  extras: BootExtras = {},
 ): Promise<Service> {
-  const db = await variant.create(label);
+  const db = extras.db ?? (await variant.create(label));
   const dataDir = mkdtempSync(join(tmpdir(), `kit-${label}-data-`));
   const cleanup = async (): Promise<void> => {
-    await db.drop();
+    if (!extras.db) await db.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
   let t: TestApp;
@@ -58,7 +66,10 @@ export async function bootService(
       ADMIN_PASSWORD: ADMIN.password,
       ...env,
     });
-    t = await createTestApp(AppModule.forRoot(config, { scryptCost: 1024 }), server);
+    t = await createTestApp(
+      AppModule.forRoot(config, { scryptCost: 1024, ...extras.overrides }),
+      server,
+    );
   } catch (err) {
     await cleanup();
     throw err;

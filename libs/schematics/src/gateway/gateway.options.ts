@@ -1,5 +1,7 @@
+import type { NestCliOptions } from '../utils/cli-options';
+
 /** Options of the `gateway` schematic (see schema.json for the descriptions). */
-export interface GatewayOptions {
+export interface GatewayOptions extends NestCliOptions {
   name: string;
   /** The service's source root. @default 'src' */
   sourceRoot?: string;
@@ -7,14 +9,4 @@ export interface GatewayOptions {
   skipImport?: boolean;
   /** Generate the e2e test. @default true */
   spec?: boolean;
-  /** Passed by the Nest CLI; not used by this schematic. */
-  path?: string;
-  flat?: boolean;
-  specFileSuffix?: string;
-  language?: string;
-  collection?: string;
-  project?: string;
-  format?: boolean;
-  type?: string;
-  crud?: boolean;
 }

@@ -1,5 +1,7 @@
+import type { NestCliOptions } from '../utils/cli-options';
+
 /** Options of the `resource` schematic (see schema.json for the descriptions). */
-export interface ResourceOptions {
+export interface ResourceOptions extends NestCliOptions {
   name: string;
   /** Role needed to create and delete; reading needs any account. @default 'admin' */
   role?: string;
@@ -9,14 +11,4 @@ export interface ResourceOptions {
   skipImport?: boolean;
   /** Generate the e2e test. @default true */
   spec?: boolean;
-  /** Passed by the Nest CLI; not used by this schematic. */
-  path?: string;
-  flat?: boolean;
-  specFileSuffix?: string;
-  language?: string;
-  collection?: string;
-  project?: string;
-  format?: boolean;
-  type?: string;
-  crud?: boolean;
 }

@@ -1,5 +1,7 @@
+import type { NestCliOptions } from '../utils/cli-options';
+
 /** Options of the `service` schematic (see schema.json for the descriptions). */
-export interface ServiceOptions {
+export interface ServiceOptions extends NestCliOptions {
   name: string;
   /** `app`: a project of this Nest monorepo; `standalone`: its own project. */
   type?: 'standalone' | 'app';
@@ -11,15 +13,4 @@ export interface ServiceOptions {
   packages?: string;
   /** The Nest CLI's positional path: used as `directory` when that is not given. */
   path?: string;
-  /** Passed by the Nest CLI; not used by this schematic. */
-  sourceRoot?: string;
-  spec?: boolean;
-  flat?: boolean;
-  specFileSuffix?: string;
-  language?: string;
-  collection?: string;
-  project?: string;
-  skipImport?: boolean;
-  format?: boolean;
-  crud?: boolean;
 }

@@ -19,18 +19,10 @@ import {
   UUID,
 } from './support/auth-service';
 import { databaseVariants } from './support/database-variants';
+import type { ApiKeyView as KeyView } from '@kit/auth';
 
 // The admin routes of the reference service: PATCH/DELETE /admin/users/{id} and
 // POST/GET/DELETE /admin/api-keys, with their 401/403 and their immediate effects.
-
-interface KeyView {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  created_at: string;
-  revoked_at: string | null;
-}
 
 const EVENTS = { events: [{ type: 'page_view', payload: { path: '/' } }] };
 

@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import { createHttpApp, HttpKitModule } from '@kit/http';
 import {
   KYSELY,
@@ -10,6 +9,7 @@ import {
 import { createTestApp, LogCapture, type TestApp } from '@kit/testing';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { expectProblem } from './support/problem';
+import { acceptsConnections } from './support/shutdown-support';
 import {
   RecordingResource,
   recordingResourcesModule,
@@ -27,18 +27,6 @@ async function bootFailure(module: DynamicModule): Promise<{ error: unknown; log
   }
   await app.close();
   throw new Error('the boot was expected to fail but succeeded');
-}
-
-/** Resolves true when something accepts TCP connections on 127.0.0.1:port. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 const up = { status: 'up', durationMs: expect.any(Number) };
@@ -94,7 +82,7 @@ describe('resource lifecycle', () => {
       journal.length = 0;
       await t!.close();
       expect(journal).toEqual(['close gamma', 'close beta', 'close alpha']);
-      for (const port of ports) expect(await accepts(port)).toBe(false);
+      for (const port of ports) expect(await acceptsConnections(port)).toBe(false);
     });
 
     it('closes each once when closeAll is called twice, concurrently and again, then app.close()', async () => {

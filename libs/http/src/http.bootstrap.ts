@@ -20,6 +20,7 @@ import type { HttpServerOptions } from './http-options.interface';
 import { resolveHttpServerOptions } from './http-options.factory';
 import { createPinoLogger, KitLogger } from './logger';
 import { setupOpenApi } from './openapi.setup';
+import { FORBIDDEN_JSON_PROPERTY_CODE } from './problem';
 import { generateRequestId } from './request-id';
 
 export interface KitFastifyAdapter {
@@ -102,6 +103,7 @@ function useJsonParser(
         done(
           Object.assign(new SyntaxError('Object contains forbidden prototype property'), {
             statusCode: 400,
+            code: FORBIDDEN_JSON_PROPERTY_CODE,
           }),
           undefined,
         );

@@ -13,6 +13,7 @@ import { DomainError } from './domain.error';
 import { RESOLVED_HTTP_OPTIONS } from './http.internal-constants';
 import type { ResolvedHttpKitOptions } from './http-options.interface';
 import {
+  FORBIDDEN_JSON_PROPERTY_CODE,
   buildProblem,
   codeForStatus,
   INTERNAL_ERROR_DETAIL,
@@ -49,6 +50,12 @@ const FASTIFY_ERRORS: Readonly<Record<string, { code: string; detail: string }>>
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     code: 'MALFORMED_JSON',
     detail: 'The body is empty but the content type says JSON.',
+  },
+  // Set by the kit's JSON parser (http.bootstrap.ts) for a `__proto__` or `constructor.prototype`
+  // key, which secure-json-parse reports like broken JSON.
+  [FORBIDDEN_JSON_PROPERTY_CODE]: {
+    code: 'FORBIDDEN_JSON_PROPERTY',
+    detail: 'The JSON body contains a forbidden "__proto__" or "constructor.prototype" key.',
   },
   FST_ERR_CTP_INVALID_JSON_BODY: {
     code: 'MALFORMED_JSON',
@@ -201,15 +208,7 @@ function fromFastifyError(exception: unknown): ProblemParts | undefined {
   const known = typeof code === 'string' ? FASTIFY_ERRORS[code] : undefined;
   if (known) return { status: statusCode, ...known };
   if (exception instanceof SyntaxError) {
-    // secure-json-parse rejects `__proto__` and `constructor.prototype` keys this way.
-    const poisoned = /prototype property/.test(exception.message);
-    return {
-      status: 400,
-      code: poisoned ? 'FORBIDDEN_JSON_PROPERTY' : 'MALFORMED_JSON',
-      detail: poisoned
-        ? 'The JSON body contains a forbidden "__proto__" or "constructor.prototype" key.'
-        : 'The request body is not valid JSON.',
-    };
+    return { status: 400, code: 'MALFORMED_JSON', detail: 'The request body is not valid JSON.' };
   }
   return {
     status: statusCode,

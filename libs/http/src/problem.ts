@@ -14,6 +14,9 @@ export interface ProblemDetails {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** `code` of the error the kit's JSON parser raises for a `__proto__`/`constructor.prototype` key. */
+export const FORBIDDEN_JSON_PROPERTY_CODE = 'KIT_FORBIDDEN_JSON_PROPERTY';
+
 /** The detail of every 500 whose cause stays in the logs. */
 export const INTERNAL_ERROR_DETAIL =
   'An unexpected error occurred. Quote the request id when reporting it.';

@@ -78,7 +78,9 @@ export class HttpClient implements Resource {
       path: this.options.basePath + this.options.healthPath,
     });
     await res.body.dump();
-    if (res.statusCode >= 500) throw new Error(`upstream answered ${res.statusCode}`);
+    if (res.statusCode >= 500) {
+      throw new LifespanError('HTTP_CLIENT_UNHEALTHY', `upstream answered ${res.statusCode}`);
+    }
   }
 
   async close(): Promise<void> {

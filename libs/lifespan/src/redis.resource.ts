@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { LifespanError } from './lifespan.errors';
 import type { ResolvedRedisOptions } from './lifespan-options.interface';
 import type { Resource } from './resource.interface';
 import type { ResourceRegistry } from './resource.registry';
@@ -60,7 +61,7 @@ export class RedisResource implements Resource, OnModuleInit {
 
   async check(): Promise<void> {
     if (this.client.status !== 'ready')
-      throw new Error(`redis connection is ${this.client.status}`);
+      throw new LifespanError('REDIS_NOT_READY', `redis connection is ${this.client.status}`);
     await this.client.ping();
   }
 

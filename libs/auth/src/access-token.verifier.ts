@@ -6,6 +6,7 @@ import {
   errors,
   jwtVerify,
   type JWTVerifyGetKey,
+  type JWTVerifyOptions,
 } from 'jose';
 import { TokenVerificationError, type AuthFailureReason } from './auth.errors';
 import type { AccessTokenClaims } from './auth.interfaces';
@@ -29,18 +30,29 @@ const KEY_BEARING_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
 export class AccessTokenVerifier {
   private readonly key: Uint8Array | KeyObject | JWTVerifyGetKey;
   private readonly cache: VerifiedTokenCache;
+  /** What `jose` checks, fixed by the options: built once, not per verification. */
+  private readonly verifyOptions: JWTVerifyOptions;
 
   constructor(@Inject(RESOLVED_AUTH_OPTIONS) private readonly options: ResolvedAuthOptions) {
     this.key = createVerificationKey(options);
     this.cache = new VerifiedTokenCache(options.tokenCacheSize, options.jwt.clockToleranceSec);
+    const jwt = options.jwt;
+    this.verifyOptions = {
+      algorithms: [...jwt.algorithms],
+      issuer: jwt.issuer,
+      audience: jwt.audience,
+      clockTolerance: jwt.clockToleranceSec,
+      typ: ACCESS_TOKEN_TYPE,
+      requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+    };
   }
 
-  /** Verifies a compact JWT access token; throws `TokenVerificationError` with the reason. */
   /** The claims of an already verified, unexpired token, or undefined (then call `verify`). */
   cached(token: string): AccessTokenClaims | undefined {
     return this.cache.get(token, Math.floor(Date.now() / 1000));
   }
 
+  /** Verifies a compact JWT access token; throws `TokenVerificationError` with the reason. */
   async verify(token: string): Promise<AccessTokenClaims> {
     const now = Math.floor(Date.now() / 1000);
     const cached = this.cache.get(token, now);
@@ -52,17 +64,9 @@ export class AccessTokenVerifier {
       );
     }
     checkHeader(token);
-    const jwt = this.options.jwt;
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, this.key as Uint8Array, {
-        algorithms: [...jwt.algorithms],
-        issuer: jwt.issuer,
-        audience: jwt.audience,
-        clockTolerance: jwt.clockToleranceSec,
-        typ: ACCESS_TOKEN_TYPE,
-        requiredClaims: ['exp', 'iat', 'sub', 'jti'],
-      }));
+      ({ payload } = await jwtVerify(token, this.key as Uint8Array, this.verifyOptions));
     } catch (err) {
       throw new TokenVerificationError(
         reasonOf(err),
@@ -70,7 +74,7 @@ export class AccessTokenVerifier {
         { cause: err },
       );
     }
-    const claims = checkClaims(payload, now, jwt.clockToleranceSec);
+    const claims = checkClaims(payload, now, this.options.jwt.clockToleranceSec);
     this.cache.set(token, claims);
     return claims;
   }

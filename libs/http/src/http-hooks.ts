@@ -5,6 +5,7 @@ import type { CorsPolicy } from './cors.policy';
 import type { MetricsService } from './metrics.service';
 import { redactUrl } from './logger';
 import { writeSocketProblem } from './socket-problem';
+import { isThenable } from './thenable';
 import {
   buildProblem,
   codeForStatus,
@@ -265,15 +266,6 @@ function runBeforeSend(
 /** The status the response will have: a failed step turns it into a 500. */
 function statusAfter(outcome: BeforeSendOutcome, statusCode: number): number {
   return outcome.failed ? 500 : statusCode;
-}
-
-/** Any promise-like (another realm's promise, a thenable), not only this realm's `Promise`. */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 async function runRestAsync(

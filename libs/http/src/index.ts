@@ -61,3 +61,4 @@ export { FastHistogram, type FastHistogramConfig, type HistogramSeries } from '.
 export { MetricsService, UNMATCHED_ROUTE } from './metrics.service';
 export type { HttpKitHookSlots } from './http-hooks';
 export { writeSocketProblem, type SocketProblem } from './socket-problem';
+export { isThenable } from './thenable';

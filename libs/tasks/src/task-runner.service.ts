@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { RequestContext, type RequestContextStore } from '@kit/http';
+import { isThenable, RequestContext, type RequestContextStore } from '@kit/http';
 import { RESOLVED_TASKS_OPTIONS } from './tasks.internal-constants';
 import { holdsRequestResources, settleRequestScope } from './request-resource';
 import { ShuttingDownError, TaskQueueFullError } from './tasks.errors';
@@ -202,12 +202,4 @@ export class TaskRunner {
 /** A task's failure; `throw undefined` is a failure too (it must not commit the unit of work). */
 function failure(err: unknown): unknown {
   return err ?? new Error('the task threw undefined');
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

@@ -4,8 +4,8 @@ import { type AuthUser, USER_RESOLVER, type UserResolver } from '@kit/auth';
 import { RealtimeConfigError } from './realtime.errors';
 
 /**
- * The service's `UserResolver`, found through the module graph: `AuthModule` provides it under
- * `USER_RESOLVER` without exporting it, so it is looked up non-strictly once at init.
+ * The service's `UserResolver` (`USER_RESOLVER`), looked up once at init across the whole module
+ * graph (non-strictly), so `AuthModule` need be neither global nor imported by `RealtimeModule`.
  */
 @Injectable()
 export class UserLookup implements OnModuleInit {

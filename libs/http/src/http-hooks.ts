@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { CorsPolicy } from './cors.policy';
 import type { MetricsService } from './metrics.service';
 import { redactUrl } from './logger';
+import { newRequestId } from './request-id';
 import { writeSocketProblem } from './socket-problem';
 import { isThenable } from './thenable';
 import {
@@ -13,17 +13,17 @@ import {
   PROBLEM_CONTENT_TYPE,
 } from './problem';
 import {
+  type ContextStore,
   createHttpContextStore,
   RequestContext,
   type BeforeSendStep,
-  type RequestContextStore,
   type ServerTimingEntry,
 } from './request-context';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The kit's request context (set in the first `onRequest` hook). */
-    kitContext: RequestContextStore | null;
+    kitContext: ContextStore | null;
   }
 }
 
@@ -104,8 +104,8 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
     route.preHandler = own === undefined ? [reenterContext] : [reenterContext, ...[own].flat()];
   });
   instance.addHook('onSend', (request, reply, payload, done) => {
-    const steps = request.kitContext?.beforeSend;
-    if (!steps || steps.length === 0) {
+    const steps = request.kitContext?.takeBeforeSend();
+    if (steps === undefined) {
       decorateResponse(request, reply);
       done(null, payload);
       return;
@@ -123,7 +123,7 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
       done(null, problemJson(request, slots, 500, 'INTERNAL_ERROR', INTERNAL_ERROR_DETAIL));
     };
     // A promise here is runRestAsync()'s own, always native.
-    const outcome = runBeforeSend(steps.splice(0), reply.statusCode);
+    const outcome = runBeforeSend(steps, reply.statusCode);
     if (outcome instanceof Promise) void outcome.then(finish);
     else finish(outcome);
   });
@@ -167,7 +167,7 @@ function reenterContext(request: FastifyRequest, _reply: FastifyReply, done: () 
 function decorateResponse(request: FastifyRequest, reply: FastifyReply): void {
   const dur = round(reply.elapsedTime);
   let timing = `app;dur=${dur}`;
-  const entries = request.kitContext?.timings;
+  const entries = request.kitContext?.addedTimings();
   if (entries && entries.length > 0) {
     timing = entries.map(formatTiming).join(', ') + ', ' + timing;
   }
@@ -211,7 +211,7 @@ export function createClientErrorHandler(slots: HttpKitHookSlots) {
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? 408
           : 400;
-    const requestId = randomUUID();
+    const requestId = newRequestId();
     this.log.debug({ reqId: requestId, code: err.code }, 'client error');
     writeSocketProblem(socket, slots.problemTypeBase, {
       status,

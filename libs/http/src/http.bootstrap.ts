@@ -77,8 +77,10 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
     return503OnClosing: false,
     clientErrorHandler: createClientErrorHandler(slots),
   });
-  adapter.setOnRequestHook(createEnterContextHook(slots));
   const instance = adapter.getInstance();
+  // A Fastify hook of its own, not Nest's `setOnRequestHook()` (which wraps it in a closure per
+  // request). Registered now, it runs before Nest's middleware, which Nest registers at init.
+  instance.addHook('onRequest', createEnterContextHook(slots));
   useJsonParser(adapter, instance, options.bodyLimit);
   instance.decorate(HOOK_SLOTS, slots);
   installHttpHooks(instance, slots);

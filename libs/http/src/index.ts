@@ -54,7 +54,7 @@ export {
 } from './request-context';
 export { RequestContextService } from './request-context.service';
 export { RequestId } from './request-id.decorator';
-export { REQUEST_ID_PATTERN, generateRequestId } from './request-id';
+export { REQUEST_ID_PATTERN, generateRequestId, newRequestId } from './request-id';
 export { KitLogger, createPinoLogger, flushLogsSync, redactUrl } from './logger';
 export { CorsPolicy } from './cors.policy';
 export { FastHistogram, type FastHistogramConfig, type HistogramSeries } from './fast.histogram';

@@ -39,8 +39,12 @@ function processMetrics(): Registry {
 export class MetricsService {
   readonly registry = new Registry();
   private readonly httpDuration: FastHistogram<'method' | 'route' | 'status_code'>;
-  /** One series per (method, route, status), resolved once. */
-  private readonly httpSeries = new Map<string, HistogramSeries>();
+  /**
+   * One series per (route, method, status), resolved once. Nested maps: the route and method
+   * strings come from the router and the parser and hash once; a joined key would be built and
+   * hashed on every request.
+   */
+  private readonly httpSeries = new Map<string, Map<string, Map<number, HistogramSeries>>>();
 
   constructor() {
     processMetrics(); // sampling the event loop from the first app on, not from the first scrape
@@ -62,15 +66,21 @@ export class MetricsService {
     statusCode: number,
     seconds: number,
   ): void {
-    const key = `${method} ${route ?? UNMATCHED_ROUTE} ${statusCode}`;
-    let series = this.httpSeries.get(key);
-    if (!series) {
-      series = this.httpDuration.series({
-        method,
-        route: route ?? UNMATCHED_ROUTE,
-        status_code: statusCode,
-      });
-      this.httpSeries.set(key, series);
+    const path = route ?? UNMATCHED_ROUTE;
+    let byMethod = this.httpSeries.get(path);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.httpSeries.set(path, byMethod);
+    }
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byMethod.set(method, byStatus);
+    }
+    let series = byStatus.get(statusCode);
+    if (series === undefined) {
+      series = this.httpDuration.series({ method, route: path, status_code: statusCode });
+      byStatus.set(statusCode, series);
     }
     series.observe(seconds);
   }

@@ -28,14 +28,52 @@ export type BeforeSendStep = (statusCode: number) => void | Promise<void>;
 
 const storage = new AsyncLocalStorage<RequestContextStore>();
 
+/**
+ * The store's members are created on first use: most requests add no value, timing or step, and
+ * a `Map` and two arrays per request are allocations every request would pay for.
+ */
+export class ContextStore implements RequestContextStore {
+  private valueMap: Map<symbol, unknown> | undefined;
+  private timingList: ServerTimingEntry[] | undefined;
+  private steps: BeforeSendStep[] | undefined;
+
+  constructor(
+    readonly requestId: string,
+    private readonly http: boolean,
+  ) {}
+
+  get values(): Map<symbol, unknown> {
+    return (this.valueMap ??= new Map());
+  }
+
+  get timings(): ServerTimingEntry[] {
+    return (this.timingList ??= []);
+  }
+
+  get beforeSend(): BeforeSendStep[] | undefined {
+    return this.http ? (this.steps ??= []) : undefined;
+  }
+
+  /** @internal The timing entries added so far, without creating the list. */
+  addedTimings(): readonly ServerTimingEntry[] | undefined {
+    return this.timingList;
+  }
+
+  /** @internal Takes the before-send steps added so far (steps added later are kept). */
+  takeBeforeSend(): BeforeSendStep[] | undefined {
+    const steps = this.steps;
+    return steps === undefined || steps.length === 0 ? undefined : steps.splice(0);
+  }
+}
+
 /** Creates a store for a new unit of work. */
 export function createContextStore(requestId: string): RequestContextStore {
-  return { requestId, timings: [], values: new Map() };
+  return new ContextStore(requestId, false);
 }
 
 /** Creates the store of an HTTP request (it accepts before-send steps). */
-export function createHttpContextStore(requestId: string): RequestContextStore {
-  return { requestId, timings: [], values: new Map(), beforeSend: [] };
+export function createHttpContextStore(requestId: string): ContextStore {
+  return new ContextStore(requestId, true);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { generateRequestId, REQUEST_ID_PATTERN } from './request-id';
+import { generateRequestId, newRequestId, REQUEST_ID_PATTERN } from './request-id';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const withId = (value: string | string[] | undefined) => ({
@@ -49,5 +49,29 @@ describe('generateRequestId', () => {
     expect(REQUEST_ID_PATTERN.test('x'.repeat(128))).toBe(true);
     expect(REQUEST_ID_PATTERN.test('x'.repeat(129))).toBe(false);
     expect(REQUEST_ID_PATTERN.test('abc\n')).toBe(false);
+  });
+});
+
+describe('newRequestId', () => {
+  it('gives version 4 UUIDs, all different, across many batches', () => {
+    const ids = Array.from({ length: 1000 }, () => newRequestId());
+    for (const id of ids) expect(id).toMatch(UUID_V4);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('uses every hex digit in every random position (no stuck bits)', () => {
+    const seen = Array.from({ length: 36 }, () => new Set<string>());
+    for (let i = 0; i < 2000; i++) [...newRequestId()].forEach((c, at) => seen[at]?.add(c));
+    const hex = [...'0123456789abcdef'];
+    const expected = seen.map((_, at) =>
+      [8, 13, 18, 23].includes(at)
+        ? ['-']
+        : at === 14
+          ? ['4']
+          : at === 19
+            ? ['8', '9', 'a', 'b']
+            : hex,
+    );
+    expect(seen.map((chars) => [...chars].sort())).toEqual(expected);
   });
 });

@@ -5,8 +5,7 @@ import {
   SetMetadata,
 } from '@nestjs/common';
 import { ApiSecurity } from '@nestjs/swagger';
-import { ApiProblem } from '@kit/http';
-import type { FastifyRequest } from 'fastify';
+import { ApiProblem, requestOf } from '@kit/http';
 import { API_KEY_SCHEME, API_KEY_SCOPES_KEY, CLAIMS_ONLY_KEY, ROLES_KEY } from './auth.constants';
 import type { AccessTokenClaims, ApiKeyRecord, AuthUser } from './auth.interfaces';
 
@@ -65,21 +64,21 @@ export function Auth(...roles: string[]): MethodDecorator & ClassDecorator {
 /** Handler parameter: the authenticated user (bearer routes). */
 export const CurrentUser = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): AuthUser | undefined => {
-    return ctx.switchToHttp().getRequest<FastifyRequest>().user;
+    return requestOf(ctx).user;
   },
 );
 
 /** Handler parameter: the verified access-token claims (bearer routes). */
 export const CurrentClaims = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): AccessTokenClaims | undefined => {
-    return ctx.switchToHttp().getRequest<FastifyRequest>().claims;
+    return requestOf(ctx).claims;
   },
 );
 
 /** Handler parameter: the API key record (`@ApiKeyAuth()` routes), without its hash. */
 export const CurrentApiKey = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): Omit<ApiKeyRecord, 'hash'> | undefined => {
-    const key = ctx.switchToHttp().getRequest<FastifyRequest>().apiKey;
+    const key = requestOf(ctx).apiKey;
     if (!key) return undefined;
     const { hash: _hash, ...rest } = key;
     return rest;

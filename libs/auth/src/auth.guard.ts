@@ -7,7 +7,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { IS_PUBLIC_KEY, RequestContext } from '@kit/http';
+import { IS_PUBLIC_KEY, RequestContext, requestOf } from '@kit/http';
 import type { FastifyRequest } from 'fastify';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { ApiKeyService } from './api-key.service';
@@ -65,7 +65,7 @@ export class AuthGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const policy = this.policyOf(context.getHandler(), context.getClass());
     if (policy.isPublic) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const request = requestOf(context);
     if (policy.apiKeyScopes) return this.authenticateApiKey(request, policy.apiKeyScopes);
     const user = this.authenticateBearer(request, policy.claimsOnly);
     return user instanceof Promise

@@ -19,6 +19,31 @@ describe('VerifiedTokenCache', () => {
       expect(cache.get('a.b.cc', NOW)).toBeUndefined();
     });
 
+    it('finds only the exact token among tokens that end alike (same key, no poisoning)', () => {
+      const cache = new VerifiedTokenCache(3, 0);
+      const signature = 's'.repeat(43);
+      const verified = claims(NOW + 60, 'verified');
+      cache.set(`header.payload-a.${signature}`, verified);
+      expect(cache.get(`header.payload-a.${signature}`, NOW)).toBe(verified);
+      expect(cache.get(`header.payload-b.${signature}`, NOW)).toBeUndefined();
+      expect(cache.get(`x${'header.payload-a.'}${signature}`, NOW)).toBeUndefined();
+      expect(cache.get(signature, NOW)).toBeUndefined();
+      // A second verified token with the same ending replaces the first.
+      const other = claims(NOW + 60, 'other');
+      cache.set(`header.payload-b.${signature}`, other);
+      expect(cache.get(`header.payload-b.${signature}`, NOW)).toBe(other);
+      expect(cache.get(`header.payload-a.${signature}`, NOW)).toBeUndefined();
+      expect(cache.size).toBe(1);
+    });
+
+    it('an expired lookup by a look-alike token does not evict the real one', () => {
+      const cache = new VerifiedTokenCache(3, 0);
+      const signature = 'q'.repeat(43);
+      cache.set(`h.p.${signature}`, claims(NOW + 60));
+      expect(cache.get(`h.other.${signature}`, NOW + 120)).toBeUndefined();
+      expect(cache.get(`h.p.${signature}`, NOW)).toBeDefined();
+    });
+
     it('re-checks exp on every hit: valid until exp, gone at exp', () => {
       const cache = new VerifiedTokenCache(3, 0);
       cache.set('t', claims(NOW + 10));

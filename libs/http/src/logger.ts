@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { FdLogDestination } from './log.destination';
 import { RequestContext } from './request-context';
 import type { ResolvedHttpServerOptions } from './http-options.interface';
 
@@ -163,47 +164,27 @@ export function flushLogsSync(logger: object): void {
 
 const FLUSH_EVERY_MS = 250;
 
-type BufferedStream = ReturnType<typeof pino.destination>;
+/** Every buffered stdout destination still open: written out when the process exits. */
+const openDestinations = new Set<FdLogDestination>();
 
-/** Every buffered stdout stream still open: written out when the process exits. */
-const openStreams = new Set<BufferedStream>();
-
-function flushOpenStreams(): void {
-  for (const stream of openStreams) {
-    try {
-      stream.flushSync();
-    } catch {
-      // Nothing buffered: nothing to lose.
-    }
-  }
+function flushOpenDestinations(): void {
+  for (const destination of openDestinations) destination.flushSync();
 }
 
 /**
- * stdout, written in chunks of up to 4 KiB instead of one write per line (a syscall per request
- * line was most of the logging cost), flushed at least every 250 ms so an idle service's lines
- * still show promptly, and flushed on `process.exit()` (pino does that only for asynchronous
- * streams).
+ * stdout, written in chunks of at least 4 KiB instead of one write per line (a syscall per
+ * request line was most of the logging cost), flushed at least every 250 ms so an idle service's
+ * lines still show promptly, and flushed on `process.exit()`.
  *
  * The chunks are written synchronously, as pino does by default: measured here, asynchronous
  * writes (a thread-pool round trip per chunk) cost ~4.4 µs of CPU per line against ~2.5 µs.
  * Like any synchronous stdout, a reader that stops reading eventually blocks the process.
  */
 function bufferedStdout(): DestinationStream {
-  const stream = pino.destination({ dest: 1, sync: true, minLength: 4_096 });
-  const timer = setInterval(() => {
-    try {
-      stream.flush();
-    } catch {
-      // Nothing buffered: nothing to write.
-    }
-  }, FLUSH_EVERY_MS);
+  const destination = new FdLogDestination(1, 4_096);
+  const timer = setInterval(() => destination.flushSync(), FLUSH_EVERY_MS);
   timer.unref();
-  if (openStreams.size === 0) process.on('exit', flushOpenStreams);
-  openStreams.add(stream);
-  stream.on('close', () => {
-    clearInterval(timer);
-    openStreams.delete(stream);
-    if (openStreams.size === 0) process.off('exit', flushOpenStreams);
-  });
-  return stream;
+  if (openDestinations.size === 0) process.on('exit', flushOpenDestinations);
+  openDestinations.add(destination);
+  return destination;
 }

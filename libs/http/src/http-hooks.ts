@@ -2,7 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import type { Socket } from 'node:net';
 import type { CorsPolicy } from './cors.policy';
 import type { MetricsService } from './metrics.service';
-import { redactUrl } from './logger';
+import { redactUrl, type RequestLine } from './logger';
 import { newRequestId } from './request-id';
 import { writeSocketProblem } from './socket-problem';
 import { isThenable } from './thenable';
@@ -34,6 +34,8 @@ export interface HttpKitHookSlots {
   metrics: MetricsService | undefined;
   /** Set when the app starts closing: new requests get 503 SHUTTING_DOWN. */
   closing: boolean;
+  /** Writes the `request completed` line (see `createRequestLineWriter`). */
+  writeRequestLine: (line: RequestLine) => void;
 }
 
 export const HOOK_SLOTS = Symbol.for('kit.http.hookSlots');
@@ -143,16 +145,13 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
       return;
     }
     // onResponse runs from the socket's 'finish', outside the request context: name the id.
-    request.log.info(
-      {
-        reqId: request.id,
-        method: request.method,
-        url: redactUrl(request.url),
-        statusCode: reply.statusCode,
-        durationMs: round(reply.elapsedTime),
-      },
-      'request completed',
-    );
+    slots.writeRequestLine({
+      reqId: request.id,
+      method: request.method,
+      url: redactUrl(request.url),
+      statusCode: reply.statusCode,
+      durationMs: round(reply.elapsedTime),
+    });
     done();
   });
 }

@@ -18,7 +18,7 @@ import {
 } from './http-hooks';
 import type { HttpServerOptions } from './http-options.interface';
 import { resolveHttpServerOptions } from './http-options.factory';
-import { createPinoLogger, KitLogger } from './logger';
+import { createPinoLogger, createRequestLineWriter, KitLogger } from './logger';
 import { setupOpenApi } from './openapi.setup';
 import { FORBIDDEN_JSON_PROPERTY_CODE } from './problem';
 import { generateRequestId } from './request-id';
@@ -56,6 +56,7 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
     problemTypeBase: 'urn:problem:',
     metrics: undefined,
     closing: false,
+    writeRequestLine: createRequestLineWriter(logger),
   };
   const adapter = new ClosingAwareFastifyAdapter(slots, {
     loggerInstance: logger,

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createPinoLogger, redactUrl } from './logger';
+import { createPinoLogger, createRequestLineWriter, redactUrl, type RequestLine } from './logger';
 
 describe('redactUrl', () => {
   it.each([
@@ -96,5 +96,53 @@ describe('createPinoLogger', () => {
     logger.info('hidden');
     logger.warn('shown');
     expect(out.lines().map((l) => l.msg)).toEqual(['shown']);
+  });
+
+  describe('createRequestLineWriter', () => {
+    const lines: RequestLine[] = [
+      { reqId: 'r-1', method: 'GET', url: '/health/live', statusCode: 200, durationMs: 0.12 },
+      {
+        reqId: 'x'.repeat(128),
+        method: 'M-SEARCH',
+        url: '/a?b=c&d',
+        statusCode: 404,
+        durationMs: 12,
+      },
+      // Quotes, backslashes, control and non-ASCII characters, a lone surrogate.
+      {
+        reqId: 'r:2.3_4',
+        method: 'POST',
+        url: '/p/"q"\\r\u0001é😀\ud800?token=[REDACTED]',
+        statusCode: 500,
+        durationMs: 1234.56,
+      },
+    ];
+
+    it.each(lines)('writes what pino would for the same fields (%#)', (line) => {
+      const viaPino = capture();
+      createPinoLogger({ logLevel: 'info', logDestination: viaPino.stream }).info(
+        { ...line },
+        'request completed',
+      );
+      const direct = capture();
+      createRequestLineWriter(
+        createPinoLogger({ logLevel: 'info', logDestination: direct.stream }),
+      )(line);
+      const [expected] = viaPino.lines();
+      const [actual] = direct.lines();
+      // Same keys in the same order, same values; only the clock differs.
+      expect(Object.keys(actual ?? {})).toEqual(Object.keys(expected ?? {}));
+      expect({ ...actual, time: 0 }).toEqual({ ...expected, time: 0 });
+      expect(typeof actual?.time).toBe('number');
+    });
+
+    it('writes null for a duration that is not a finite number, as JSON.stringify would', () => {
+      const out = capture();
+      createRequestLineWriter(createPinoLogger({ logLevel: 'info', logDestination: out.stream }))({
+        ...(lines[0] as RequestLine),
+        durationMs: Number.NaN,
+      });
+      expect(out.lines()[0]?.durationMs).toBeNull();
+    });
   });
 });

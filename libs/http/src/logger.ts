@@ -103,6 +103,34 @@ export function createPinoLogger(
   );
 }
 
+/** The fields of the one line logged per request (`request completed`). */
+export interface RequestLine {
+  reqId: string;
+  method: string;
+  url: string;
+  statusCode: number;
+  durationMs: number;
+}
+
+/**
+ * Writes `request completed` lines straight to the logger's destination: the same JSON line (keys,
+ * their order and values) as
+ * `logger.info({ reqId, method, url, statusCode, durationMs }, 'request completed')` from
+ * `createPinoLogger()` (a spec compares the two), at about half the cost, since a line whose
+ * fields are all known needs no mixin, redaction or generic serialization. The caller checks
+ * the level and redacts the URL.
+ */
+export function createRequestLineWriter(logger: Logger): (line: RequestLine) => void {
+  const stream = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
+  const level = `{"level":${logger.levels.values.info},"time":`;
+  const base = `,"pid":${process.pid}`;
+  return (line) => {
+    stream.write(
+      `${level}${Date.now()}${base},"reqId":${JSON.stringify(line.reqId)},"method":${JSON.stringify(line.method)},"url":${JSON.stringify(line.url)},"statusCode":${line.statusCode},"durationMs":${Number.isFinite(line.durationMs) ? line.durationMs : null},"msg":"request completed"}\n`,
+    );
+  };
+}
+
 /** Nest `LoggerService` writing through the same pino, with the current request id on every line. */
 export class KitLogger implements LoggerService {
   constructor(private readonly out: Logger) {}

@@ -1,4 +1,5 @@
-import { createTestApp, type TestApp } from '@kit/testing';
+import { MetricsService } from '@kit/http';
+import { createTestApp, type TestApp, waitFor } from '@kit/testing';
 import { request as httpRequest } from 'node:http';
 import {
   DURATION,
@@ -400,5 +401,28 @@ describe('request logging', () => {
       durationMs: expect.any(Number),
       msg: 'request completed',
     });
+  });
+});
+
+describe('request logging above info (LOG_LEVEL=warn)', () => {
+  let quiet: TestApp;
+  beforeAll(async () => {
+    quiet = await createTestApp(HttpFixtureRootModule.forRoot(), { logLevel: 'warn' });
+  });
+  afterAll(() => quiet.close());
+
+  it('writes no request line (the response hook ran: the request was counted)', async () => {
+    const res = await fetch(`${quiet.url}/fixture/ok`);
+    await res.arrayBuffer();
+    const metrics = quiet.app.get(MetricsService);
+    // The hook counts the request before deciding whether to log it.
+    await waitFor(
+      async () =>
+        /http_request_duration_seconds_count\{[^}]*route="\/fixture\/ok"[^}]*\} 1\n/.test(
+          (await metrics.render()).body,
+        ),
+      { description: 'GET /fixture/ok to be counted' },
+    );
+    expect(quiet.logs.lines.filter((l) => l.msg === 'request completed')).toEqual([]);
   });
 });

@@ -19,19 +19,24 @@ describe('VerifiedTokenCache', () => {
       expect(cache.get('a.b.cc', NOW)).toBeUndefined();
     });
 
-    it('finds only the exact token among tokens that end alike (same key, no poisoning)', () => {
+    it('finds a token only by the exact token, not by one that merely ends alike', () => {
       const cache = new VerifiedTokenCache(3, 0);
       const signature = 's'.repeat(43);
       const verified = claims(NOW + 60, 'verified');
       cache.set(`header.payload-a.${signature}`, verified);
       expect(cache.get(`header.payload-a.${signature}`, NOW)).toBe(verified);
       expect(cache.get(`header.payload-b.${signature}`, NOW)).toBeUndefined();
-      expect(cache.get(`x${'header.payload-a.'}${signature}`, NOW)).toBeUndefined();
+      expect(cache.get(`xheader.payload-a.${signature}`, NOW)).toBeUndefined();
       expect(cache.get(signature, NOW)).toBeUndefined();
-      // A second verified token with the same ending replaces the first.
-      const other = claims(NOW + 60, 'other');
-      cache.set(`header.payload-b.${signature}`, other);
-      expect(cache.get(`header.payload-b.${signature}`, NOW)).toBe(other);
+    });
+
+    it('a second verified token that ends alike replaces the first', () => {
+      const cache = new VerifiedTokenCache(3, 0);
+      const signature = 's'.repeat(43);
+      cache.set(`header.payload-a.${signature}`, claims(NOW + 60, 'first'));
+      const second = claims(NOW + 60, 'second');
+      cache.set(`header.payload-b.${signature}`, second);
+      expect(cache.get(`header.payload-b.${signature}`, NOW)).toBe(second);
       expect(cache.get(`header.payload-a.${signature}`, NOW)).toBeUndefined();
       expect(cache.size).toBe(1);
     });

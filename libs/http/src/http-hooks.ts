@@ -13,17 +13,19 @@ import {
   PROBLEM_CONTENT_TYPE,
 } from './problem';
 import {
-  type ContextStore,
+  addedTimings,
   createHttpContextStore,
   RequestContext,
+  takeBeforeSend,
   type BeforeSendStep,
+  type RequestContextStore,
   type ServerTimingEntry,
 } from './request-context';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The kit's request context (set in the first `onRequest` hook). */
-    kitContext: ContextStore | null;
+    kitContext: RequestContextStore | null;
   }
 }
 
@@ -106,7 +108,8 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
     route.preHandler = own === undefined ? [reenterContext] : [reenterContext, ...[own].flat()];
   });
   instance.addHook('onSend', (request, reply, payload, done) => {
-    const steps = request.kitContext?.takeBeforeSend();
+    const store = request.kitContext;
+    const steps = store ? takeBeforeSend(store) : undefined;
     if (steps === undefined) {
       decorateResponse(request, reply);
       done(null, payload);
@@ -166,7 +169,8 @@ function reenterContext(request: FastifyRequest, _reply: FastifyReply, done: () 
 function decorateResponse(request: FastifyRequest, reply: FastifyReply): void {
   const dur = round(reply.elapsedTime);
   let timing = `app;dur=${dur}`;
-  const entries = request.kitContext?.addedTimings();
+  const store = request.kitContext;
+  const entries = store ? addedTimings(store) : undefined;
   if (entries && entries.length > 0) {
     timing = entries.map(formatTiming).join(', ') + ', ' + timing;
   }

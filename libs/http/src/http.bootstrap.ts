@@ -18,7 +18,12 @@ import {
 } from './http-hooks';
 import type { HttpServerOptions } from './http-options.interface';
 import { resolveHttpServerOptions } from './http-options.factory';
-import { createPinoLogger, createRequestLineWriter, KitLogger } from './logger';
+import {
+  closeLogDestination,
+  createPinoLogger,
+  createRequestLineWriter,
+  KitLogger,
+} from './logger';
 import { setupOpenApi } from './openapi.setup';
 import { FORBIDDEN_JSON_PROPERTY_CODE } from './problem';
 import { generateRequestId } from './request-id';
@@ -78,11 +83,16 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
     return503OnClosing: false,
     clientErrorHandler: createClientErrorHandler(slots),
   });
+  // Through Nest's first onRequest hook, so that it runs before every hook Nest adds (CORS,
+  // versioning, its own 503): those answer some requests, which must still be in the context
+  // and refused while closing.
+  adapter.setOnRequestHook(createEnterContextHook(slots));
   const instance = adapter.getInstance();
-  // A Fastify hook of its own, not Nest's `setOnRequestHook()` (which wraps it in a closure per
-  // request). Registered now, it runs before Nest's middleware, which Nest registers at init.
-  instance.addHook('onRequest', createEnterContextHook(slots));
   useJsonParser(adapter, instance, options.bodyLimit);
+  instance.addHook('onClose', (_instance, done) => {
+    closeLogDestination(logger);
+    done();
+  });
   instance.decorate(HOOK_SLOTS, slots);
   installHttpHooks(instance, slots);
   return { adapter, logger };

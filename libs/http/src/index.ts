@@ -53,7 +53,7 @@ export {
   type ServerTimingEntry,
 } from './request-context';
 export { RequestContextService } from './request-context.service';
-export { replyOf, requestOf } from './http-arguments';
+export { replyOf, requestOf } from './http-arguments.util';
 export { RequestId } from './request-id.decorator';
 export { REQUEST_ID_PATTERN, generateRequestId, newRequestId } from './request-id';
 export { KitLogger, createPinoLogger, flushLogsSync, redactUrl } from './logger';

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import pino from 'pino';
 import { createPinoLogger, createRequestLineWriter, redactUrl, type RequestLine } from './logger';
 
 describe('redactUrl', () => {
@@ -134,6 +135,28 @@ describe('createPinoLogger', () => {
       expect(Object.keys(actual ?? {})).toEqual(Object.keys(expected ?? {}));
       expect({ ...actual, time: 0 }).toEqual({ ...expected, time: 0 });
       expect(typeof actual?.time).toBe('number');
+    });
+
+    it('hands the line to a level-routing destination (pino.multistream) through pino', () => {
+      const info = capture();
+      const errors = capture();
+      const logger = createPinoLogger({
+        logLevel: 'info',
+        logDestination: pino.multistream([
+          { level: 'info', stream: info.stream },
+          { level: 'error', stream: errors.stream },
+        ]),
+      });
+      const write = createRequestLineWriter(logger);
+      write(lines[0] as RequestLine);
+      logger.error('boom');
+      write(lines[0] as RequestLine);
+      expect(info.lines().map((l) => l.msg)).toEqual([
+        'request completed',
+        'boom',
+        'request completed',
+      ]);
+      expect(errors.lines().map((l) => l.msg)).toEqual(['boom']);
     });
 
     it('writes null for a duration that is not a finite number, as JSON.stringify would', () => {

@@ -27,4 +27,19 @@ describe('MetricsService', () => {
       'http_request_duration_seconds_count{method="GET",route="/x",status_code="200"} 10000',
     );
   });
+
+  it('keeps methods and statuses of one route in separate series', async () => {
+    const metrics = new MetricsService();
+    metrics.observeHttp('GET', '/orders', 200, 0.001);
+    metrics.observeHttp('POST', '/orders', 201, 0.001);
+    metrics.observeHttp('POST', '/orders', 201, 0.001);
+    metrics.observeHttp('POST', '/orders', 400, 0.001);
+    const { body } = await metrics.render();
+    const counts = body.match(/^http_request_duration_seconds_count\{.*$/gm);
+    expect(counts?.sort()).toEqual([
+      'http_request_duration_seconds_count{method="GET",route="/orders",status_code="200"} 1',
+      'http_request_duration_seconds_count{method="POST",route="/orders",status_code="201"} 2',
+      'http_request_duration_seconds_count{method="POST",route="/orders",status_code="400"} 1',
+    ]);
+  });
 });

@@ -32,7 +32,7 @@ const storage = new AsyncLocalStorage<RequestContextStore>();
  * The store's members are created on first use: most requests add no value, timing or step, and
  * a `Map` and two arrays per request are allocations every request would pay for.
  */
-export class ContextStore implements RequestContextStore {
+class ContextStore implements RequestContextStore {
   private valueMap: Map<symbol, unknown> | undefined;
   private timingList: ServerTimingEntry[] | undefined;
   private steps: BeforeSendStep[] | undefined;
@@ -72,8 +72,20 @@ export function createContextStore(requestId: string): RequestContextStore {
 }
 
 /** Creates the store of an HTTP request (it accepts before-send steps). */
-export function createHttpContextStore(requestId: string): ContextStore {
+export function createHttpContextStore(requestId: string): RequestContextStore {
   return new ContextStore(requestId, true);
+}
+
+/** @internal Takes a store's before-send steps added so far, if any. */
+export function takeBeforeSend(store: RequestContextStore): BeforeSendStep[] | undefined {
+  if (store instanceof ContextStore) return store.takeBeforeSend();
+  const steps = store.beforeSend;
+  return steps === undefined || steps.length === 0 ? undefined : steps.splice(0);
+}
+
+/** @internal A store's timing entries, without creating the list. */
+export function addedTimings(store: RequestContextStore): readonly ServerTimingEntry[] | undefined {
+  return store instanceof ContextStore ? store.addedTimings() : store.timings;
 }
 
 /**

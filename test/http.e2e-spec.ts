@@ -303,6 +303,14 @@ describe('timing headers', () => {
     );
   });
 
+  it('a 431 answered before Fastify has X-Process-Time-Ms and Server-Timing too', async () => {
+    const res = await rawRequest(t.port, rawGet('/fixture/ok', `X-Big: ${'b'.repeat(20_000)}\r\n`));
+    expect(res.status).toBe(431);
+    const ms = res.headers['x-process-time-ms']?.[0] as string;
+    expect(ms).toMatch(DURATION);
+    expect(res.headers['server-timing']).toEqual([`app;dur=${ms}`]);
+  });
+
   it('sanitizes hostile timing names and descriptions instead of failing the response', async () => {
     const res = await get('/fixture/timing-hostile');
     expect(res.status).toBe(200);

@@ -33,10 +33,13 @@ describe('realtime: the upgrade', () => {
   afterAll(() => s?.close());
 
   describe('accepted', () => {
-    it('takes the token from ?token= and answers 101 with an X-Request-ID', async () => {
+    it('takes the token from ?token= and answers 101 with an X-Request-ID and timing', async () => {
       const room = uniqueRoom();
       const c = await pool.connect(s.url, `/ws/${room}`, { token: alice.token });
       expect(c.upgradeHeaders['x-request-id']).toMatch(REQUEST_ID);
+      const ms = c.upgradeHeaders['x-process-time-ms'];
+      expect(ms).toMatch(/^\d+(\.\d{1,2})?$/);
+      expect(c.upgradeHeaders['server-timing']).toBe(`app;dur=${ms}`);
       expect(await c.nextOfType('presence')).toEqual(presence(room, 'join', alice.id));
     });
 

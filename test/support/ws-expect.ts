@@ -45,6 +45,9 @@ export async function expectUpgradeRejected(
   const requestId = rejected.headers['x-request-id'];
   expect(requestId).toMatch(REQUEST_ID);
   expect(rejected.headers['x-content-type-options']).toBe('nosniff');
+  const ms = rejected.headers['x-process-time-ms'];
+  expect(ms).toMatch(/^\d+(\.\d{1,2})?$/);
+  expect(rejected.headers['server-timing']).toBe(`app;dur=${ms}`);
   expect(rejected.json()).toEqual({
     type: `urn:problem:${code.toLowerCase().replace(/_/g, '-')}`,
     title: expect.any(String),

@@ -207,6 +207,7 @@ export function createClientErrorHandler(slots: HttpKitHookSlots) {
     err: NodeJS.ErrnoException,
     socket: Socket,
   ): void {
+    const startedAt = performance.now();
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     const status =
       err.code === 'HPE_HEADER_OVERFLOW'
@@ -221,6 +222,7 @@ export function createClientErrorHandler(slots: HttpKitHookSlots) {
       code: codeForStatus(status),
       detail: CLIENT_ERROR_DETAILS[status] ?? CLIENT_ERROR_DETAILS[400],
       requestId,
+      startedAt,
     });
   };
 }

@@ -8,12 +8,19 @@ export interface SocketProblem {
   readonly detail: string;
   readonly requestId: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** `performance.now()` when handling began: the response's `X-Process-Time-Ms` counts from it. */
+  readonly startedAt?: number;
+}
+
+/** Milliseconds since `startedAt` (a `performance.now()` reading), to two decimals. */
+export function elapsedMs(startedAt: number): number {
+  return Math.round((performance.now() - startedAt) * 100) / 100;
 }
 
 /**
  * Answers on a raw socket, where there is no Fastify reply (a request Node could not parse, a
- * refused WebSocket upgrade): a complete problem+json response with the request id, then the
- * connection is closed.
+ * refused WebSocket upgrade): a complete problem+json response with the request id and the
+ * kit's timing and security headers, then the connection is closed.
  */
 export function writeSocketProblem(socket: Duplex, typeBase: string, problem: SocketProblem): void {
   if (!socket.writable) {
@@ -28,12 +35,15 @@ export function writeSocketProblem(socket: Duplex, typeBase: string, problem: So
       requestId: problem.requestId,
     }),
   );
+  const dur = problem.startedAt === undefined ? 0 : elapsedMs(problem.startedAt);
   const lines = [
     `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? 'Error'}`,
     'Connection: close',
     `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
     `Content-Length: ${Buffer.byteLength(body)}`,
     `X-Request-ID: ${problem.requestId}`,
+    `X-Process-Time-Ms: ${dur}`,
+    `Server-Timing: app;dur=${dur}`,
     'X-Content-Type-Options: nosniff',
     'Cache-Control: no-store',
   ];

@@ -20,8 +20,9 @@ export function writeRejection(
   socket: Duplex,
   rejection: UpgradeRejection,
   requestId: string,
+  startedAt?: number,
 ): void {
-  writeSocketProblem(socket, PROBLEM_TYPE_BASE, { ...rejection, requestId });
+  writeSocketProblem(socket, PROBLEM_TYPE_BASE, { ...rejection, requestId, startedAt });
 }
 
 function fromDomainError(error: DomainError): UpgradeRejection {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AccessTokenVerifier, type AuthUser, TokenVerificationError } from '@kit/auth';
-import { generateRequestId, redactUrl } from '@kit/http';
+import { elapsedMs, generateRequestId, redactUrl } from '@kit/http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ServerOptions, WebSocketServer } from 'ws';
@@ -16,7 +16,9 @@ const BEARER = /^Bearer +([^\s]+) *$/i;
 const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 const REQUEST_ID = Symbol('kit.realtime.requestId');
 
-type TaggedRequest = IncomingMessage & { [REQUEST_ID]?: string };
+const STARTED_AT = Symbol('kit.realtime.startedAt');
+
+type TaggedRequest = IncomingMessage & { [REQUEST_ID]?: string; [STARTED_AT]?: number };
 
 /**
  * Decides every `GET <path>/{room}` upgrade before it happens — handshake, token, user, Origin,
@@ -48,6 +50,11 @@ export class UpgradeHandler {
     this.wss = new WebSocketServer(serverOptions);
     this.wss.on('headers', (headers: string[], req: TaggedRequest) => {
       if (req[REQUEST_ID]) headers.push(`X-Request-ID: ${req[REQUEST_ID]}`);
+      const startedAt = req[STARTED_AT];
+      if (startedAt !== undefined) {
+        const dur = elapsedMs(startedAt);
+        headers.push(`X-Process-Time-Ms: ${dur}`, `Server-Timing: app;dur=${dur}`);
+      }
     });
   }
 
@@ -63,6 +70,7 @@ export class UpgradeHandler {
 
   /** The `upgrade` listener body for a matching request. Never throws. */
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    (req as TaggedRequest)[STARTED_AT] = performance.now();
     socket.on('error', destroySocket);
     const requestId = generateRequestId(
       req as { headers: Record<string, string | string[] | undefined> },
@@ -172,6 +180,7 @@ export class UpgradeHandler {
 
   /** An upgrade for a path nobody serves (only when Node cannot route upgrades by path). */
   notFound(req: IncomingMessage, socket: Duplex): void {
+    (req as TaggedRequest)[STARTED_AT] = performance.now();
     socket.on('error', destroySocket);
     const requestId = generateRequestId(
       req as { headers: Record<string, string | string[] | undefined> },
@@ -188,7 +197,7 @@ export class UpgradeHandler {
     this.logger.debug(
       `upgrade ${redactUrl(req.url ?? '')} refused: ${rejection.status} ${rejection.code} (reqId ${requestId})`,
     );
-    writeRejection(socket, rejection, requestId);
+    writeRejection(socket, rejection, requestId, (req as TaggedRequest)[STARTED_AT]);
   }
 }
 

@@ -202,6 +202,17 @@ describe('enableGracefulShutdown', () => {
       expect([process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')]).toEqual(before);
     });
 
+    it('stops listening when the app is closed directly, without a signal', async () => {
+      const before = process.listenerCount('SIGUSR2');
+      arm({ signals: ['SIGUSR2'] });
+      expect(process.listenerCount('SIGUSR2')).toBe(before + 1);
+      gate('drain').open();
+      gate('workers').open();
+      await app.close();
+      expect(process.listenerCount('SIGUSR2')).toBe(before);
+      expect(exits).toEqual([]);
+    });
+
     it('treats a repeated signal as the same shutdown, and logs it', async () => {
       arm({ signals: ['SIGUSR2'] });
       process.emit('SIGUSR2', 'SIGUSR2');

@@ -86,6 +86,11 @@ export function enableGracefulShutdown(
   }
 
   for (const signal of signals) process.on(signal, onSignal);
+  // Closed directly (app.close(), no signal): nothing is left listening. During the sequence the
+  // listeners stay until it ends (above).
+  registry.whenClosed(() => {
+    if (!running) for (const s of signals) process.off(s, onSignal);
+  });
   return shutdown;
 }
 

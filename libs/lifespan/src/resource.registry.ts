@@ -23,6 +23,7 @@ export class ResourceRegistry implements BeforeApplicationShutdown, OnApplicatio
   private shuttingDown = false;
   private closing: Promise<void> | undefined;
   private readonly steps: ShutdownStep[] = [];
+  private readonly afterClose: (() => void)[] = [];
   private stepsRun: Promise<void> | undefined;
   private step = 'running';
 
@@ -100,11 +101,26 @@ export class ResourceRegistry implements BeforeApplicationShutdown, OnApplicatio
     this.beginShutdown();
   }
 
+  /**
+   * Runs `callback` once the app has shut down, after its resources closed (how
+   * `enableGracefulShutdown()` stops listening to signals when the app is closed directly).
+   */
+  whenClosed(callback: () => void): void {
+    this.afterClose.push(callback);
+  }
+
   /** After the listener closed: the shutdown steps in order, then the resources in reverse. */
   async onApplicationShutdown(): Promise<void> {
     this.stepsRun ??= this.runSteps();
     await this.stepsRun;
     await this.closeAll();
+    for (const callback of this.afterClose.splice(0)) {
+      try {
+        callback();
+      } catch (err) {
+        this.logger.error(`after-close callback failed: ${errorMessage(err)}`);
+      }
+    }
   }
 
   private async runSteps(): Promise<void> {

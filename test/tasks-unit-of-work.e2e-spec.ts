@@ -122,6 +122,19 @@ describe.each(databaseVariants())('unit of work on $name', (variant) => {
         { type: 'fresh', request_id: expect.any(String) },
       ]);
     });
+  } else {
+    it('fresh() fails at once on SQLite (one connection) instead of waiting forever, and rolls back', async () => {
+      const res = await post(`${t.url}/uow/fresh/f-sqlite`);
+      await expectProblem(res, 500, 'INTERNAL_ERROR');
+      expect(
+        t.logs.lines.some(
+          (l) => l.msg === 'request failed' && JSON.stringify(l).includes('UOW_NESTED_TRANSACTION'),
+        ),
+      ).toBe(true);
+      expect(
+        await kysely().selectFrom('orders').select('id').where('item', '=', 'f-sqlite').execute(),
+      ).toEqual([]);
+    });
   }
 });
 

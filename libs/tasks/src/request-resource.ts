@@ -86,6 +86,15 @@ export abstract class RequestResource<T> {
     return this.hold(currentScope(this.constructor.name));
   }
 
+  /**
+   * How many values this resource already holds in the current unit of work (0 outside one):
+   * for `create()` to refuse a second value where one would deadlock on the first.
+   */
+  protected heldInCurrentUnit(): number {
+    const scope = RequestContext.current()?.values.get(SCOPE) as Scope | undefined;
+    return scope === undefined ? 0 : scope.held.filter((h) => h.owner === this).length;
+  }
+
   /** @internal Settles one value; used by `settleRequestScope`. */
   async settle(value: T, error: unknown, failed: boolean): Promise<unknown> {
     let failure: unknown = failed ? error : undefined;

@@ -4,7 +4,7 @@ import type { CorsPolicy } from './cors.policy';
 import type { MetricsService } from './metrics.service';
 import { redactUrl, type RequestLine } from './logger';
 import { newRequestId } from './request-id';
-import { writeSocketProblem } from './socket-problem';
+import { roundMs, writeSocketProblem } from './socket-problem';
 import { isThenable } from './thenable';
 import {
   buildProblem,
@@ -153,7 +153,7 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
       method: request.method,
       url: redactUrl(request.url),
       statusCode: reply.statusCode,
-      durationMs: round(reply.elapsedTime),
+      durationMs: roundMs(reply.elapsedTime),
     });
     done();
   });
@@ -167,7 +167,7 @@ function reenterContext(request: FastifyRequest, _reply: FastifyReply, done: () 
 }
 
 function decorateResponse(request: FastifyRequest, reply: FastifyReply): void {
-  const dur = round(reply.elapsedTime);
+  const dur = roundMs(reply.elapsedTime);
   let timing = `app;dur=${dur}`;
   const store = request.kitContext;
   const entries = store ? addedTimings(store) : undefined;
@@ -188,13 +188,9 @@ const NON_QDTEXT = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
 /** One `Server-Timing` entry; names and descriptions come from code and may hold anything. */
 function formatTiming(entry: ServerTimingEntry): string {
   const name = String(entry.name).replace(NON_TOKEN, '_') || 'timing';
-  const dur = Number.isFinite(entry.dur) && entry.dur > 0 ? round(entry.dur) : 0;
+  const dur = Number.isFinite(entry.dur) && entry.dur > 0 ? roundMs(entry.dur) : 0;
   const desc = entry.desc ? String(entry.desc).replace(NON_QDTEXT, '') : '';
   return desc ? `${name};dur=${dur};desc="${desc}"` : `${name};dur=${dur}`;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }
 
 /**

@@ -61,5 +61,5 @@ export { CorsPolicy } from './cors.policy';
 export { FastHistogram, type FastHistogramConfig, type HistogramSeries } from './fast.histogram';
 export { MetricsService, UNMATCHED_ROUTE } from './metrics.service';
 export type { HttpKitHookSlots } from './http-hooks';
-export { elapsedMs, writeSocketProblem, type SocketProblem } from './socket-problem';
+export { timingHeaderLines, writeSocketProblem, type SocketProblem } from './socket-problem';
 export { isThenable } from './thenable';

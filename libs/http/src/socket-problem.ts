@@ -12,9 +12,18 @@ export interface SocketProblem {
   readonly startedAt?: number;
 }
 
-/** Milliseconds since `startedAt` (a `performance.now()` reading), to two decimals. */
-export function elapsedMs(startedAt: number): number {
-  return Math.round((performance.now() - startedAt) * 100) / 100;
+/** Milliseconds to two decimals, as the timing headers carry them. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+/**
+ * `X-Process-Time-Ms` and `Server-Timing` as raw header lines, for responses written without a
+ * Fastify reply; `startedAt` is a `performance.now()` reading (none: 0 ms).
+ */
+export function timingHeaderLines(startedAt: number | undefined): string[] {
+  const dur = startedAt === undefined ? 0 : roundMs(performance.now() - startedAt);
+  return [`X-Process-Time-Ms: ${dur}`, `Server-Timing: app;dur=${dur}`];
 }
 
 /**
@@ -35,15 +44,13 @@ export function writeSocketProblem(socket: Duplex, typeBase: string, problem: So
       requestId: problem.requestId,
     }),
   );
-  const dur = problem.startedAt === undefined ? 0 : elapsedMs(problem.startedAt);
   const lines = [
     `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? 'Error'}`,
     'Connection: close',
     `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
     `Content-Length: ${Buffer.byteLength(body)}`,
     `X-Request-ID: ${problem.requestId}`,
-    `X-Process-Time-Ms: ${dur}`,
-    `Server-Timing: app;dur=${dur}`,
+    ...timingHeaderLines(problem.startedAt),
     'X-Content-Type-Options: nosniff',
     'Cache-Control: no-store',
   ];

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AccessTokenVerifier, type AuthUser, TokenVerificationError } from '@kit/auth';
-import { elapsedMs, generateRequestId, redactUrl } from '@kit/http';
+import { generateRequestId, redactUrl, timingHeaderLines } from '@kit/http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ServerOptions, WebSocketServer } from 'ws';
@@ -50,11 +50,7 @@ export class UpgradeHandler {
     this.wss = new WebSocketServer(serverOptions);
     this.wss.on('headers', (headers: string[], req: TaggedRequest) => {
       if (req[REQUEST_ID]) headers.push(`X-Request-ID: ${req[REQUEST_ID]}`);
-      const startedAt = req[STARTED_AT];
-      if (startedAt !== undefined) {
-        const dur = elapsedMs(startedAt);
-        headers.push(`X-Process-Time-Ms: ${dur}`, `Server-Timing: app;dur=${dur}`);
-      }
+      if (req[STARTED_AT] !== undefined) headers.push(...timingHeaderLines(req[STARTED_AT]));
     });
   }
 

@@ -124,7 +124,7 @@ export interface RequestLine {
  * reads the level pino sets on it before each line: it gets its lines through `logger.info()`.
  */
 export function createRequestLineWriter(logger: Logger): (line: RequestLine) => void {
-  const stream = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
+  const stream = destinationOf(logger) as DestinationStream;
   if ((stream as unknown as Record<symbol, unknown>)[pino.symbols.needsMetadataGsym]) {
     return (line) => logger.info({ ...line }, 'request completed');
   }
@@ -187,8 +187,7 @@ export class KitLogger implements LoggerService {
 
 /** Writes out buffered log lines synchronously (before `process.exit`). */
 export function flushLogsSync(logger: object): void {
-  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
-    { flushSync?: () => void } | undefined;
+  const stream = destinationOf(logger) as { flushSync?: () => void } | undefined;
   try {
     stream?.flushSync?.();
   } catch {
@@ -230,8 +229,13 @@ function bufferedStdout(): DestinationStream {
  * once). The app's close calls it; a no-op for any other destination. Idempotent.
  */
 export function closeLogDestination(logger: Logger): void {
-  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  const stream = destinationOf(logger);
   if (!(stream instanceof FdLogDestination) || !openDestinations.delete(stream)) return;
   stream.close();
   if (openDestinations.size === 0) process.off('exit', flushOpenDestinations);
+}
+
+/** The destination a pino logger writes to (pino keeps it under a symbol of its own). */
+function destinationOf(logger: object): unknown {
+  return (logger as Record<symbol, unknown>)[pino.symbols.streamSym];
 }

@@ -91,7 +91,7 @@ export abstract class RequestResource<T> {
    * for `create()` to refuse a second value where one would deadlock on the first.
    */
   protected heldInCurrentUnit(): number {
-    const scope = RequestContext.current()?.values.get(SCOPE) as Scope | undefined;
+    const scope = scopeOf(RequestContext.current());
     return scope === undefined ? 0 : scope.held.filter((h) => h.owner === this).length;
   }
 
@@ -127,7 +127,7 @@ function currentScope(name: string): Scope {
     }
     activateRequestScope(store);
   }
-  let scope = store.values.get(SCOPE) as Scope | undefined;
+  let scope = scopeOf(store);
   if (!scope) {
     scope = { held: [], cached: new Map() };
     store.values.set(SCOPE, scope);
@@ -137,8 +137,13 @@ function currentScope(name: string): Scope {
 
 /** Whether the unit of work created request resources that still need settling. */
 export function holdsRequestResources(store: RequestContextStore | undefined): boolean {
-  const scope = store?.values.get(SCOPE) as Scope | undefined;
+  const scope = scopeOf(store);
   return scope !== undefined && scope.held.length > 0;
+}
+
+/** The request resources a unit of work created, if it created any. */
+function scopeOf(store: RequestContextStore | undefined): Scope | undefined {
+  return store?.values.get(SCOPE) as Scope | undefined;
 }
 
 /**
@@ -150,7 +155,7 @@ export async function settleRequestScope(
   store: RequestContextStore | undefined,
   error?: unknown,
 ): Promise<{ failed: boolean; error: unknown }> {
-  const scope = store?.values.get(SCOPE) as Scope | undefined;
+  const scope = scopeOf(store);
   let failed = error !== undefined;
   let first: unknown = error;
   if (!scope || scope.held.length === 0) return { failed, error: first };

@@ -11,9 +11,8 @@
 //   --concurrency (requests in flight, default 16)
 process.env.BENCH_TASKS = '1';
 process.env.LOG_LEVEL ??= 'error'; // the fixture's boot warnings (no decorator metadata in plain JS) are not the point
-const { parseArgs } = require('node:util');
 const { median } = require('./lib/report');
-const { buildIfNeeded, intReader, runMain, warnIfBusy } = require('./lib/harness');
+const { buildIfNeeded, intOptions, runMain, warnIfBusy } = require('./lib/harness');
 
 const CPU_TARGET_US = 5; // issue 5: context + task machinery ≤ 5 µs of server CPU per request
 const BODY = JSON.stringify({ item: 'coffee beans', quantity: 2 });
@@ -29,19 +28,11 @@ const ROUTES = [
 ];
 
 function options() {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '30' },
-      batch: { type: 'string', default: '2000' },
-      concurrency: { type: 'string', default: '16' },
-    },
+  return intOptions({
+    rounds: [30, 3, 100],
+    batch: [2000, 100, 100_000],
+    concurrency: [16, 1, 256],
   });
-  const int = intReader(values);
-  return {
-    rounds: int('rounds', 3, 100),
-    batch: int('batch', 100, 100_000),
-    concurrency: int('concurrency', 1, 256),
-  };
 }
 
 /** `count` injected requests, `concurrency` at a time; CPU µs per request of this process. */

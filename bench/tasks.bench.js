@@ -12,7 +12,6 @@
 //    the kit's, a route with a trivial custom parameter that is not the kit's.
 // The servers are bench/servers/tasks-app.js on the libs built in dist/.
 const { join } = require('node:path');
-const { parseArgs } = require('node:util');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { Pool } = require('undici');
 const { startServer } = require('./lib/server');
@@ -21,7 +20,7 @@ const { median, summarise, table, writeResult } = require('./lib/report');
 const {
   ROOT,
   buildIfNeeded,
-  intReader,
+  intOptions,
   runMain,
   runMeta,
   sampleLogger,
@@ -95,29 +94,26 @@ function startTasksApp(name, withTasks) {
 }
 
 function options() {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '7' },
-      duration: { type: 'string', default: '3' },
-      warmup: { type: 'string', default: '2' },
-      connections: { type: 'string', default: '10' },
-      'reconnect-rate': { type: 'string', default: '1000' },
-      rate: { type: 'string', default: '500' },
-      'rate-duration': { type: 'string', default: '5' },
-    },
+  const o = intOptions({
+    rounds: [7, 1, 50],
+    duration: [3, 1, 30],
+    warmup: [2, 0, 30],
+    connections: [10, 1, 1000],
+    'reconnect-rate': [1000, 0, 1_000_000],
+    rate: [500, 0, 100_000],
+    'rate-duration': [5, 1, 60],
   });
-  const int = intReader(values);
   return {
-    rounds: int('rounds', 1, 50),
-    warmupSeconds: int('warmup', 0, 30),
+    rounds: o.rounds,
+    warmupSeconds: o.warmup,
     load: {
-      duration: int('duration', 1, 30),
-      connections: int('connections', 1, 1000),
+      duration: o.duration,
+      connections: o.connections,
       pipelining: 1,
-      reconnectRate: int('reconnect-rate', 0, 1_000_000),
+      reconnectRate: o['reconnect-rate'],
     },
-    rate: int('rate', 0, 100_000),
-    rateSeconds: int('rate-duration', 1, 60),
+    rate: o.rate,
+    rateSeconds: o['rate-duration'],
   };
 }
 

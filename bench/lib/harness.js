@@ -33,6 +33,25 @@ function intReader(values) {
 }
 
 /**
+ * Integer options `--name=N`, each given as `[default, min, max]`; every value is range-checked.
+ * Returns `{ name: N }`.
+ */
+function intOptions(spec) {
+  const { values } = parseArgs({
+    options: Object.fromEntries(
+      Object.entries(spec).map(([name, [fallback]]) => [
+        name,
+        { type: 'string', default: String(fallback) },
+      ]),
+    ),
+  });
+  const int = intReader(values);
+  return Object.fromEntries(
+    Object.entries(spec).map(([name, [, min, max]]) => [name, int(name, min, max)]),
+  );
+}
+
+/**
  * The options of the CPU-per-request benches (see bench/README.md): --[no-]build --rounds
  * --duration --warmup --connections --pipelining --reconnect-rate --only=a,b
  * --profile=<scenario> --profile-duration; scenario names are checked against `scenarios`.
@@ -215,6 +234,7 @@ module.exports = {
   buildIfNeeded,
   describeLoad,
   expected,
+  intOptions,
   intReader,
   loadAverage,
   profileScenario,

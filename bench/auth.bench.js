@@ -6,6 +6,9 @@
 //   nest-jwt         a Nest guard calling JwtService.verifyAsync (@nestjs/jwt → jsonwebtoken)
 //   passport-jwt     @nestjs/passport + passport-jwt: AuthGuard('jwt') with a JwtStrategy
 //   fastify-jwt      bare Fastify 5 + @fastify/jwt: request.jwtVerify()
+//   nest-guard-floor bare Nest + Fastify with the least a guarded route can cost there: a sync
+//                    global guard serving a Map of verified tokens, a custom @Claims() param and
+//                    a global ValidationPipe (no target: how much of the ratio is Nest's own)
 //   kit-*-warn/info  the reference service (node dist/src/main.js, JWT_SECRET set) at
 //                    LOG_LEVEL=warn and info: GET /auth/whoami and GET /users/me with a real
 //                    token from POST /auth/token for a user registered through POST /users;
@@ -49,6 +52,7 @@ const SERVERS_DIR = join(__dirname, 'servers');
 const LISTENING = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
 const BASELINE = 'nest-fastify';
 const PASSPORT = 'passport-jwt';
+const FLOOR = 'nest-guard-floor';
 // Issue 3, "Performance": whoami ≤ 1.3× and /users/me ≤ 1.6× the unguarded Nest+Fastify route,
 // whoami ≥ 3× cheaper than the passport-jwt anchor. Judged on LOG_LEVEL=warn.
 const WHOAMI_TARGET = 1.3;
@@ -244,6 +248,8 @@ const SERVERS = {
     startAnchor('passport-jwt', 'auth-nest-passport.js', nodeArgs).then(anchorContext),
   'fastify-jwt': (nodeArgs) =>
     startAnchor('fastify-jwt', 'auth-fastify-jwt.js', nodeArgs).then(anchorContext),
+  'nest-guard-floor': (nodeArgs) =>
+    startAnchor('nest-guard-floor', 'nest-guard-floor.js', nodeArgs).then(anchorContext),
   'kit-warn': (nodeArgs) => startReferenceService('warn', nodeArgs),
   'kit-info': (nodeArgs) => startReferenceService('info', nodeArgs),
 };
@@ -281,6 +287,16 @@ const SCENARIOS = [
     name: 'fastify-jwt',
     label: 'bare Fastify 5 + @fastify/jwt, request.jwtVerify()',
     server: 'fastify-jwt',
+    request: bearer('/auth/whoami'),
+    check: claimsOf,
+  },
+  {
+    // Diagnostic, no target: Nest's own cost for this route shape (global guard, custom param,
+    // global pipe) with the cheapest correct guard and no kit at all; see floorLine().
+    name: FLOOR,
+    label:
+      'Nest + Fastify, sync global guard with a verified-token Map, @Claims() param, ValidationPipe',
+    server: 'nest-guard-floor',
     request: bearer('/auth/whoami'),
     check: claimsOf,
   },
@@ -432,6 +448,43 @@ function verdicts(scenarios, summary, samples) {
   return out;
 }
 
+/**
+ * What Nest itself costs for the route shape of whoami (FLOOR against the baseline), and what
+ * the kit's whoami adds on top of it; null when either was not run.
+ */
+function floorComparison(summary) {
+  const floor = summary.find((r) => r.name === FLOOR);
+  const kit = summary.find((r) => r.name === 'kit-whoami-warn');
+  if (!floor?.medianCpuUsPerRequest || !kit?.medianCpuUsPerRequest) return null;
+  return {
+    floorOverBaseline: floor.cpuRatio,
+    floorOverBaselinePerRound: floor.medianPerRoundCpuRatio,
+    kitOverFloor: round2(kit.medianCpuUsPerRequest / floor.medianCpuUsPerRequest),
+    kitMinusFloorUs: round2(kit.medianCpuUsPerRequest - floor.medianCpuUsPerRequest),
+  };
+}
+
+function formatPassport(summary) {
+  const rows = summary.filter((r) => r.passportOverThis && r.name !== PASSPORT);
+  if (rows.length === 0) return '';
+  return (
+    `${PASSPORT} CPU/request ÷ each (median, per round): ` +
+    rows
+      .map((r) => `${r.name} ${r.passportOverThis.ratio}×/${r.passportOverThis.perRound}×`)
+      .join(', ') +
+    '\n\n'
+  );
+}
+
+function formatFloor(floor) {
+  if (!floor) return '';
+  return (
+    `${FLOOR} (Nest's own floor for a guarded route with a param, no kit): ` +
+    `${floor.floorOverBaseline}× ${BASELINE} (per round ${floor.floorOverBaselinePerRound}×); ` +
+    `kit-whoami-warn costs ${floor.kitOverFloor}× it, +${floor.kitMinusFloorUs} µs/request\n\n`
+  );
+}
+
 const verdictLine = (v) =>
   `  ${v.verdict.padEnd(4)}  ${v.scenario.padEnd(16)} ${v.check.padEnd(38)} ` +
   `${String(v.value).padStart(6)}× (per round ${v.perRound}×)`;
@@ -514,14 +567,12 @@ async function runBench(opts) {
       if (samples[PASSPORT]) row.passportOverThis = passportComparison(row, samples);
     }
     const checks = verdicts(scenarios, summary, samples);
+    const floor = floorComparison(summary);
     process.stdout.write(
       `\nmedians over clean rounds; ratios to ${BASELINE}\n${table(summary, BASELINE)}\n\n` +
-        `${PASSPORT} CPU/request ÷ each (median, per round): ` +
-        summary
-          .filter((r) => r.passportOverThis && r.name !== PASSPORT)
-          .map((r) => `${r.name} ${r.passportOverThis.ratio}×/${r.passportOverThis.perRound}×`)
-          .join(', ') +
-        `\n\n${formatVerdicts(checks)}\n`,
+        formatPassport(summary) +
+        formatFloor(floor) +
+        `${formatVerdicts(checks)}\n`,
     );
     const file = writeResult('auth', {
       ...meta(opts),
@@ -529,6 +580,7 @@ async function runBench(opts) {
       baseline: BASELINE,
       summary,
       checks,
+      floor,
       samples,
     });
     process.stdout.write(`\nwritten ${file}\n`);

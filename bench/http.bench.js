@@ -1,6 +1,7 @@
 'use strict';
 // `npm run bench`: bare Fastify vs bare Nest+Fastify vs the reference service with the full
 // @kit/http stack, interleaved over several rounds; see bench/README.md.
+const { randomBytes } = require('node:crypto');
 const { isDeepStrictEqual } = require('node:util');
 const { mkdtempSync, rmSync } = require('node:fs');
 const os = require('node:os');
@@ -27,6 +28,7 @@ const {
 const LISTENING = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
 const TARGET = 1.15; // issue 2: full @kit/http stack ≤ 1.15× bare Nest+Fastify CPU per request
 const BASELINE = 'nest-fastify';
+const GUARDED = 'nest-guard';
 const LIVE = { path: '/health/live' };
 const OK_BODY = { status: 'ok' };
 const KIT_HEADERS = ['x-request-id', 'x-process-time-ms', 'server-timing'];
@@ -47,6 +49,20 @@ const SERVERS = {
       portPattern: LISTENING,
       ipc: nodeArgs.length > 0,
     }),
+  // Serves GET /health/live as a public route behind one sync global guard (see the file).
+  [GUARDED]: (nodeArgs) =>
+    startServer({
+      name: GUARDED,
+      args: [...nodeArgs, join(__dirname, 'servers', 'nest-guard-floor.js')],
+      env: {
+        BENCH_JWT_SECRET: randomBytes(36).toString('base64url'),
+        BENCH_JWT_ISSUER: 'kit-bench',
+        BENCH_JWT_AUDIENCE: 'kit-bench-api',
+        NODE_OPTIONS: undefined,
+      },
+      portPattern: LISTENING,
+      ipc: nodeArgs.length > 0,
+    }),
   'kit-http-warn': (nodeArgs) =>
     startServer({
       name: 'kit-http-warn',
@@ -63,6 +79,14 @@ const SERVERS = {
 const SCENARIOS = [
   { name: 'fastify', label: 'bare Fastify 5', server: 'fastify', request: LIVE },
   { name: 'nest-fastify', label: 'bare Nest 12 + Fastify', server: 'nest-fastify', request: LIVE },
+  {
+    // Diagnostic, no target: what a global guard alone costs a public route in Nest. The
+    // reference service has one (@kit/auth's), which kit-http-warn does not.
+    name: GUARDED,
+    label: 'bare Nest 12 + Fastify + one sync global guard, public route',
+    server: GUARDED,
+    request: LIVE,
+  },
   {
     name: 'kit-http-warn',
     label: '@kit/http alone: createHttpApp + HttpKitModule + one controller, LOG_LEVEL=warn',
@@ -175,6 +199,14 @@ async function runBench(opts) {
     for (const row of summary.filter((r) => r.target !== null)) {
       process.stdout.write(
         `${row.verdict}: ${row.name} CPU/request is ${row.cpuRatio}× ${BASELINE} (target ≤ ${row.target}×)\n`,
+      );
+    }
+    const guarded = summary.find((r) => r.name === GUARDED);
+    const reference = summary.find((r) => r.name === 'kit-warn');
+    if (guarded?.medianCpuUsPerRequest && reference?.medianCpuUsPerRequest) {
+      process.stdout.write(
+        `${GUARDED} (Nest with a global guard, no kit) is ${guarded.cpuRatio}× ${BASELINE}; ` +
+          `kit-warn costs ${(reference.medianCpuUsPerRequest / guarded.medianCpuUsPerRequest).toFixed(3)}× it\n`,
       );
     }
     const file = writeResult('http', {

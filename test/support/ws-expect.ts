@@ -22,12 +22,13 @@ export class ClientPool {
 
 /**
  * Asserts that the upgrade was refused with `status` and a problem+json body carrying `code`
- * and the response's `X-Request-ID`; returns the rejection.
+ * (its `type` under `typeBase`) and the response's `X-Request-ID`; returns the rejection.
  */
 export async function expectUpgradeRejected(
   attempt: Promise<WsTestClient>,
   status: number,
   code: string,
+  typeBase = 'urn:problem:',
 ): Promise<WsUpgradeRejected> {
   const outcome = await attempt.then(
     async (client) => {
@@ -49,7 +50,7 @@ export async function expectUpgradeRejected(
   expect(ms).toMatch(/^\d+(\.\d{1,2})?$/);
   expect(rejected.headers['server-timing']).toBe(`app;dur=${ms}`);
   expect(rejected.json()).toEqual({
-    type: `urn:problem:${code.toLowerCase().replace(/_/g, '-')}`,
+    type: `${typeBase}${code.toLowerCase().replace(/_/g, '-')}`,
     title: expect.any(String),
     status,
     detail: expect.any(String),

@@ -7,7 +7,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Public } from '@kit/http';
+import { DEFAULT_PROBLEM_TYPE_BASE, problemTypeOf, Public } from '@kit/http';
 import type { FastifyRequest } from 'fastify';
 import { PASSWORD_HASHER, USER_RESOLVER } from './auth.constants';
 import type { PasswordHasher, UserResolver } from './auth.interfaces';
@@ -163,7 +163,7 @@ function oauthErrorContent(status: 400 | 429, error: string) {
     example: {
       error,
       error_description: description,
-      type: `urn:problem:${error.replace(/_/g, '-')}`,
+      type: problemTypeOf(DEFAULT_PROBLEM_TYPE_BASE, error),
       title: status === 429 ? 'Too Many Requests' : 'Bad Request',
       status,
       detail: description,

@@ -1,6 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { codeForStatus, PROBLEM_CONTENT_TYPE, titleForStatus } from './problem';
+import {
+  codeForStatus,
+  DEFAULT_PROBLEM_TYPE_BASE,
+  PROBLEM_CONTENT_TYPE,
+  problemTypeOf,
+  titleForStatus,
+} from './problem';
 import { ProblemDetailsDto, ValidationProblemDetailsDto } from './problem.dto';
 
 /**
@@ -22,7 +28,8 @@ export function ApiProblem(
         [PROBLEM_CONTENT_TYPE]: {
           schema: { $ref: getSchemaPath(model) },
           example: {
-            type: `urn:problem:${code.toLowerCase().replace(/_/g, '-')}`,
+            // The app's own base replaces the default when the document is built.
+            type: problemTypeOf(DEFAULT_PROBLEM_TYPE_BASE, code),
             title: titleForStatus(status),
             status,
             detail: description ?? titleForStatus(status),

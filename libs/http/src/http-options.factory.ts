@@ -1,4 +1,5 @@
 import { HttpKitConfigError } from './http.errors';
+import { DEFAULT_PROBLEM_TYPE_BASE } from './problem';
 import type {
   CorsOptions,
   HttpKitModuleOptions,
@@ -104,7 +105,7 @@ export function resolveHttpKitOptions(raw: HttpKitModuleOptions = {}): ResolvedH
   return Object.freeze({
     cors: resolveCors(raw.cors),
     openapi: Object.freeze(openapi),
-    problemTypeBase: raw.problemTypeBase ?? 'urn:problem:',
+    problemTypeBase: raw.problemTypeBase ?? DEFAULT_PROBLEM_TYPE_BASE,
   });
 }
 

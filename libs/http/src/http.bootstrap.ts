@@ -25,7 +25,7 @@ import {
   KitLogger,
 } from './logger';
 import { setupOpenApi } from './openapi.setup';
-import { FORBIDDEN_JSON_PROPERTY_CODE } from './problem';
+import { DEFAULT_PROBLEM_TYPE_BASE, FORBIDDEN_JSON_PROPERTY_CODE } from './problem';
 import { generateRequestId } from './request-id';
 
 export interface KitFastifyAdapter {
@@ -58,7 +58,7 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
   const logger = createPinoLogger(options);
   const slots: HttpKitHookSlots = {
     cors: undefined,
-    problemTypeBase: 'urn:problem:',
+    problemTypeBase: DEFAULT_PROBLEM_TYPE_BASE,
     metrics: undefined,
     closing: false,
     writeRequestLine: createRequestLineWriter(logger),

@@ -11,6 +11,7 @@ import { resolveHttpKitOptions } from './http-options.factory';
 import { MetricsService } from './metrics.service';
 import { OpenApiRegistry } from './openapi.registry';
 import { ProblemDetailsFilter } from './problem-details.filter';
+import { PROBLEM_TYPE_BASE } from './problem';
 import { RequestContextService } from './request-context.service';
 import { createValidationPipe } from './validation.pipe';
 
@@ -28,10 +29,21 @@ import { createValidationPipe } from './validation.pipe';
     RequestContextService,
     OpenApiRegistry,
     MetricsService,
+    {
+      provide: PROBLEM_TYPE_BASE,
+      inject: [RESOLVED_HTTP_OPTIONS],
+      useFactory: (options: ResolvedHttpKitOptions) => options.problemTypeBase,
+    },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
   ],
-  exports: [RESOLVED_HTTP_OPTIONS, RequestContextService, OpenApiRegistry, MetricsService],
+  exports: [
+    RESOLVED_HTTP_OPTIONS,
+    PROBLEM_TYPE_BASE,
+    RequestContextService,
+    OpenApiRegistry,
+    MetricsService,
+  ],
 })
 export class HttpKitModule extends HttpKitConfigurableModule implements OnModuleInit {
   constructor(

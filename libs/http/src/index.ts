@@ -32,9 +32,12 @@ export {
 } from './domain.error';
 export {
   buildProblem,
+  problemTypeOf,
   codeForStatus,
   titleForStatus,
   PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_BASE,
+  DEFAULT_PROBLEM_TYPE_BASE,
   INTERNAL_ERROR_DETAIL,
   type ProblemDetails,
 } from './problem';

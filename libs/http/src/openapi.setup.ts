@@ -3,6 +3,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import { RESOLVED_HTTP_OPTIONS } from './http.internal-constants';
 import type { ResolvedHttpKitOptions } from './http-options.interface';
 import { OpenApiRegistry } from './openapi.registry';
+import { DEFAULT_PROBLEM_TYPE_BASE } from './problem';
 import { ProblemDetailsDto, ValidationProblemDetailsDto } from './problem.dto';
 import { PUBLIC_EXTENSION } from './public.decorator';
 
@@ -10,7 +11,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 
 /** Builds the OpenAPI 3.1 document of an initialized app. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  const options = app.get<ResolvedHttpKitOptions>(RESOLVED_HTTP_OPTIONS).openapi;
+  const resolved = app.get<ResolvedHttpKitOptions>(RESOLVED_HTTP_OPTIONS);
+  const options = resolved.openapi;
   const config = new DocumentBuilder()
     .setOpenAPIVersion('3.1.0')
     .setTitle(options.title)
@@ -22,6 +24,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   });
   app.get(OpenApiRegistry).apply(document);
   markPublicOperations(document);
+  if (resolved.problemTypeBase !== DEFAULT_PROBLEM_TYPE_BASE) {
+    rebaseProblemTypes(document, resolved.problemTypeBase);
+  }
   return document;
 }
 
@@ -34,6 +39,35 @@ export function setupOpenApi(app: INestApplication): void {
     jsonDocumentUrl: options.jsonPath.slice(1),
     raw: ['json'],
   });
+}
+
+/**
+ * Problem examples are written by decorators, before any app exists, with the default `type`
+ * prefix; an app with its own `problemTypeBase` documents the URIs it really sends.
+ */
+function rebaseProblemTypes(node: unknown, base: string): void {
+  if (Array.isArray(node)) {
+    for (const item of node) rebaseProblemTypes(item, base);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  // A response example (`{ type, title, … }`) and a schema's `type` property example.
+  rebaseMember(record.example, 'type', base);
+  const properties = record.properties;
+  if (properties !== null && typeof properties === 'object') {
+    rebaseMember((properties as Record<string, unknown>).type, 'example', base);
+  }
+  for (const value of Object.values(record)) rebaseProblemTypes(value, base);
+}
+
+function rebaseMember(holder: unknown, key: string, base: string): void {
+  if (holder === null || typeof holder !== 'object' || Array.isArray(holder)) return;
+  const record = holder as Record<string, unknown>;
+  const value = record[key];
+  if (typeof value === 'string' && value.startsWith(DEFAULT_PROBLEM_TYPE_BASE)) {
+    record[key] = base + value.slice(DEFAULT_PROBLEM_TYPE_BASE.length);
+  }
 }
 
 function markPublicOperations(document: OpenAPIObject): void {

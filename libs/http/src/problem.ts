@@ -14,6 +14,12 @@ export interface ProblemDetails {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** The prefix of problem `type` URIs unless `HttpKitModule`'s `problemTypeBase` says otherwise. */
+export const DEFAULT_PROBLEM_TYPE_BASE = 'urn:problem:';
+
+/** Injection token: the app's problem `type` prefix (`HttpKitModule` provides and exports it). */
+export const PROBLEM_TYPE_BASE = Symbol('kit.http.problemTypeBase');
+
 /** `code` of the error the kit's JSON parser raises for a `__proto__`/`constructor.prototype` key. */
 export const FORBIDDEN_JSON_PROPERTY_CODE = 'KIT_FORBIDDEN_JSON_PROPERTY';
 
@@ -54,6 +60,11 @@ export function titleForStatus(status: number): string {
   return STATUS_CODES[status] ?? (status >= 500 ? 'Internal Server Error' : 'Bad Request');
 }
 
+/** The problem `type` URI of a code: `typeBase` + the code in kebab case. */
+export function problemTypeOf(typeBase: string, code: string): string {
+  return typeBase + code.toLowerCase().replace(/_/g, '-');
+}
+
 /** Builds a problem body; extension members never overwrite the standard ones. */
 export function buildProblem(
   typeBase: string,
@@ -62,7 +73,7 @@ export function buildProblem(
 ): ProblemDetails {
   return {
     ...extensions,
-    type: typeBase + fields.code.toLowerCase().replace(/_/g, '-'),
+    type: problemTypeOf(typeBase, fields.code),
     title: fields.title ?? titleForStatus(fields.status),
     status: fields.status,
     detail: fields.detail,

@@ -10,19 +10,19 @@ export interface UpgradeRejection {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-const PROBLEM_TYPE_BASE = 'urn:problem:';
-
 /**
  * Answers a refused upgrade with a short problem+json response (never a bare socket reset), the
- * request id in `X-Request-ID`, then closes the connection.
+ * request id in `X-Request-ID`, then closes the connection. `typeBase` is the app's problem
+ * `type` prefix, as on its HTTP problems.
  */
 export function writeRejection(
   socket: Duplex,
+  typeBase: string,
   rejection: UpgradeRejection,
   requestId: string,
   startedAt?: number,
 ): void {
-  writeSocketProblem(socket, PROBLEM_TYPE_BASE, { ...rejection, requestId, startedAt });
+  writeSocketProblem(socket, typeBase, { ...rejection, requestId, startedAt });
 }
 
 function fromDomainError(error: DomainError): UpgradeRejection {

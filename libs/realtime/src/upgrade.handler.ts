@@ -1,6 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AccessTokenVerifier, type AuthUser, TokenVerificationError } from '@kit/auth';
-import { generateRequestId, redactUrl, timingHeaderLines } from '@kit/http';
+import {
+  DEFAULT_PROBLEM_TYPE_BASE,
+  generateRequestId,
+  PROBLEM_TYPE_BASE,
+  redactUrl,
+  timingHeaderLines,
+} from '@kit/http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ServerOptions, WebSocketServer } from 'ws';
@@ -37,6 +43,10 @@ export class UpgradeHandler {
     private readonly gateway: RealtimeGateway,
     private readonly verifier: AccessTokenVerifier,
     private readonly users: UserLookup,
+    // HttpKitModule's, when it is global or imported; the default prefix otherwise.
+    @Optional()
+    @Inject(PROBLEM_TYPE_BASE)
+    private readonly problemTypeBase: string = DEFAULT_PROBLEM_TYPE_BASE,
   ) {
     this.prefix = `${options.path}/`;
     const serverOptions: ServerOptions & { closeTimeout: number } = {
@@ -193,7 +203,13 @@ export class UpgradeHandler {
     this.logger.debug(
       `upgrade ${redactUrl(req.url ?? '')} refused: ${rejection.status} ${rejection.code} (reqId ${requestId})`,
     );
-    writeRejection(socket, rejection, requestId, (req as TaggedRequest)[STARTED_AT]);
+    writeRejection(
+      socket,
+      this.problemTypeBase,
+      rejection,
+      requestId,
+      (req as TaggedRequest)[STARTED_AT],
+    );
   }
 }
 

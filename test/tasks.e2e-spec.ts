@@ -128,6 +128,7 @@ describe('background tasks', () => {
         [50, requestId, 'background task rejectsWithNothing failed: the task threw undefined'],
       ]);
       expect(String(errors[0]?.stack)).toContain('Error: boom f');
+      expect(String(errors[2]?.stack)).toContain('TaskThrewNothingError: the task threw undefined');
 
       // The process and the runner carry on: the next request's task runs.
       const next = await post(`${t.url}/t/ordered/n`);

@@ -129,8 +129,17 @@ describe('FdLogDestination', () => {
     });
   });
 
-  it('refuses a minLength above its capacity', () => {
-    expect(() => new FdLogDestination(fd, { minLength: 4096, capacity: 1024 })).toThrow(RangeError);
+  it.each([
+    ['above its capacity', 4096],
+    ['of 0', 0],
+    ['below 0', -1],
+  ])('refuses a minLength %s with HTTP_INVALID_OPTION', (_case, minLength) => {
+    expect(() => new FdLogDestination(fd, { minLength, capacity: 1024 })).toThrow(
+      expect.objectContaining({
+        code: 'HTTP_INVALID_OPTION',
+        message: expect.stringContaining('FdLogDestination minLength must be above 0'),
+      }),
+    );
   });
 
   describe('when the descriptor fails for good (EBADF)', () => {

@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { HttpKitConfigError } from './http.errors';
 
 /** Worst case of UTF-8 bytes per UTF-16 code unit (a lone surrogate becomes U+FFFD). */
 const MAX_BYTES_PER_UNIT = 3;
@@ -50,7 +51,10 @@ export class FdLogDestination {
   ) {
     const capacity = options.capacity ?? 16 * 1024;
     if (!(options.minLength > 0 && capacity >= options.minLength)) {
-      throw new RangeError('FdLogDestination needs 0 < minLength <= capacity');
+      throw new HttpKitConfigError(
+        'FdLogDestination minLength',
+        `must be above 0 and at most capacity (${capacity}); got ${options.minLength}`,
+      );
     }
     this.minLength = options.minLength;
     this.buffer = Buffer.allocUnsafe(capacity);

@@ -35,4 +35,5 @@ export {
   ShuttingDownError,
   TaskQueueFullError,
   TasksConfigError,
+  TaskThrewNothingError,
 } from './tasks.errors';

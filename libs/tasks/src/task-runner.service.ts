@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isThenable, RequestContext, type RequestContextStore } from '@kit/http';
 import { RESOLVED_TASKS_OPTIONS } from './tasks.internal-constants';
 import { holdsRequestResources, settleRequestScope } from './request-resource';
-import { ShuttingDownError, TaskQueueFullError } from './tasks.errors';
+import { ShuttingDownError, TaskQueueFullError, TaskThrewNothingError } from './tasks.errors';
 import type { ResolvedTasksOptions } from './tasks-options.interface';
 
 /** A background task: any function, run with the arguments given to `add()`. */
@@ -201,5 +201,5 @@ export class TaskRunner {
 
 /** A task's failure; `throw undefined` is a failure too (it must not commit the unit of work). */
 function failure(err: unknown): unknown {
-  return err ?? new Error('the task threw undefined');
+  return err ?? new TaskThrewNothingError(err);
 }

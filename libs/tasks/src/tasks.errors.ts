@@ -32,6 +32,15 @@ export class TasksConfigError extends Error {
   }
 }
 
+/** A task that threw or rejected with `undefined` or `null`: a failure all the same. */
+export class TaskThrewNothingError extends Error {
+  readonly code = 'TASK_THREW_NOTHING';
+  constructor(thrown: null | undefined) {
+    super(`the task threw ${String(thrown)}`);
+    this.name = 'TaskThrewNothingError';
+  }
+}
+
 /** A job could not be enqueued or has no handler. */
 export class JobError extends Error {
   constructor(

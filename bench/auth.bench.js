@@ -6,9 +6,7 @@
 //   nest-jwt         a Nest guard calling JwtService.verifyAsync (@nestjs/jwt → jsonwebtoken)
 //   passport-jwt     @nestjs/passport + passport-jwt: AuthGuard('jwt') with a JwtStrategy
 //   fastify-jwt      bare Fastify 5 + @fastify/jwt: request.jwtVerify()
-//   nest-guard-floor bare Nest + Fastify with the least a guarded route can cost there: a sync
-//                    global guard serving a Map of verified tokens, a custom @Claims() param and
-//                    a global ValidationPipe (no target: how much of the ratio is Nest's own)
+//   nest-guard-floor Nest's own floor for this route shape, no target (servers/nest-guard-floor.js)
 //   kit-*-warn/info  the reference service (node dist/src/main.js, JWT_SECRET set) at
 //                    LOG_LEVEL=warn and info: GET /auth/whoami and GET /users/me with a real
 //                    token from POST /auth/token for a user registered through POST /users;
@@ -16,8 +14,8 @@
 //
 // The anchors sign nothing: the harness mints one HS256 token (node:crypto) with the same secret,
 // issuer and audience the anchors verify (HS256 only, iss, aud and exp checked), and checks that
-// each anchor refuses a wrong iss, a wrong aud, an expired token and a bad signature before any
-// load (the kit: the same, with its at+jwt token shape). Figures are server CPU µs per request
+// each anchor refuses alg none, HS512, a wrong iss, a wrong aud, an expired token and a bad
+// signature before any load (the kit: the same, with its at+jwt token shape). Figures are server CPU µs per request
 // from /proc/<pid>/stat, 5 interleaved rounds of 3 s after a 2 s warmup (~2.7 min); the kit's
 // one token is verified once and then served from its bounded verified-token cache, as a client
 // reusing its access token would be. Same options as http.bench.js (see bench/README.md):
@@ -34,7 +32,9 @@ const { interleave } = require('./lib/interleave');
 const { median, summarise, table, writeResult } = require('./lib/report');
 const { PRELOAD } = require('./lib/cpu-profile');
 const {
+  BENCH_JWT,
   ROOT,
+  anchorJwtEnv,
   benchOptions,
   buildIfNeeded,
   describeLoad,
@@ -58,8 +58,7 @@ const FLOOR = 'nest-guard-floor';
 const WHOAMI_TARGET = 1.3;
 const USERS_ME_TARGET = 1.6;
 const CHEAPER_THAN_PASSPORT = 3;
-const ISSUER = 'kit-bench';
-const AUDIENCE = 'kit-bench-api';
+const { issuer: ISSUER, audience: AUDIENCE } = BENCH_JWT;
 const SECRET = randomBytes(36).toString('base64url'); // 48 chars: ≥ 32 bytes as UTF-8
 const ANCHOR_SUB = 'bench-user';
 const ANCHOR_PACKAGES = [
@@ -82,8 +81,12 @@ const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 /** A compact HS256 JWS over `claims` with `header` (node:crypto; nothing else signs here). */
 function signHs256(claims, header = { alg: 'HS256', typ: 'JWT' }, secret = SECRET) {
+  return signHmac(claims, header, secret, 'sha256');
+}
+
+function signHmac(claims, header, secret, hash) {
   const input = `${part(header)}.${part(claims)}`;
-  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+  return `${input}.${createHmac(hash, secret).update(input).digest('base64url')}`;
 }
 
 function claimsFor(sub, overrides = {}) {
@@ -100,10 +103,12 @@ function claimsFor(sub, overrides = {}) {
   };
 }
 
-/** Tokens each guarded server must refuse with 401: proof it checks iss, aud, exp and the MAC. */
-function refusedTokens(sub, header) {
+/** Tokens each guarded server must refuse with 401: proof it checks alg, iss, aud, exp and the MAC. */
+function refusedTokens(sub, header = { alg: 'HS256', typ: 'JWT' }) {
   const good = signHs256(claimsFor(sub), header);
   return {
+    'alg none': `${part({ ...header, alg: 'none' })}.${part(claimsFor(sub))}.`,
+    HS512: signHmac(claimsFor(sub), { ...header, alg: 'HS512' }, SECRET, 'sha512'),
     'wrong iss': signHs256(claimsFor(sub, { iss: 'someone-else' }), header),
     'wrong aud': signHs256(claimsFor(sub, { aud: 'someone-else' }), header),
     expired: signHs256(claimsFor(sub, { iat: 1_000_000, exp: 1_000_600 }), header),
@@ -131,12 +136,7 @@ function startAnchor(name, file, nodeArgs) {
     name,
     command: serverNode(),
     args: [...nodeArgs, join(SERVERS_DIR, file)],
-    env: {
-      NODE_OPTIONS: undefined,
-      BENCH_JWT_SECRET: SECRET,
-      BENCH_JWT_ISSUER: ISSUER,
-      BENCH_JWT_AUDIENCE: AUDIENCE,
-    },
+    env: { NODE_OPTIONS: undefined, ...anchorJwtEnv(SECRET) },
     portPattern: LISTENING,
     ipc: nodeArgs.length > 0,
   });
@@ -291,8 +291,7 @@ const SCENARIOS = [
     check: claimsOf,
   },
   {
-    // Diagnostic, no target: Nest's own cost for this route shape (global guard, custom param,
-    // global pipe) with the cheapest correct guard and no kit at all; see floorLine().
+    // Diagnostic, no target; see formatFloor().
     name: FLOOR,
     label:
       'Nest + Fastify, sync global guard with a verified-token Map, @Claims() param, ValidationPipe',
@@ -552,7 +551,8 @@ async function runBench(opts) {
     });
     process.stdout.write(
       `verified: every scenario answers 200 with the right body; every guarded one refuses no ` +
-        `token, wrong iss, wrong aud, expired, bad signature and another secret with 401\n` +
+        `token, alg none, HS512, wrong iss, wrong aud, expired, bad signature and another ` +
+        `secret with 401\n` +
         describeLoad(opts, planned),
     );
     const samples = await interleave({

@@ -12,6 +12,7 @@ const { summarise, table, writeResult } = require('./lib/report');
 const { PRELOAD } = require('./lib/cpu-profile');
 const {
   ROOT,
+  anchorJwtEnv,
   benchOptions,
   buildIfNeeded,
   describeLoad,
@@ -49,17 +50,11 @@ const SERVERS = {
       portPattern: LISTENING,
       ipc: nodeArgs.length > 0,
     }),
-  // Serves GET /health/live as a public route behind one sync global guard (see the file).
   [GUARDED]: (nodeArgs) =>
     startServer({
       name: GUARDED,
       args: [...nodeArgs, join(__dirname, 'servers', 'nest-guard-floor.js')],
-      env: {
-        BENCH_JWT_SECRET: randomBytes(36).toString('base64url'),
-        BENCH_JWT_ISSUER: 'kit-bench',
-        BENCH_JWT_AUDIENCE: 'kit-bench-api',
-        NODE_OPTIONS: undefined,
-      },
+      env: { NODE_OPTIONS: undefined, ...anchorJwtEnv(randomBytes(36).toString('base64url')) },
       portPattern: LISTENING,
       ipc: nodeArgs.length > 0,
     }),
@@ -80,8 +75,7 @@ const SCENARIOS = [
   { name: 'fastify', label: 'bare Fastify 5', server: 'fastify', request: LIVE },
   { name: 'nest-fastify', label: 'bare Nest 12 + Fastify', server: 'nest-fastify', request: LIVE },
   {
-    // Diagnostic, no target: what a global guard alone costs a public route in Nest. The
-    // reference service has one (@kit/auth's), which kit-http-warn does not.
+    // Diagnostic, no target; see bench/README.md.
     name: GUARDED,
     label: 'bare Nest 12 + Fastify + one sync global guard, public route',
     server: GUARDED,

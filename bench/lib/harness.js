@@ -219,6 +219,18 @@ async function profileScenario({ name, server, request, opts, meta }) {
 }
 
 /** Runs `main`; on failure prints why (the message alone for expected errors), kills every server. */
+/** The issuer and audience of the harness-minted tokens the auth anchors verify. */
+const BENCH_JWT = Object.freeze({ issuer: 'kit-bench', audience: 'kit-bench-api' });
+
+/** The environment an auth anchor (bench/servers/auth-anchor-env.js) reads its JWT settings from. */
+function anchorJwtEnv(secret) {
+  return {
+    BENCH_JWT_SECRET: secret,
+    BENCH_JWT_ISSUER: BENCH_JWT.issuer,
+    BENCH_JWT_AUDIENCE: BENCH_JWT.audience,
+  };
+}
+
 function runMain(main) {
   main().catch((err) => {
     const known = err.expected || String(err.code).startsWith('ERR_PARSE_ARGS');
@@ -229,7 +241,9 @@ function runMain(main) {
 }
 
 module.exports = {
+  BENCH_JWT,
   ROOT,
+  anchorJwtEnv,
   benchOptions,
   buildIfNeeded,
   describeLoad,

@@ -1,5 +1,6 @@
 import { HTTP_KIT_MODULE_OPTIONS, type HttpKitModuleOptions } from '@kit/http';
 import { WsTestClient } from '@kit/testing';
+import { expectedProblemType, expectProblem } from './support/problem';
 import { expectUpgradeRejected, uniqueRoom } from './support/ws-expect';
 import {
   bootRealtimeService,
@@ -29,9 +30,9 @@ describe('problem type base', () => {
   afterAll(() => s?.close());
 
   it('starts the type of an HTTP problem', async () => {
-    const res = await fetch(`${s.url}/no-such-route`);
-    expect(res.status).toBe(404);
-    expect(((await res.json()) as { type: string }).type).toBe(`${BASE}not-found`);
+    await expectProblem(await fetch(`${s.url}/no-such-route`), 404, 'NOT_FOUND', {
+      type: expectedProblemType('NOT_FOUND', BASE),
+    });
   });
 
   it('starts the type of a refused WebSocket upgrade', async () => {

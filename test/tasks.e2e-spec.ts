@@ -15,6 +15,8 @@ import { expectProblem } from './support/problem';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+const NOTHING = (thrown: string): string =>
+  `the task threw ${thrown}; throw or reject with an Error`;
 describe('background tasks', () => {
   let state: TasksFixtureState;
   let t: TestApp;
@@ -110,31 +112,34 @@ describe('background tasks', () => {
       const requestId = `fail-${randomUUID()}`;
       const res = await post(`${t.url}/t/failing/f`, requestId);
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ added: 5 });
-      await until(() => state.journal.includes('f:5 ran'), 'the last task to run');
+      expect(await res.json()).toEqual({ added: 6 });
+      await until(() => state.journal.includes('f:6 ran'), 'the last task to run');
       await until(() => runner().outstanding === 0, 'the batch to end');
-      expect(state.journal).toEqual(['f:1 ran', 'f:5 ran']);
+      expect(state.journal).toEqual(['f:1 ran', 'f:6 ran']);
       expect(runner().snapshot()).toEqual({
-        queued: 5,
+        queued: 6,
         running: 0,
         completed: 2,
-        failed: 3,
+        failed: 4,
         refused: 0,
       });
       const errors = t.logs.lines.filter((l) => l.context === 'BackgroundTasks');
       expect(errors.map((l) => [l.level, l.reqId, l.msg])).toEqual([
         [50, requestId, 'background task explodes failed: boom f'],
         [50, requestId, 'background task rejectsLater failed: late boom f'],
-        [50, requestId, 'background task rejectsWithNothing failed: the task threw undefined'],
+        [50, requestId, `background task rejectsWithNothing failed: ${NOTHING('undefined')}`],
+        [50, requestId, `background task throwsNull failed: ${NOTHING('null')}`],
       ]);
       expect(String(errors[0]?.stack)).toContain('Error: boom f');
-      expect(String(errors[2]?.stack)).toContain('TaskThrewNothingError: the task threw undefined');
+      // Not a plain Error: a coded one (TASK_THREW_NOTHING), by its class.
+      expect(String(errors[2]?.stack)).toContain(`TaskThrewNothingError: ${NOTHING('undefined')}`);
+      expect(String(errors[3]?.stack)).toContain(`TaskThrewNothingError: ${NOTHING('null')}`);
 
       // The process and the runner carry on: the next request's task runs.
       const next = await post(`${t.url}/t/ordered/n`);
       expect(next.status).toBe(200);
       await until(() => state.journal.includes('n:3 end'), 'the next request to be served');
-      expect(runner().snapshot()).toMatchObject({ completed: 5, failed: 3 });
+      expect(runner().snapshot()).toMatchObject({ completed: 5, failed: 4 });
     });
 
     it.each([

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { AppModule, type AppModuleOverrides } from '../../src/app.module';
 import { type AppConfig, loadConfig } from '../../src/config/app.config';
 import type { DatabaseVariant, TestDatabase } from './database-variants';
+import { expectedProblemType } from './problem';
 
 // The reference service booted for the auth, users, admin, ingest and OpenAPI suites, plus the
 // request and assertion helpers they share.
@@ -203,7 +204,7 @@ export async function expectProblem(
   expect(res.headers.get('content-type')).toMatch(PROBLEM_TYPE);
   const body = JSON.parse(text) as Record<string, unknown>;
   expect(body).toMatchObject({
-    type: `urn:problem:${error.toLowerCase().replace(/_/g, '-')}`,
+    type: expectedProblemType(error),
     title: expect.any(String),
     status,
     detail: detail ?? expect.any(String),
@@ -284,7 +285,7 @@ export async function expectOAuthError(
   expect(body).toEqual({
     error,
     error_description: expected,
-    type: `urn:problem:${error.replace(/_/g, '-')}`,
+    type: expectedProblemType(error),
     title: status === 429 ? 'Too Many Requests' : 'Bad Request',
     status,
     detail: expected,

@@ -1,4 +1,12 @@
 /**
+ * The `type` a problem with `code` must have: written here, independently of `@kit/http`'s
+ * `problemTypeOf()`, so that the suites check it rather than repeat it.
+ */
+export function expectedProblemType(code: string, base = 'urn:problem:'): string {
+  return base + code.toLowerCase().replace(/_/g, '-');
+}
+
+/**
  * Asserts an RFC 9457 problem response as `@kit/http` sends it (default type base) and returns
  * its body. `fields` overrides or adds members (title, detail, extensions) exactly.
  */
@@ -14,7 +22,7 @@ export async function expectProblem(
   expect(requestId).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
   const body = (await res.json()) as Record<string, unknown>;
   expect(body).toEqual({
-    type: `urn:problem:${error.toLowerCase().replace(/_/g, '-')}`,
+    type: expectedProblemType(error),
     title: expect.any(String),
     status,
     detail: expect.any(String),

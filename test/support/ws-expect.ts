@@ -1,4 +1,5 @@
 import { WsTestClient, type WsConnectOptions, WsUpgradeRejected } from '@kit/testing';
+import { expectedProblemType } from './problem';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -50,7 +51,7 @@ export async function expectUpgradeRejected(
   expect(ms).toMatch(/^\d+(\.\d{1,2})?$/);
   expect(rejected.headers['server-timing']).toBe(`app;dur=${ms}`);
   expect(rejected.json()).toEqual({
-    type: `${typeBase}${code.toLowerCase().replace(/_/g, '-')}`,
+    type: expectedProblemType(code, typeBase),
     title: expect.any(String),
     status,
     detail: expect.any(String),

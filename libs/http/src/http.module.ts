@@ -11,7 +11,7 @@ import { resolveHttpKitOptions } from './http-options.factory';
 import { MetricsService } from './metrics.service';
 import { OpenApiRegistry } from './openapi.registry';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { PROBLEM_TYPE_BASE } from './problem';
+import { PROBLEM_TYPE_BASE } from './http.constants';
 import { RequestContextService } from './request-context.service';
 import { createValidationPipe } from './validation.pipe';
 

@@ -2,6 +2,7 @@
 export { settleTickShapes } from './tick-shape.warmup';
 export { HttpKitModule } from './http.module';
 export { HTTP_KIT_MODULE_OPTIONS } from './http.module-definition';
+export { InjectProblemTypeBase, PROBLEM_TYPE_BASE } from './http.constants';
 export {
   createHttpApp,
   createKitAdapter,
@@ -36,7 +37,6 @@ export {
   codeForStatus,
   titleForStatus,
   PROBLEM_CONTENT_TYPE,
-  PROBLEM_TYPE_BASE,
   DEFAULT_PROBLEM_TYPE_BASE,
   INTERNAL_ERROR_DETAIL,
   type ProblemDetails,

@@ -43,7 +43,8 @@ export function setupOpenApi(app: INestApplication): void {
 
 /**
  * Problem examples are written by decorators, before any app exists, with the default `type`
- * prefix; an app with its own `problemTypeBase` documents the URIs it really sends.
+ * prefix; an app with its own `problemTypeBase` documents the URIs it really sends. Any example
+ * `type` that starts with the default prefix is rebased.
  */
 function rebaseProblemTypes(node: unknown, base: string): void {
   if (Array.isArray(node)) {
@@ -52,8 +53,19 @@ function rebaseProblemTypes(node: unknown, base: string): void {
   }
   if (node === null || typeof node !== 'object') return;
   const record = node as Record<string, unknown>;
-  // A response example (`{ type, title, … }`) and a schema's `type` property example.
+  // A response example (`{ type, title, … }`), named examples (`examples.<name>.value`), a
+  // schema's examples (3.1 `examples: […]`) and a schema's `type` property example.
   rebaseMember(record.example, 'type', base);
+  const examples = record.examples;
+  if (Array.isArray(examples)) {
+    for (const example of examples) rebaseMember(example, 'type', base);
+  } else if (examples !== null && typeof examples === 'object') {
+    for (const named of Object.values(examples)) {
+      if (named !== null && typeof named === 'object') {
+        rebaseMember((named as Record<string, unknown>).value, 'type', base);
+      }
+    }
+  }
   const properties = record.properties;
   if (properties !== null && typeof properties === 'object') {
     rebaseMember((properties as Record<string, unknown>).type, 'example', base);

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { DEFAULT_PROBLEM_TYPE_BASE, problemTypeOf } from './problem';
 
 /** OpenAPI schema of a problem+json body (RFC 9457). */
 export class ProblemDetailsDto {
   @ApiProperty({
-    example: 'urn:problem:not-found',
+    example: problemTypeOf(DEFAULT_PROBLEM_TYPE_BASE, 'NOT_FOUND'),
     description: 'URI identifying the problem type',
   })
   type!: string;

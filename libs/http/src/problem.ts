@@ -17,9 +17,6 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** The prefix of problem `type` URIs unless `HttpKitModule`'s `problemTypeBase` says otherwise. */
 export const DEFAULT_PROBLEM_TYPE_BASE = 'urn:problem:';
 
-/** Injection token: the app's problem `type` prefix (`HttpKitModule` provides and exports it). */
-export const PROBLEM_TYPE_BASE = Symbol('kit.http.problemTypeBase');
-
 /** `code` of the error the kit's JSON parser raises for a `__proto__`/`constructor.prototype` key. */
 export const FORBIDDEN_JSON_PROPERTY_CODE = 'KIT_FORBIDDEN_JSON_PROPERTY';
 

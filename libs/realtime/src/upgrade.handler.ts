@@ -3,7 +3,7 @@ import { AccessTokenVerifier, type AuthUser, TokenVerificationError } from '@kit
 import {
   DEFAULT_PROBLEM_TYPE_BASE,
   generateRequestId,
-  PROBLEM_TYPE_BASE,
+  InjectProblemTypeBase,
   redactUrl,
   timingHeaderLines,
 } from '@kit/http';
@@ -45,7 +45,7 @@ export class UpgradeHandler {
     private readonly users: UserLookup,
     // HttpKitModule's, when it is global or imported; the default prefix otherwise.
     @Optional()
-    @Inject(PROBLEM_TYPE_BASE)
+    @InjectProblemTypeBase()
     private readonly problemTypeBase: string = DEFAULT_PROBLEM_TYPE_BASE,
   ) {
     this.prefix = `${options.path}/`;

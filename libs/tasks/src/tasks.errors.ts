@@ -36,7 +36,7 @@ export class TasksConfigError extends Error {
 export class TaskThrewNothingError extends Error {
   readonly code = 'TASK_THREW_NOTHING';
   constructor(thrown: null | undefined) {
-    super(`the task threw ${String(thrown)}`);
+    super(`the task threw ${String(thrown)}; throw or reject with an Error`);
     this.name = 'TaskThrewNothingError';
   }
 }

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { AuthModule } from '@kit/auth';
+import { AuthModule, RedisLoginThrottle } from '@kit/auth';
 import { HttpKitModule } from '@kit/http';
 import { LifespanModule } from '@kit/lifespan';
 import { RealtimeModule } from '@kit/realtime';
@@ -26,6 +26,11 @@ export interface AppModuleOverrides {
   scryptCost?: number;
   /** BullMQ queue name, so test suites sharing one Redis do not share jobs. @default 'kit-jobs' */
   jobsQueueName?: string;
+  /**
+   * Redis key prefix of the failed-login counts, so test suites sharing one Redis do not share
+   * them. @default 'kit:auth:login-failures:'
+   */
+  loginThrottleKeyPrefix?: string;
 }
 
 /** The reference service, built only from the kit's libs. */
@@ -54,6 +59,8 @@ export class AppModule {
         AuthModule.forRootAsync({
           isGlobal: true,
           userResolver: UsersAuthResolver,
+          // With Redis, every instance counts failed logins against one budget.
+          loginThrottle: config.redisUrl ? RedisLoginThrottle : undefined,
           imports: [UsersDataModule],
           useFactory: () => ({
             jwt: {
@@ -65,6 +72,7 @@ export class AppModule {
               refreshTokenTtlSec: config.refreshTokenTtlSec,
             },
             scryptCost: overrides.scryptCost,
+            throttle: { redisKeyPrefix: overrides.loginThrottleKeyPrefix },
           }),
         }),
         TasksModule.forRoot({

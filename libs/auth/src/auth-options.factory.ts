@@ -13,6 +13,17 @@ const HMAC: readonly JwtAlgorithm[] = ['HS256', 'HS384', 'HS512'];
 const ASYMMETRIC: readonly JwtAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
 const ALL: readonly JwtAlgorithm[] = [...HMAC, ...ASYMMETRIC];
 
+function redisKeyPrefix(value: string | undefined): string {
+  if (value === undefined) return 'kit:auth:login-failures:';
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200 || /\s/.test(value)) {
+    throw new AuthConfigError(
+      'auth.throttle.redisKeyPrefix',
+      'must be 1-200 characters without whitespace, e.g. "orders:login-failures:"',
+    );
+  }
+  return value;
+}
+
 /** Resolves and validates `AuthModule` options once; nothing else reads the raw ones. */
 export function resolveAuthOptions(raw: AuthModuleOptions): ResolvedAuthOptions {
   if (!raw?.jwt)
@@ -34,6 +45,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions): ResolvedAuthOptions 
     ),
     windowMs: int('auth.throttle.windowMs', t.windowMs ?? 900_000, 1_000),
     maxTrackedKeys: int('auth.throttle.maxTrackedKeys', t.maxTrackedKeys ?? 100_000, 1),
+    redisKeyPrefix: redisKeyPrefix(t.redisKeyPrefix),
   });
   const scryptCost = int('auth.scryptCost', raw.scryptCost ?? 32_768, 1_024, MAX_SCRYPT_COST);
   if ((scryptCost & (scryptCost - 1)) !== 0)

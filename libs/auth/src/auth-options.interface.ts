@@ -50,6 +50,11 @@ export interface ThrottleOptions {
   windowMs?: number;
   /** Most usernames and addresses tracked at once (oldest dropped first). @default 100_000 */
   maxTrackedKeys?: number;
+  /**
+   * Prefix of the Redis keys of `RedisLoginThrottle`; services sharing one Redis give each its
+   * own. @default 'kit:auth:login-failures:'
+   */
+  redisKeyPrefix?: string;
 }
 
 /** Options of `AuthModule.forRoot()` / `forRootAsync()`. */

@@ -8,11 +8,14 @@ export const API_KEY_STORE = Symbol.for('kit.auth.ApiKeyStore');
 export const REFRESH_TOKEN_STORE = Symbol.for('kit.auth.RefreshTokenStore');
 /** Token of the `PasswordHasher`. */
 export const PASSWORD_HASHER = Symbol.for('kit.auth.PasswordHasher');
+/** Token of the `LoginThrottleStore` of the token endpoint. */
+export const LOGIN_THROTTLE = Symbol.for('kit.auth.LoginThrottle');
 
 export const InjectUserResolver = (): ParameterDecorator => Inject(USER_RESOLVER);
 export const InjectApiKeyStore = (): ParameterDecorator => Inject(API_KEY_STORE);
 export const InjectRefreshTokenStore = (): ParameterDecorator => Inject(REFRESH_TOKEN_STORE);
 export const InjectPasswordHasher = (): ParameterDecorator => Inject(PASSWORD_HASHER);
+export const InjectLoginThrottle = (): ParameterDecorator => Inject(LOGIN_THROTTLE);
 
 /** Metadata keys read by the guard (namespaced, read with `getAllAndOverride`). */
 export const ROLES_KEY = 'kit:auth:roles';

@@ -80,3 +80,15 @@ export interface PasswordHasher {
   /** Costs what `verify` costs, for unknown users, so both failures take the same time. */
   dummyVerify(password: string): Promise<void>;
 }
+
+/**
+ * Counts failed logins of the token endpoint: `LoginThrottle` in the process (the default),
+ * `RedisLoginThrottle` shared by every instance on one Redis.
+ */
+export interface LoginThrottleStore {
+  /** Seconds to wait before another attempt for this username or address; 0 when allowed. */
+  retryAfter(username: string, address: string): number | Promise<number>;
+  recordFailure(username: string, address: string): void | Promise<void>;
+  /** A successful login clears that username's failures (the address keeps its count). */
+  recordSuccess(username: string): void | Promise<void>;
+}

@@ -9,12 +9,14 @@ import { APP_GUARD } from '@nestjs/core';
 import { AuthConfigError } from './auth.errors';
 import {
   API_KEY_STORE,
+  LOGIN_THROTTLE,
   PASSWORD_HASHER,
   REFRESH_TOKEN_STORE,
   USER_RESOLVER,
 } from './auth.constants';
 import type {
   ApiKeyStore,
+  LoginThrottleStore,
   PasswordHasher,
   RefreshTokenStore,
   UserResolver,
@@ -22,6 +24,7 @@ import type {
 import type { AuthModuleOptions } from './auth-options.interface';
 import { AuthGuard } from './auth.guard';
 import { KyselyApiKeyStore, KyselyRefreshTokenStore } from './kysely-auth.stores';
+import { LoginThrottle } from './login.throttle';
 import { TokenController } from './token.controller';
 
 /** Static parts of the auth module, given to both `forRoot` and `forRootAsync`. */
@@ -38,6 +41,11 @@ export interface AuthModuleExtras {
   refreshTokenStore?: Type<RefreshTokenStore>;
   /** Password hasher. @default ScryptPasswordHasher with `scryptCost` */
   passwordHasher?: Type<PasswordHasher>;
+  /**
+   * Where the token endpoint counts failed logins. @default LoginThrottle (this process);
+   * `RedisLoginThrottle` shares the counts between instances (needs `LifespanModule`'s Redis)
+   */
+  loginThrottle?: Type<LoginThrottleStore>;
   /** Serve `POST /auth/token`. @default true */
   tokenEndpoint?: boolean;
   /** Install the global `AuthGuard` (secure by default). @default true */
@@ -67,6 +75,9 @@ function applyExtras(definition: DynamicModule, extras: AuthModuleExtras): Dynam
     { provide: USER_RESOLVER, useClass: extras.userResolver },
     { provide: API_KEY_STORE, useClass: extras.apiKeyStore ?? KyselyApiKeyStore },
     { provide: REFRESH_TOKEN_STORE, useClass: extras.refreshTokenStore ?? KyselyRefreshTokenStore },
+    extras.loginThrottle
+      ? { provide: LOGIN_THROTTLE, useClass: extras.loginThrottle }
+      : { provide: LOGIN_THROTTLE, useExisting: LoginThrottle },
   ];
   if (extras.passwordHasher)
     providers.push({ provide: PASSWORD_HASHER, useClass: extras.passwordHasher });

@@ -14,6 +14,7 @@ export type {
   ApiKeyRecord,
   ApiKeyStore,
   AuthUser,
+  LoginThrottleStore,
   PasswordHasher,
   RefreshTokenRecord,
   RefreshTokenStore,
@@ -23,9 +24,11 @@ export {
   API_KEY_STORE,
   AUTH_PRINCIPAL,
   InjectApiKeyStore,
+  InjectLoginThrottle,
   InjectPasswordHasher,
   InjectRefreshTokenStore,
   InjectUserResolver,
+  LOGIN_THROTTLE,
   PASSWORD_HASHER,
   REFRESH_TOKEN_STORE,
   USER_RESOLVER,
@@ -58,6 +61,7 @@ export {
 export { ApiKeyService, type ApiKeyView, type CreatedApiKey } from './api-key.service';
 export { ScryptPasswordHasher } from './scrypt-password.hasher';
 export { LoginThrottle } from './login.throttle';
+export { RedisLoginThrottle } from './redis-login.throttle';
 export { AuthGuard } from './auth.guard';
 export { PrincipalCache } from './principal.cache';
 export {

@@ -1,9 +1,11 @@
+import type { LoginThrottleStore } from './auth.interfaces';
+
 /**
  * Counts failed logins per username and per client address in a sliding window. A username
  * over its limit is refused (429) without touching other users; an address gets a looser limit.
  * Memory is bounded: the oldest tracked keys are dropped first.
  */
-export class LoginThrottle {
+export class LoginThrottle implements LoginThrottleStore {
   private readonly failures = new Map<string, number[]>();
 
   constructor(
@@ -35,12 +37,7 @@ export class LoginThrottle {
   }
 
   private wait(key: string, max: number): number {
-    const times = this.prune(key);
-    if (times.length < max) return 0;
-    return Math.max(
-      1,
-      Math.ceil((times[times.length - max] + this.limits.windowMs - this.now()) / 1000),
-    );
+    return retryAfterSeconds(this.prune(key), max, this.limits.windowMs, this.now());
   }
 
   private push(key: string): void {
@@ -68,9 +65,24 @@ export class LoginThrottle {
 }
 
 /**
+ * Seconds until enough of `failures` (times, oldest first) leave the window for another attempt
+ * under `max`; 0 when fewer than `max` count now.
+ */
+export function retryAfterSeconds(
+  failures: readonly number[],
+  max: number,
+  windowMs: number,
+  now: number,
+): number {
+  if (failures.length < max) return 0;
+  const oldest = failures[failures.length - max] as number;
+  return Math.max(1, Math.ceil((oldest + windowMs - now) / 1000));
+}
+
+/**
  * One key per account however the username is spelled: user resolvers commonly trim and
  * lower-case usernames, so `" Ada@x.com"` must count against the same budget as `"ada@x.com"`.
  */
-function userKey(username: string): string {
+export function userKey(username: string): string {
   return `u:${username.normalize('NFKC').trim().toLowerCase()}`;
 }

@@ -9,9 +9,8 @@ import {
 } from '@nestjs/swagger';
 import { DEFAULT_PROBLEM_TYPE_BASE, problemTypeOf, Public } from '@kit/http';
 import type { FastifyRequest } from 'fastify';
-import { PASSWORD_HASHER, USER_RESOLVER } from './auth.constants';
-import type { PasswordHasher, UserResolver } from './auth.interfaces';
-import { LoginThrottle } from './login.throttle';
+import { InjectLoginThrottle, PASSWORD_HASHER, USER_RESOLVER } from './auth.constants';
+import type { LoginThrottleStore, PasswordHasher, UserResolver } from './auth.interfaces';
 import { OAuthError } from './oauth.error';
 import { RefreshTokenError, TokenService, type TokenResponse } from './token.service';
 
@@ -24,7 +23,7 @@ const MAX_FIELD = 1_024;
 export class TokenController {
   constructor(
     private readonly tokens: TokenService,
-    private readonly throttle: LoginThrottle,
+    @InjectLoginThrottle() private readonly throttle: LoginThrottleStore,
     @Inject(USER_RESOLVER) private readonly users: UserResolver,
     @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
   ) {}
@@ -97,7 +96,7 @@ export class TokenController {
   ): Promise<TokenResponse> {
     const username = field(form, 'username');
     const password = field(form, 'password');
-    const wait = this.throttle.retryAfter(username, address);
+    const wait = await this.throttle.retryAfter(username, address);
     if (wait > 0) {
       throw new OAuthError(
         429,
@@ -111,10 +110,10 @@ export class TokenController {
       ? await this.hasher.verify(password, found.passwordHash)
       : (await this.hasher.dummyVerify(password), false);
     if (!found || !valid || !found.user.active) {
-      this.throttle.recordFailure(username, address);
+      await this.throttle.recordFailure(username, address);
       throw new OAuthError(400, 'invalid_grant', 'The username or password is wrong.');
     }
-    this.throttle.recordSuccess(username);
+    await this.throttle.recordSuccess(username);
     return this.tokens.issue(found.user);
   }
 

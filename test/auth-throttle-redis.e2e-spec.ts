@@ -1,0 +1,95 @@
+import { createTestApp, type TestApp } from '@kit/testing';
+import { randomUUID } from 'node:crypto';
+import { AppModule, type AppModuleOverrides } from '../src/app.module';
+import {
+  bootService,
+  expectOAuthError,
+  login,
+  register,
+  type Service,
+  tokenRequest,
+  uniqueEmail,
+} from './support/auth-service';
+import { databaseVariants } from './support/database-variants';
+import { redisUrlForTests } from './support/shutdown-support';
+
+// Two instances of the service with REDIS_URL: failed logins count against one budget per
+// username, whichever instance they reach (RedisLoginThrottle).
+
+const REDIS_URL = redisUrlForTests('login throttling on Redis');
+const describeWithRedis = REDIS_URL ? describe : describe.skip;
+const sqlite = databaseVariants()[0];
+
+describeWithRedis('login throttling across instances on Redis', () => {
+  let a: Service;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    const overrides: AppModuleOverrides = {
+      loginThrottleKeyPrefix: `kit-e2e:${randomUUID()}:`,
+      jobsQueueName: `kit-e2e-throttle-${randomUUID()}`,
+    };
+    a = await bootService(
+      sqlite as NonNullable<typeof sqlite>,
+      'throttle-redis',
+      { REDIS_URL: REDIS_URL as string },
+      {},
+      { overrides },
+    );
+    b = await createTestApp(AppModule.forRoot(a.config, { scryptCost: 1024, ...overrides }));
+  });
+
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it('failures spread over two instances lock the username on both; other users log in', async () => {
+    const victim = await register(a, uniqueEmail('spread'), 'Victim-Password-1');
+    const bystander = await register(a, uniqueEmail('bystander'), 'Bystander-Pass-1');
+    const onB = { url: b.url } as Service;
+    for (let i = 1; i <= 10; i++) {
+      const instance = i % 2 === 0 ? onB : a;
+      const res = await tokenRequest(instance, {
+        grant_type: 'password',
+        username: victim.email,
+        password: `Wrong-${i}`,
+      });
+      await expectOAuthError(res, 400, 'invalid_grant');
+    }
+    // Five failures each: either instance alone would still allow attempts.
+    for (const instance of [a, onB]) {
+      const res = await tokenRequest(instance, {
+        grant_type: 'password',
+        username: victim.email,
+        password: 'Victim-Password-1',
+      });
+      await expectOAuthError(res, 429, 'too_many_requests');
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    await login(onB as Service, bystander.email, 'Bystander-Pass-1');
+  });
+
+  it('a success on one instance clears the username on the other', async () => {
+    const user = await register(a, uniqueEmail('cleared'), 'Cleared-Password-1');
+    const onB = { url: b.url } as Service;
+    for (let i = 1; i <= 9; i++) {
+      const res = await tokenRequest(a, {
+        grant_type: 'password',
+        username: user.email,
+        password: `Wrong-${i}`,
+      });
+      await expectOAuthError(res, 400, 'invalid_grant');
+    }
+    await login(onB, user.email, 'Cleared-Password-1');
+    // The count starts over: nine more failures on A are still allowed.
+    for (let i = 1; i <= 9; i++) {
+      const res = await tokenRequest(a, {
+        grant_type: 'password',
+        username: user.email,
+        password: `Again-${i}`,
+      });
+      await expectOAuthError(res, 400, 'invalid_grant');
+    }
+  });
+});

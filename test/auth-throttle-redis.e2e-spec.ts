@@ -1,4 +1,5 @@
 import { createTestApp, type TestApp } from '@kit/testing';
+import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { AppModule, type AppModuleOverrides } from '../src/app.module';
 import {
@@ -10,6 +11,7 @@ import {
   tokenRequest,
   uniqueEmail,
 } from './support/auth-service';
+import { obliterateQueue } from './fixtures/tasks-service';
 import { databaseVariants } from './support/database-variants';
 import { redisUrlForTests } from './support/shutdown-support';
 
@@ -23,12 +25,12 @@ const sqlite = databaseVariants()[0];
 describeWithRedis('login throttling across instances on Redis', () => {
   let a: Service;
   let b: TestApp;
+  const overrides: AppModuleOverrides = {
+    loginThrottleKeyPrefix: `kit-e2e:${randomUUID()}:`,
+    jobsQueueName: `kit-e2e-throttle-${randomUUID()}`,
+  };
 
   beforeAll(async () => {
-    const overrides: AppModuleOverrides = {
-      loginThrottleKeyPrefix: `kit-e2e:${randomUUID()}:`,
-      jobsQueueName: `kit-e2e-throttle-${randomUUID()}`,
-    };
     a = await bootService(
       sqlite as NonNullable<typeof sqlite>,
       'throttle-redis',
@@ -42,12 +44,21 @@ describeWithRedis('login throttling across instances on Redis', () => {
   afterAll(async () => {
     await b?.close();
     await a?.close();
+    // Nothing left in the shared Redis: the failure counts and the (unused) job queue.
+    const redis = new Redis(REDIS_URL as string);
+    try {
+      const keys = await redis.keys(`${overrides.loginThrottleKeyPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    } finally {
+      await redis.quit();
+    }
+    await obliterateQueue(REDIS_URL as string, overrides.jobsQueueName as string);
   });
 
   it('failures spread over two instances lock the username on both; other users log in', async () => {
     const victim = await register(a, uniqueEmail('spread'), 'Victim-Password-1');
     const bystander = await register(a, uniqueEmail('bystander'), 'Bystander-Pass-1');
-    const onB = { url: b.url } as Service;
+    const onB = { url: b.url };
     for (let i = 1; i <= 10; i++) {
       const instance = i % 2 === 0 ? onB : a;
       const res = await tokenRequest(instance, {
@@ -67,12 +78,12 @@ describeWithRedis('login throttling across instances on Redis', () => {
       await expectOAuthError(res, 429, 'too_many_requests');
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     }
-    await login(onB as Service, bystander.email, 'Bystander-Pass-1');
+    await login(onB, bystander.email, 'Bystander-Pass-1');
   });
 
   it('a success on one instance clears the username on the other', async () => {
     const user = await register(a, uniqueEmail('cleared'), 'Cleared-Password-1');
-    const onB = { url: b.url } as Service;
+    const onB = { url: b.url };
     for (let i = 1; i <= 9; i++) {
       const res = await tokenRequest(a, {
         grant_type: 'password',

@@ -111,7 +111,10 @@ export function call(s: Service, path: string, options: RequestOptions = {}): Pr
 }
 
 /** `POST /auth/token` with a form-encoded body. */
-export function tokenRequest(s: Service, form: Record<string, string>): Promise<Response> {
+export function tokenRequest(
+  s: Pick<Service, 'url'>,
+  form: Record<string, string>,
+): Promise<Response> {
   return fetch(`${s.url}/auth/token`, { method: 'POST', body: new URLSearchParams(form) });
 }
 
@@ -132,7 +135,11 @@ export interface UserView {
 }
 
 /** Password grant that must succeed; checks the RFC 6749 §5.1 response. */
-export async function login(s: Service, username: string, password: string): Promise<TokenPair> {
+export async function login(
+  s: Pick<Service, 'url'>,
+  username: string,
+  password: string,
+): Promise<TokenPair> {
   const res = await tokenRequest(s, { grant_type: 'password', username, password });
   return expectTokenResponse(res);
 }

@@ -9,13 +9,13 @@ export const REFRESH_TOKEN_STORE = Symbol.for('kit.auth.RefreshTokenStore');
 /** Token of the `PasswordHasher`. */
 export const PASSWORD_HASHER = Symbol.for('kit.auth.PasswordHasher');
 /** Token of the `LoginThrottleStore` of the token endpoint. */
-export const LOGIN_THROTTLE = Symbol.for('kit.auth.LoginThrottle');
+export const LOGIN_THROTTLE_STORE = Symbol.for('kit.auth.LoginThrottleStore');
 
 export const InjectUserResolver = (): ParameterDecorator => Inject(USER_RESOLVER);
 export const InjectApiKeyStore = (): ParameterDecorator => Inject(API_KEY_STORE);
 export const InjectRefreshTokenStore = (): ParameterDecorator => Inject(REFRESH_TOKEN_STORE);
 export const InjectPasswordHasher = (): ParameterDecorator => Inject(PASSWORD_HASHER);
-export const InjectLoginThrottle = (): ParameterDecorator => Inject(LOGIN_THROTTLE);
+export const InjectLoginThrottleStore = (): ParameterDecorator => Inject(LOGIN_THROTTLE_STORE);
 
 /** Metadata keys read by the guard (namespaced, read with `getAllAndOverride`). */
 export const ROLES_KEY = 'kit:auth:roles';

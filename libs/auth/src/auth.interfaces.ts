@@ -88,6 +88,7 @@ export interface PasswordHasher {
 export interface LoginThrottleStore {
   /** Seconds to wait before another attempt for this username or address; 0 when allowed. */
   retryAfter(username: string, address: string): number | Promise<number>;
+  /** Counts a failed login against the username and the client address. */
   recordFailure(username: string, address: string): void | Promise<void>;
   /** A successful login clears that username's failures (the address keeps its count). */
   recordSuccess(username: string): void | Promise<void>;

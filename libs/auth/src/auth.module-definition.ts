@@ -9,7 +9,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { AuthConfigError } from './auth.errors';
 import {
   API_KEY_STORE,
-  LOGIN_THROTTLE,
+  LOGIN_THROTTLE_STORE,
   PASSWORD_HASHER,
   REFRESH_TOKEN_STORE,
   USER_RESOLVER,
@@ -76,8 +76,8 @@ function applyExtras(definition: DynamicModule, extras: AuthModuleExtras): Dynam
     { provide: API_KEY_STORE, useClass: extras.apiKeyStore ?? KyselyApiKeyStore },
     { provide: REFRESH_TOKEN_STORE, useClass: extras.refreshTokenStore ?? KyselyRefreshTokenStore },
     extras.loginThrottle
-      ? { provide: LOGIN_THROTTLE, useClass: extras.loginThrottle }
-      : { provide: LOGIN_THROTTLE, useExisting: LoginThrottle },
+      ? { provide: LOGIN_THROTTLE_STORE, useClass: extras.loginThrottle }
+      : { provide: LOGIN_THROTTLE_STORE, useExisting: LoginThrottle },
   ];
   if (extras.passwordHasher)
     providers.push({ provide: PASSWORD_HASHER, useClass: extras.passwordHasher });

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { DEFAULT_PROBLEM_TYPE_BASE, problemTypeOf, Public } from '@kit/http';
 import type { FastifyRequest } from 'fastify';
-import { InjectLoginThrottle, PASSWORD_HASHER, USER_RESOLVER } from './auth.constants';
+import { InjectLoginThrottleStore, PASSWORD_HASHER, USER_RESOLVER } from './auth.constants';
 import type { LoginThrottleStore, PasswordHasher, UserResolver } from './auth.interfaces';
 import { OAuthError } from './oauth.error';
 import { RefreshTokenError, TokenService, type TokenResponse } from './token.service';
@@ -23,7 +23,7 @@ const MAX_FIELD = 1_024;
 export class TokenController {
   constructor(
     private readonly tokens: TokenService,
-    @InjectLoginThrottle() private readonly throttle: LoginThrottleStore,
+    @InjectLoginThrottleStore() private readonly throttle: LoginThrottleStore,
     @Inject(USER_RESOLVER) private readonly users: UserResolver,
     @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
   ) {}

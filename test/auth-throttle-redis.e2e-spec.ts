@@ -4,11 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { AppModule, type AppModuleOverrides } from '../src/app.module';
 import {
   bootService,
-  expectOAuthError,
+  expectLoginThrottled,
+  failLogins,
   login,
   register,
   type Service,
-  tokenRequest,
   uniqueEmail,
 } from './support/auth-service';
 import { obliterateQueue } from './fixtures/tasks-service';
@@ -59,48 +59,19 @@ describeWithRedis('login throttling across instances on Redis', () => {
     const victim = await register(a, uniqueEmail('spread'), 'Victim-Password-1');
     const bystander = await register(a, uniqueEmail('bystander'), 'Bystander-Pass-1');
     const onB = { url: b.url };
-    for (let i = 1; i <= 10; i++) {
-      const instance = i % 2 === 0 ? onB : a;
-      const res = await tokenRequest(instance, {
-        grant_type: 'password',
-        username: victim.email,
-        password: `Wrong-${i}`,
-      });
-      await expectOAuthError(res, 400, 'invalid_grant');
-    }
+    await failLogins((i) => (i % 2 === 0 ? onB : a), victim.email, 10);
     // Five failures each: either instance alone would still allow attempts.
     for (const instance of [a, onB]) {
-      const res = await tokenRequest(instance, {
-        grant_type: 'password',
-        username: victim.email,
-        password: 'Victim-Password-1',
-      });
-      await expectOAuthError(res, 429, 'too_many_requests');
-      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      await expectLoginThrottled(instance, victim.email, 'Victim-Password-1');
     }
     await login(onB, bystander.email, 'Bystander-Pass-1');
   });
 
   it('a success on one instance clears the username on the other', async () => {
     const user = await register(a, uniqueEmail('cleared'), 'Cleared-Password-1');
-    const onB = { url: b.url };
-    for (let i = 1; i <= 9; i++) {
-      const res = await tokenRequest(a, {
-        grant_type: 'password',
-        username: user.email,
-        password: `Wrong-${i}`,
-      });
-      await expectOAuthError(res, 400, 'invalid_grant');
-    }
-    await login(onB, user.email, 'Cleared-Password-1');
+    await failLogins(a, user.email, 9);
+    await login({ url: b.url }, user.email, 'Cleared-Password-1');
     // The count starts over: nine more failures on A are still allowed.
-    for (let i = 1; i <= 9; i++) {
-      const res = await tokenRequest(a, {
-        grant_type: 'password',
-        username: user.email,
-        password: `Again-${i}`,
-      });
-      await expectOAuthError(res, 400, 'invalid_grant');
-    }
+    await failLogins(a, user.email, 9);
   });
 });

@@ -6,6 +6,8 @@ import {
   expectInvalidToken,
   expectOAuthError,
   expectTokenResponse,
+  expectLoginThrottled,
+  failLogins,
   ISSUER,
   login,
   register,
@@ -256,18 +258,7 @@ describe.each(databaseVariants())('token endpoint on $name', (variant) => {
     it('the 11th failure for one username is 429 with Retry-After; other users still log in', async () => {
       const victim = await register(s, uniqueEmail('victim'), 'Victim-Password-1');
       const bystander = await register(s, uniqueEmail('bystander'), 'Bystander-Pass-1');
-      for (let i = 1; i <= 10; i++) {
-        await expectOAuthError(
-          await tokenRequest(s, {
-            grant_type: 'password',
-            username: victim.email,
-            password: `Wrong-${i}`,
-          }),
-          400,
-          'invalid_grant',
-          WRONG_PASSWORD,
-        );
-      }
+      await failLogins(s, victim.email, 10, WRONG_PASSWORD);
       const limited = await tokenRequest(s, {
         grant_type: 'password',
         username: victim.email,
@@ -285,13 +276,7 @@ describe.each(databaseVariants())('token endpoint on $name', (variant) => {
       );
       // Even the right password is refused while the username is locked, in any case.
       for (const username of [victim.email, victim.email.toUpperCase()]) {
-        const res = await tokenRequest(s, {
-          grant_type: 'password',
-          username,
-          password: 'Victim-Password-1',
-        });
-        await expectOAuthError(res, 429, 'too_many_requests');
-        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        await expectLoginThrottled(s, username, 'Victim-Password-1');
       }
       // Another user, from the same address, is not locked out.
       await login(s, bystander.email, 'Bystander-Pass-1');
@@ -331,21 +316,9 @@ describe.each(databaseVariants())('token endpoint on $name', (variant) => {
 
     it('a success before the limit resets the count for that username', async () => {
       const user = await register(s, uniqueEmail('reset'), 'Reset-Password-1');
-      for (let i = 0; i < 9; i++) {
-        await expectOAuthError(
-          await tokenRequest(s, { grant_type: 'password', username: user.email, password: 'nope' }),
-          400,
-          'invalid_grant',
-        );
-      }
+      await failLogins(s, user.email, 9);
       await login(s, user.email, 'Reset-Password-1');
-      for (let i = 0; i < 10; i++) {
-        await expectOAuthError(
-          await tokenRequest(s, { grant_type: 'password', username: user.email, password: 'nope' }),
-          400,
-          'invalid_grant',
-        );
-      }
+      await failLogins(s, user.email, 10);
       await expectOAuthError(
         await tokenRequest(s, { grant_type: 'password', username: user.email, password: 'nope' }),
         429,

@@ -4,7 +4,7 @@
 // @fastify/jwt's defaults otherwise (no verified-token cache).
 const Fastify = require('fastify');
 const fastifyJwt = require('@fastify/jwt');
-const { authAnchorEnv, listening } = require('./auth-anchor-env');
+const { authAnchorEnv, listening, runAnchor } = require('./auth-anchor-env');
 
 const { secret, issuer, audience } = authAnchorEnv();
 
@@ -26,7 +26,4 @@ async function main() {
   await listening(app, address);
 }
 
-main().catch((err) => {
-  process.stderr.write(`auth-fastify-jwt failed: ${err.stack ?? err}\n`);
-  process.exit(1);
-});
+runAnchor('auth-fastify-jwt', main);

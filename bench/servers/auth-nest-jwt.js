@@ -12,10 +12,8 @@ const {
   UnauthorizedException,
   UseGuards,
 } = require('@nestjs/common');
-const { NestFactory } = require('@nestjs/core');
-const { FastifyAdapter } = require('@nestjs/platform-fastify');
 const { JwtModule, JwtService } = require('@nestjs/jwt');
-const { authAnchorEnv, listening } = require('./auth-anchor-env');
+const { authAnchorEnv, serveNestAnchor } = require('./auth-anchor-env');
 
 const { secret, issuer, audience } = authAnchorEnv();
 
@@ -68,13 +66,4 @@ Reflect.decorate(
   BenchModule,
 );
 
-async function main() {
-  const app = await NestFactory.create(BenchModule, new FastifyAdapter(), { logger: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  await listening(app, await app.getUrl());
-}
-
-main().catch((err) => {
-  process.stderr.write(`auth-nest-jwt failed: ${err.stack ?? err}\n`);
-  process.exit(1);
-});
+serveNestAnchor('auth-nest-jwt', BenchModule);

@@ -4,11 +4,9 @@
 // payload) and `AuthGuard('jwt')` on the controller. GET /auth/whoami answers the verified claims.
 // Plain JS: decorators applied with Reflect.decorate, as tsc would emit.
 const { Controller, Get, Injectable, Module, Req, UseGuards } = require('@nestjs/common');
-const { NestFactory } = require('@nestjs/core');
-const { FastifyAdapter } = require('@nestjs/platform-fastify');
 const { AuthGuard, PassportModule, PassportStrategy } = require('@nestjs/passport');
 const { ExtractJwt, Strategy } = require('passport-jwt');
-const { authAnchorEnv, listening } = require('./auth-anchor-env');
+const { authAnchorEnv, serveNestAnchor } = require('./auth-anchor-env');
 
 const { secret, issuer, audience } = authAnchorEnv();
 
@@ -55,13 +53,4 @@ Reflect.decorate(
   BenchModule,
 );
 
-async function main() {
-  const app = await NestFactory.create(BenchModule, new FastifyAdapter(), { logger: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  await listening(app, await app.getUrl());
-}
-
-main().catch((err) => {
-  process.stderr.write(`auth-nest-passport failed: ${err.stack ?? err}\n`);
-  process.exit(1);
-});
+serveNestAnchor('auth-nest-passport', BenchModule);

@@ -21,9 +21,8 @@ const {
   UnauthorizedException,
   ValidationPipe,
 } = require('@nestjs/common');
-const { APP_GUARD, APP_PIPE, NestFactory, Reflector } = require('@nestjs/core');
-const { FastifyAdapter } = require('@nestjs/platform-fastify');
-const { authAnchorEnv, listening } = require('./auth-anchor-env');
+const { APP_GUARD, APP_PIPE, Reflector } = require('@nestjs/core');
+const { authAnchorEnv, serveNestAnchor } = require('./auth-anchor-env');
 
 const { secret, issuer, audience } = authAnchorEnv();
 const IS_PUBLIC = 'floor:public';
@@ -131,13 +130,4 @@ Reflect.decorate(
   BenchModule,
 );
 
-async function main() {
-  const app = await NestFactory.create(BenchModule, new FastifyAdapter(), { logger: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  await listening(app, await app.getUrl());
-}
-
-main().catch((err) => {
-  process.stderr.write(`nest-guard-floor failed: ${err.stack ?? err}\n`);
-  process.exit(1);
-});
+serveNestAnchor('nest-guard-floor', BenchModule);

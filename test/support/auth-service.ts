@@ -300,3 +300,31 @@ export async function expectOAuthError(
   });
   return body;
 }
+
+/**
+ * `count` password grants for `username` with wrong passwords, each answered 400 invalid_grant
+ * (with `description`, when given); `on(i)` picks the instance of the i-th, from 1.
+ */
+export async function failLogins(
+  on: Pick<Service, 'url'> | ((i: number) => Pick<Service, 'url'>),
+  username: string,
+  count: number,
+  description?: string,
+): Promise<void> {
+  for (let i = 1; i <= count; i++) {
+    const s = typeof on === 'function' ? on(i) : on;
+    const res = await tokenRequest(s, { grant_type: 'password', username, password: `Wrong-${i}` });
+    await expectOAuthError(res, 400, 'invalid_grant', description);
+  }
+}
+
+/** The right password for `username` is refused: 429 too_many_requests with a Retry-After. */
+export async function expectLoginThrottled(
+  s: Pick<Service, 'url'>,
+  username: string,
+  password: string,
+): Promise<void> {
+  const res = await tokenRequest(s, { grant_type: 'password', username, password });
+  await expectOAuthError(res, 429, 'too_many_requests');
+  expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+}

@@ -29,7 +29,7 @@ const { join } = require('node:path');
 const { isDeepStrictEqual } = require('node:util');
 const { startServer, killAllNow } = require('./lib/server');
 const { interleave } = require('./lib/interleave');
-const { median, summarise, table, writeResult } = require('./lib/report');
+const { cpuOver, median, summarise, table, writeResult } = require('./lib/report');
 const { PRELOAD } = require('./lib/cpu-profile');
 const {
   BENCH_JWT,
@@ -452,13 +452,14 @@ function verdicts(scenarios, summary, samples) {
  * the kit's whoami adds on top of it; null when either was not run.
  */
 function floorComparison(summary) {
+  const kitOverFloor = cpuOver(summary, 'kit-whoami-warn', FLOOR);
+  if (kitOverFloor === null) return null;
   const floor = summary.find((r) => r.name === FLOOR);
   const kit = summary.find((r) => r.name === 'kit-whoami-warn');
-  if (!floor?.medianCpuUsPerRequest || !kit?.medianCpuUsPerRequest) return null;
   return {
     floorOverBaseline: floor.cpuRatio,
     floorOverBaselinePerRound: floor.medianPerRoundCpuRatio,
-    kitOverFloor: round2(kit.medianCpuUsPerRequest / floor.medianCpuUsPerRequest),
+    kitOverFloor: round2(kitOverFloor),
     kitMinusFloorUs: round2(kit.medianCpuUsPerRequest - floor.medianCpuUsPerRequest),
   };
 }

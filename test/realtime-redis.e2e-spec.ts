@@ -14,6 +14,7 @@ import {
   type SharedStore,
   type TestUser,
 } from './support/ws-service';
+import { deleteRedisKeys } from './support/redis';
 import { TcpProxy } from './support/tcp-proxy';
 
 // Two (and for the crash, three) real instances in this process, each with its own Redis
@@ -60,8 +61,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
     await Promise.all([a?.close(), b?.close()]);
     await proxy?.stop();
     if (raw) {
-      const keys = await raw.keys(`${prefix}:*`);
-      if (keys.length > 0) await raw.del(...keys);
+      await deleteRedisKeys(raw, `${prefix}:`);
       await raw.quit();
     }
     store?.drop();

@@ -218,7 +218,6 @@ async function profileScenario({ name, server, request, opts, meta }) {
   writeResult(`profile-${name}`, { ...meta(), scenario: name, sample, summary });
 }
 
-/** Runs `main`; on failure prints why (the message alone for expected errors), kills every server. */
 /** The issuer and audience of the harness-minted tokens the auth anchors verify. */
 const BENCH_JWT = Object.freeze({ issuer: 'kit-bench', audience: 'kit-bench-api' });
 
@@ -231,6 +230,7 @@ function anchorJwtEnv(secret) {
   };
 }
 
+/** Runs `main`; on failure prints why (the message alone for expected errors), kills every server. */
 function runMain(main) {
   main().catch((err) => {
     const known = err.expected || String(err.code).startsWith('ERR_PARSE_ARGS');
@@ -249,7 +249,6 @@ module.exports = {
   describeLoad,
   expected,
   intOptions,
-  intReader,
   loadAverage,
   profileScenario,
   runMain,

@@ -123,4 +123,11 @@ function writeResult(prefix, data) {
   return file;
 }
 
-module.exports = { median, summarise, table, writeResult };
+/** `name`'s median CPU per request over `other`'s, from a summary; null when either is missing. */
+function cpuOver(summary, name, other) {
+  const a = summary.find((r) => r.name === name)?.medianCpuUsPerRequest;
+  const b = summary.find((r) => r.name === other)?.medianCpuUsPerRequest;
+  return a && b ? a / b : null;
+}
+
+module.exports = { cpuOver, median, summarise, table, writeResult };

@@ -111,10 +111,7 @@ export function call(s: Service, path: string, options: RequestOptions = {}): Pr
 }
 
 /** `POST /auth/token` with a form-encoded body. */
-export function tokenRequest(
-  s: Pick<Service, 'url'>,
-  form: Record<string, string>,
-): Promise<Response> {
+export function tokenRequest(s: Service, form: Record<string, string>): Promise<Response> {
   return fetch(`${s.url}/auth/token`, { method: 'POST', body: new URLSearchParams(form) });
 }
 
@@ -135,11 +132,7 @@ export interface UserView {
 }
 
 /** Password grant that must succeed; checks the RFC 6749 §5.1 response. */
-export async function login(
-  s: Pick<Service, 'url'>,
-  username: string,
-  password: string,
-): Promise<TokenPair> {
+export async function login(s: Service, username: string, password: string): Promise<TokenPair> {
   const res = await tokenRequest(s, { grant_type: 'password', username, password });
   return expectTokenResponse(res);
 }
@@ -303,16 +296,17 @@ export async function expectOAuthError(
 
 /**
  * `count` password grants for `username` with wrong passwords, each answered 400 invalid_grant
- * (with `description`, when given); `on(i)` picks the instance of the i-th, from 1.
+ * (with `description`, when given), sent to the instances in turn.
  */
 export async function failLogins(
-  on: Pick<Service, 'url'> | ((i: number) => Pick<Service, 'url'>),
+  instances: Service | readonly Service[],
   username: string,
   count: number,
   description?: string,
 ): Promise<void> {
+  const list = Array.isArray(instances) ? instances : [instances];
   for (let i = 1; i <= count; i++) {
-    const s = typeof on === 'function' ? on(i) : on;
+    const s = list[(i - 1) % list.length] as Service;
     const res = await tokenRequest(s, { grant_type: 'password', username, password: `Wrong-${i}` });
     await expectOAuthError(res, 400, 'invalid_grant', description);
   }
@@ -320,7 +314,7 @@ export async function failLogins(
 
 /** The right password for `username` is refused: 429 too_many_requests with a Retry-After. */
 export async function expectLoginThrottled(
-  s: Pick<Service, 'url'>,
+  s: Service,
   username: string,
   password: string,
 ): Promise<void> {

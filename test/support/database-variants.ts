@@ -20,7 +20,8 @@ export interface DatabaseVariant {
   create(label: string): Promise<TestDatabase>;
 }
 
-const sqlite: DatabaseVariant = {
+/** An SQLite file in a fresh temp dir: always available. */
+export const sqliteVariant: DatabaseVariant = {
   name: 'sqlite',
   create(label) {
     const dir = mkdtempSync(join(tmpdir(), `kit-${label}-`));
@@ -63,7 +64,7 @@ export function postgresVariant(): DatabaseVariant | undefined {
 /** SQLite always, PostgreSQL as `postgresVariant()` decides; for `describe.each`. */
 export function databaseVariants(): DatabaseVariant[] {
   const pg = postgresVariant();
-  return pg ? [sqlite, pg] : [sqlite];
+  return pg ? [sqliteVariant, pg] : [sqliteVariant];
 }
 
 /** `base` with `search_path` set to `schema` through the libpq `options` parameter. */

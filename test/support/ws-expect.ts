@@ -21,6 +21,13 @@ export class ClientPool {
   }
 }
 
+/** `X-Process-Time-Ms` (ms, at most two decimals) and the `Server-Timing` entry with the same figure. */
+export function expectTimingHeaders(headers: Readonly<Record<string, unknown>>): void {
+  const ms = headers['x-process-time-ms'];
+  expect(ms).toMatch(/^\d+(\.\d{1,2})?$/);
+  expect(headers['server-timing']).toBe(`app;dur=${String(ms)}`);
+}
+
 /**
  * Asserts that the upgrade was refused with `status` and a problem+json body carrying `code`
  * (its `type` under `typeBase`) and the response's `X-Request-ID`; returns the rejection.
@@ -47,9 +54,7 @@ export async function expectUpgradeRejected(
   const requestId = rejected.headers['x-request-id'];
   expect(requestId).toMatch(REQUEST_ID);
   expect(rejected.headers['x-content-type-options']).toBe('nosniff');
-  const ms = rejected.headers['x-process-time-ms'];
-  expect(ms).toMatch(/^\d+(\.\d{1,2})?$/);
-  expect(rejected.headers['server-timing']).toBe(`app;dur=${ms}`);
+  expectTimingHeaders(rejected.headers);
   expect(rejected.json()).toEqual({
     type: expectedProblemType(code, typeBase),
     title: expect.any(String),

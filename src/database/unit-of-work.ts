@@ -15,15 +15,19 @@ import type { Schema } from './schema';
  */
 @Injectable()
 export class UnitOfWork extends RequestResource<ControlledTransaction<Schema>> {
+  /** SQLite has one connection: a second transaction in one unit of work would wait forever. */
+  private readonly oneConnection: boolean;
+
   constructor(
     @InjectKysely() private readonly db: Kysely<Schema>,
-    @Optional() private readonly database?: DatabaseResource,
+    @Optional() database?: DatabaseResource,
   ) {
     super();
+    this.oneConnection = database?.dialect === 'sqlite';
   }
 
   protected override create(): Promise<ControlledTransaction<Schema>> {
-    if (this.database?.dialect === 'sqlite' && this.heldInCurrentUnit() > 0) {
+    if (this.oneConnection && this.holdsValueInCurrentUnit()) {
       throw new NestedTransactionError();
     }
     return this.db.startTransaction().execute();

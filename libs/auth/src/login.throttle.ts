@@ -22,13 +22,13 @@ export class LoginThrottle implements LoginThrottleStore {
   retryAfter(username: string, address: string): number {
     return Math.max(
       this.wait(userKey(username), this.limits.maxFailuresPerUsername),
-      this.wait(`a:${address}`, this.limits.maxFailuresPerAddress),
+      this.wait(addressKey(address), this.limits.maxFailuresPerAddress),
     );
   }
 
   recordFailure(username: string, address: string): void {
     this.push(userKey(username));
-    this.push(`a:${address}`);
+    this.push(addressKey(address));
   }
 
   /** A successful login clears that username's failures (the address keeps its count). */
@@ -85,4 +85,9 @@ export function retryAfterSeconds(
  */
 export function userKey(username: string): string {
   return `u:${username.normalize('NFKC').trim().toLowerCase()}`;
+}
+
+/** One key per client address (next to `userKey`'s, in one key space). */
+export function addressKey(address: string): string {
+  return `a:${address}`;
 }

@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { withTimeout } from '@kit/http';
 import { InjectRedis } from '@kit/lifespan';
 import type { Redis } from 'ioredis';
-import { createHash, randomBytes } from 'node:crypto';
 import { AuthConfigError } from './auth.errors';
 import type { LoginThrottleStore } from './auth.interfaces';
 import { RESOLVED_AUTH_OPTIONS } from './auth.internal-constants';
 import type { ResolvedAuthOptions } from './auth-options.interface';
-import { LoginThrottle, retryAfterSeconds, userKey } from './login.throttle';
+import { addressKey, LoginThrottle, retryAfterSeconds, userKey } from './login.throttle';
+import { randomSecret, sha256 } from './secret-token';
 
 /** The longest a login waits for Redis; a slower answer counts as no answer. */
 const REDIS_TIMEOUT_MS = 250;
@@ -51,23 +52,23 @@ export class RedisLoginThrottle implements LoginThrottleStore {
   async retryAfter(username: string, address: string): Promise<number> {
     const now = this.now();
     const { windowMs, maxFailuresPerUsername, maxFailuresPerAddress } = this.limits;
+    // Read only: recordFailure() trims the sets; failures older than the window are skipped.
     const replies = await this.run((multi) => {
       for (const key of this.keys(username, address)) {
-        multi.zremrangebyscore(key, '-inf', String(now - windowMs));
-        multi.zrange(key, 0, '-1', 'WITHSCORES');
+        multi.zrangebyscore(key, `(${now - windowMs}`, '+inf', 'WITHSCORES');
       }
     });
     if (!replies) return this.local.retryAfter(username, address);
     return Math.max(
-      retryAfterSeconds(scores(replies[1]), maxFailuresPerUsername, windowMs, now),
-      retryAfterSeconds(scores(replies[3]), maxFailuresPerAddress, windowMs, now),
+      retryAfterSeconds(scores(replies[0]), maxFailuresPerUsername, windowMs, now),
+      retryAfterSeconds(scores(replies[1]), maxFailuresPerAddress, windowMs, now),
     );
   }
 
   async recordFailure(username: string, address: string): Promise<void> {
     this.local.recordFailure(username, address);
     const now = this.now();
-    const member = `${now}:${randomBytes(6).toString('base64url')}`;
+    const member = `${now}:${randomSecret(6)}`;
     await this.run((multi) => {
       for (const key of this.keys(username, address)) {
         multi.zadd(key, now, member);
@@ -81,7 +82,7 @@ export class RedisLoginThrottle implements LoginThrottleStore {
   async recordSuccess(username: string): Promise<void> {
     this.local.recordSuccess(username);
     await this.run((multi) => {
-      multi.del(this.userKey(username));
+      multi.del(this.redisUserKey(username));
     });
   }
 
@@ -100,7 +101,12 @@ export class RedisLoginThrottle implements LoginThrottleStore {
     const multi = this.redis.multi();
     build(multi);
     try {
-      const replies = checked(await within(multi.exec(), REDIS_TIMEOUT_MS));
+      const answer = withTimeout(
+        multi.exec(),
+        REDIS_TIMEOUT_MS,
+        () => new Error(`Redis did not answer within ${REDIS_TIMEOUT_MS} ms`),
+      );
+      const replies = checked(await answer);
       this.recovered();
       return replies;
     } catch (err) {
@@ -110,11 +116,16 @@ export class RedisLoginThrottle implements LoginThrottleStore {
   }
 
   private keys(username: string, address: string): [string, string] {
-    return [this.userKey(username), this.limits.redisKeyPrefix + hashed(`a:${address}`)];
+    return [this.redisUserKey(username), this.redisKey(addressKey(address))];
   }
 
-  private userKey(username: string): string {
-    return this.limits.redisKeyPrefix + hashed(userKey(username));
+  private redisUserKey(username: string): string {
+    return this.redisKey(userKey(username));
+  }
+
+  /** A fixed-size key: usernames can be long, and are not stored in Redis in clear. */
+  private redisKey(key: string): string {
+    return this.limits.redisKeyPrefix + sha256(key);
   }
 
   private degrade(reason: string): void {
@@ -131,21 +142,6 @@ export class RedisLoginThrottle implements LoginThrottleStore {
     this.degraded = false;
     this.logger.log('login failures are counted in Redis again');
   }
-}
-
-/** A fixed-size key part: usernames can be long (and are not stored in Redis in clear). */
-function hashed(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
-}
-
-/** `promise`, or a rejection once `ms` have passed; a late settlement is ignored. */
-function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The replies of a MULTI, or the first error in them. */

@@ -40,11 +40,11 @@ export class VerifiedTokenCache {
   set(token: string, claims: AccessTokenClaims): void {
     if (this.maxEntries === 0) return;
     const key = keyOf(token);
-    if (!this.entries.has(key) && this.entries.size >= this.maxEntries) {
+    // A re-verified token moves to the young end; a new one makes room first when full.
+    if (!this.entries.delete(key) && this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.delete(key); // a re-verified token moves to the young end
     this.entries.set(key, { token, claims });
   }
 
@@ -57,6 +57,7 @@ export class VerifiedTokenCache {
   }
 }
 
+/** The last `KEY_LENGTH` characters (all of a shorter token). */
 function keyOf(token: string): string {
-  return token.length <= KEY_LENGTH ? token : token.slice(-KEY_LENGTH);
+  return token.slice(-KEY_LENGTH);
 }

@@ -66,3 +66,4 @@ export { MetricsService, UNMATCHED_ROUTE } from './metrics.service';
 export type { HttpKitHookSlots } from './http-hooks';
 export { timingHeaderLines, writeSocketProblem, type SocketProblem } from './socket-problem';
 export { isThenable } from './thenable';
+export { withTimeout } from './with-timeout.util';

@@ -43,42 +43,23 @@ export function setupOpenApi(app: INestApplication): void {
 
 /**
  * Problem examples are written by decorators, before any app exists, with the default `type`
- * prefix; an app with its own `problemTypeBase` documents the URIs it really sends. Any example
- * `type` that starts with the default prefix is rebased.
+ * prefix; an app with its own `problemTypeBase` documents the URIs it really sends. Every `type`
+ * or `example` string that starts with the default prefix is rebased, wherever it sits (a
+ * response example, named examples, a schema's examples, a property's example).
  */
 function rebaseProblemTypes(node: unknown, base: string): void {
-  if (Array.isArray(node)) {
-    for (const item of node) rebaseProblemTypes(item, base);
-    return;
-  }
   if (node === null || typeof node !== 'object') return;
   const record = node as Record<string, unknown>;
-  // A response example (`{ type, title, … }`), named examples (`examples.<name>.value`), a
-  // schema's examples (3.1 `examples: […]`) and a schema's `type` property example.
-  rebaseMember(record.example, 'type', base);
-  const examples = record.examples;
-  if (Array.isArray(examples)) {
-    for (const example of examples) rebaseMember(example, 'type', base);
-  } else if (examples !== null && typeof examples === 'object') {
-    for (const named of Object.values(examples)) {
-      if (named !== null && typeof named === 'object') {
-        rebaseMember((named as Record<string, unknown>).value, 'type', base);
-      }
+  for (const [key, value] of Object.entries(record)) {
+    if (
+      (key === 'type' || key === 'example') &&
+      typeof value === 'string' &&
+      value.startsWith(DEFAULT_PROBLEM_TYPE_BASE)
+    ) {
+      record[key] = base + value.slice(DEFAULT_PROBLEM_TYPE_BASE.length);
+    } else {
+      rebaseProblemTypes(value, base);
     }
-  }
-  const properties = record.properties;
-  if (properties !== null && typeof properties === 'object') {
-    rebaseMember((properties as Record<string, unknown>).type, 'example', base);
-  }
-  for (const value of Object.values(record)) rebaseProblemTypes(value, base);
-}
-
-function rebaseMember(holder: unknown, key: string, base: string): void {
-  if (holder === null || typeof holder !== 'object' || Array.isArray(holder)) return;
-  const record = holder as Record<string, unknown>;
-  const value = record[key];
-  if (typeof value === 'string' && value.startsWith(DEFAULT_PROBLEM_TYPE_BASE)) {
-    record[key] = base + value.slice(DEFAULT_PROBLEM_TYPE_BASE.length);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { maskUrl, type Resource } from '@kit/lifespan';
+import { withTimeout } from '@kit/http';
 import { type ChainableCommander, Redis, type RedisOptions } from 'ioredis';
 import { busMessage, parseBusMessage } from './envelope';
 import { RealtimeError, BrokerUnavailableError } from './realtime.errors';
@@ -76,7 +77,11 @@ export class RedisBroker implements RealtimeBroker, Resource {
     await withTimeout(
       Promise.all([this.pub.connect(), this.sub.connect()]),
       this.options.connectTimeoutMs,
-      `could not connect to ${this.target} within ${this.options.connectTimeoutMs} ms`,
+      () =>
+        new RealtimeError(
+          'REALTIME_BROKER_TIMEOUT',
+          `could not connect to ${this.target} within ${this.options.connectTimeoutMs} ms`,
+        ),
     );
     await this.subscribe();
     await this.syncPresence();
@@ -292,14 +297,6 @@ async function quit(conn: Redis): Promise<void> {
     }
   }
   conn.disconnect();
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RealtimeError('REALTIME_BROKER_TIMEOUT', message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function errorMessage(err: unknown): string {

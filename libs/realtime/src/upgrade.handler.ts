@@ -76,12 +76,7 @@ export class UpgradeHandler {
 
   /** The `upgrade` listener body for a matching request. Never throws. */
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    (req as TaggedRequest)[STARTED_AT] = performance.now();
-    socket.on('error', destroySocket);
-    const requestId = generateRequestId(
-      req as { headers: Record<string, string | string[] | undefined> },
-    );
-    (req as TaggedRequest)[REQUEST_ID] = requestId;
+    const requestId = begin(req, socket);
     const early = this.gateway.isDraining ? Rejections.shuttingDown : checkHandshake(req);
     if (early) {
       this.reject(req, socket, early, requestId);
@@ -186,12 +181,7 @@ export class UpgradeHandler {
 
   /** An upgrade for a path nobody serves (only when Node cannot route upgrades by path). */
   notFound(req: IncomingMessage, socket: Duplex): void {
-    (req as TaggedRequest)[STARTED_AT] = performance.now();
-    socket.on('error', destroySocket);
-    const requestId = generateRequestId(
-      req as { headers: Record<string, string | string[] | undefined> },
-    );
-    this.reject(req, socket, Rejections.notFound, requestId);
+    this.reject(req, socket, Rejections.notFound, begin(req, socket));
   }
 
   private reject(
@@ -211,6 +201,18 @@ export class UpgradeHandler {
       (req as TaggedRequest)[STARTED_AT],
     );
   }
+}
+
+/** What every upgrade gets first: its start time, a socket error handler and a request id. */
+function begin(req: IncomingMessage, socket: Duplex): string {
+  const tagged = req as TaggedRequest;
+  tagged[STARTED_AT] = performance.now();
+  socket.on('error', destroySocket);
+  const requestId = generateRequestId(
+    req as { headers: Record<string, string | string[] | undefined> },
+  );
+  tagged[REQUEST_ID] = requestId;
+  return requestId;
 }
 
 function destroySocket(this: Duplex): void {

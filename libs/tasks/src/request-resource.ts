@@ -87,12 +87,12 @@ export abstract class RequestResource<T> {
   }
 
   /**
-   * How many values this resource already holds in the current unit of work (0 outside one):
+   * Whether this resource already holds a value in the current unit of work (never outside one):
    * for `create()` to refuse a second value where one would deadlock on the first.
    */
-  protected heldInCurrentUnit(): number {
+  protected holdsValueInCurrentUnit(): boolean {
     const scope = scopeOf(RequestContext.current());
-    return scope === undefined ? 0 : scope.held.filter((h) => h.owner === this).length;
+    return scope !== undefined && scope.held.some((h) => h.owner === this);
   }
 
   /** @internal Settles one value; used by `settleRequestScope`. */

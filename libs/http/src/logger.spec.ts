@@ -1,6 +1,12 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createPinoLogger, createRequestLineWriter, redactUrl, type RequestLine } from './logger';
+import {
+  closeLogDestination,
+  createPinoLogger,
+  createRequestLineWriter,
+  redactUrl,
+  type RequestLine,
+} from './logger';
 
 describe('redactUrl', () => {
   it.each([
@@ -167,5 +173,26 @@ describe('createPinoLogger', () => {
       });
       expect(out.lines()[0]?.durationMs).toBeNull();
     });
+  });
+});
+
+describe('closeLogDestination', () => {
+  describe('on the buffered stdout of createPinoLogger', () => {
+    it('listens for exit while open, stops once closed; closing twice is safe', () => {
+      const before = process.listenerCount('exit');
+      const logger = createPinoLogger({ logLevel: 'silent' });
+      expect(process.listenerCount('exit')).toBe(before + 1);
+      closeLogDestination(logger);
+      expect(process.listenerCount('exit')).toBe(before);
+      expect(() => closeLogDestination(logger)).not.toThrow();
+      expect(process.listenerCount('exit')).toBe(before);
+    });
+  });
+
+  it('leaves any other destination alone', () => {
+    const stream = new Writable({ write: (_chunk, _enc, done) => done() });
+    const logger = createPinoLogger({ logLevel: 'info', logDestination: stream });
+    closeLogDestination(logger);
+    expect(stream.destroyed).toBe(false);
   });
 });

@@ -118,9 +118,9 @@ describe('HttpClient', () => {
 
     it('fails when the health path answers 500 or more', async () => {
       healthStatus = 503;
-      await expect(makeClient({ healthPath: '/health' }).check()).rejects.toThrow(
-        'upstream answered 503',
-      );
+      const check = makeClient({ healthPath: '/health' }).check();
+      await expect(check).rejects.toThrow('upstream answered 503');
+      await expect(check).rejects.toMatchObject({ code: 'HTTP_CLIENT_UNHEALTHY' });
     });
   });
 

@@ -92,6 +92,7 @@ describe('RedisResource', () => {
       expect(r.client.status).toBe('end');
       expect(handles().sockets).toBe(before.sockets);
       await expect(r.check()).rejects.toThrow('redis connection is end');
+      await expect(r.check()).rejects.toMatchObject({ code: 'REDIS_NOT_READY' });
     });
   });
 });

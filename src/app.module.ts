@@ -10,7 +10,7 @@ import { WhoamiController } from './auth/whoami.controller';
 import { APP_CONFIG } from './config/config.constants';
 import type { AppConfig } from './config/app.config';
 import { DatabaseModule } from './database/database.module';
-import { migrations } from './database/migrations';
+import { migrationSets } from './database/migrations';
 import { IngestModule } from './ingest/ingest.module';
 import { MetricsController } from './metrics/metrics.controller';
 import { OrdersModule } from './orders/orders.module';
@@ -53,7 +53,7 @@ export class AppModule {
         }),
         LifespanModule.forRoot({
           isGlobal: true,
-          database: { url: config.databaseUrl, migrations },
+          database: { url: config.databaseUrl, migrations: migrationSets },
           redis: config.redisUrl ? { url: config.redisUrl } : undefined,
         }),
         AuthModule.forRootAsync({

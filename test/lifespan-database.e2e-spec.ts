@@ -4,11 +4,16 @@ import { DatabaseResource, KYSELY, maskUrl, ResourceOpenError } from '@kit/lifes
 import { createTestApp, type TestApp } from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
-import { migrations } from '../src/database/migrations';
+import { migrationSets } from '../src/database/migrations';
 import type { Schema } from '../src/database/schema';
 import { databaseVariants, postgresVariant, type TestDatabase } from './support/database-variants';
 
-const MIGRATIONS = Object.keys(migrations).sort();
+/** `<namespace>/<name>` of every migration, in the order they run: set by set, by name. */
+const MIGRATIONS = migrationSets.flatMap((set) =>
+  Object.keys(set.migrations)
+    .sort()
+    .map((name) => `${set.namespace}/${name}`),
+);
 
 async function boot(url: string, apps: TestApp[]): Promise<TestApp> {
   const t = await createTestApp(AppModule.forRoot(loadConfig({ DATABASE_URL: url })));
@@ -25,11 +30,16 @@ const appliedAtBoot = (t: TestApp): string[] =>
     return match?.[1] ? [match[1]] : [];
   });
 
+/** The migrations the sets' tables record, as `<namespace>/<name>`. */
 async function recordedMigrations(t: TestApp): Promise<string[]> {
-  const { rows } = await sql<{
-    name: string;
-  }>`select name from kysely_migration order by name`.execute(kysely(t));
-  return rows.map((r) => r.name);
+  const recorded: string[] = [];
+  for (const { namespace } of migrationSets) {
+    const { rows } = await sql<{ name: string }>`select name from ${sql.table(
+      `kit_migrations_${namespace}`,
+    )} order by name`.execute(kysely(t));
+    recorded.push(...rows.map((r) => `${namespace}/${r.name}`));
+  }
+  return recorded;
 }
 
 describe.each(databaseVariants())('database resource on $name', (variant) => {
@@ -48,7 +58,7 @@ describe.each(databaseVariants())('database resource on $name', (variant) => {
     const t = await boot(db.url, apps);
     const database = t.app.get(DatabaseResource);
     expect(database.dialect).toBe(variant.name);
-    expect(MIGRATIONS).toContain('0001_users');
+    expect(MIGRATIONS).toContain('service/0001_users');
     expect(appliedAtBoot(t)).toEqual(MIGRATIONS);
     expect(await recordedMigrations(t)).toEqual(MIGRATIONS);
     expect(t.logs.lines.map((l) => l.msg)).toContain(`opened database (${database.target})`);
@@ -193,7 +203,13 @@ if (pg) {
         select table_name from information_schema.tables
         where table_schema = current_schema()`.execute(kysely(t));
       expect(rows.map((r) => r.table_name)).toEqual(
-        expect.arrayContaining(['kysely_migration', 'kysely_migration_lock', 'users']),
+        expect.arrayContaining([
+          'kit_migrations_auth',
+          'kit_migrations_auth_lock',
+          'kit_migrations_service',
+          'kit_migrations_service_lock',
+          'users',
+        ]),
       );
     });
   });

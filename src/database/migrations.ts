@@ -1,9 +1,13 @@
 import { sql, type Kysely, type Migration } from 'kysely';
-import { authMigrations } from '@kit/auth';
+import { authMigrationSet } from '@kit/auth';
+import type { MigrationSet } from '@kit/lifespan';
 
-/** The reference service's migrations, run at boot in name order on SQLite and PostgreSQL. */
+/**
+ * The reference service's own migrations, run at boot in name order on SQLite and PostgreSQL,
+ * after the libs' (each set has its own migration table). A new one must sort after the last:
+ * name it `<UTC timestamp>_<what>`, e.g. `20261204T101500_invoices`.
+ */
 export const migrations: Readonly<Record<string, Migration>> = {
-  ...authMigrations,
   '0001_users': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -83,3 +87,9 @@ export const migrations: Readonly<Record<string, Migration>> = {
     },
   },
 };
+
+/** Every migration set of the service, libs first: `LifespanModule`'s `database.migrations`. */
+export const migrationSets: readonly MigrationSet[] = [
+  authMigrationSet,
+  { namespace: 'service', migrations },
+];

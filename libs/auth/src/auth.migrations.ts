@@ -1,9 +1,9 @@
 import type { Kysely, Migration } from 'kysely';
+import type { MigrationSet } from '@kit/lifespan';
 
 /**
- * Tables of the shipped Kysely stores. Add them to your service's migrations:
- * `{ ...authMigrations, ...yourMigrations }`. Timestamps are ISO-8601 UTC text on both
- * dialects, so they compare correctly as strings.
+ * Tables of the shipped Kysely stores. Timestamps are ISO-8601 UTC text on both dialects, so
+ * they compare correctly as strings. Give them to the database as `authMigrationSet`.
  */
 export const authMigrations: Readonly<Record<string, Migration>> = {
   '0100_auth_api_keys': {
@@ -51,3 +51,14 @@ export const authMigrations: Readonly<Record<string, Migration>> = {
     },
   },
 };
+
+/**
+ * The auth tables as their own migration set (Kysely tables `kit_migrations_auth*`), listed
+ * before the service's: `migrations: [authMigrationSet, { namespace: 'service', migrations }]`.
+ * Later versions append migrations here; they sort after this set's applied ones whatever the
+ * service's own migrations are named.
+ */
+export const authMigrationSet: MigrationSet = Object.freeze({
+  namespace: 'auth',
+  migrations: authMigrations,
+});

@@ -35,7 +35,7 @@ export interface AuthModuleExtras {
   userResolver?: Type<UserResolver>;
   /** Modules the user resolver and stores need (e.g. the one exporting your users repository). */
   imports?: ModuleMetadata['imports'];
-  /** API-key store. @default KyselyApiKeyStore (tables from `authMigrations`) */
+  /** API-key store. @default KyselyApiKeyStore (tables from `authMigrationSet`) */
   apiKeyStore?: Type<ApiKeyStore>;
   /** Refresh-token store. @default KyselyRefreshTokenStore */
   refreshTokenStore?: Type<RefreshTokenStore>;

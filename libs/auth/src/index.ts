@@ -74,6 +74,6 @@ export {
   Roles,
 } from './auth.decorators';
 export { Public } from '@kit/http';
-export { authMigrations } from './auth.migrations';
+export { authMigrations, authMigrationSet } from './auth.migrations';
 export { KyselyApiKeyStore, KyselyRefreshTokenStore } from './kysely-auth.stores';
 export { TokenController } from './token.controller';

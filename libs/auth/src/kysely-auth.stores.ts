@@ -29,7 +29,7 @@ interface AuthSchema {
   };
 }
 
-/** `ApiKeyStore` on the lifespan database (tables from `authMigrations`). */
+/** `ApiKeyStore` on the lifespan database (tables from `authMigrationSet`). */
 @Injectable()
 export class KyselyApiKeyStore implements ApiKeyStore {
   constructor(@InjectKysely() private readonly db: Kysely<AuthSchema>) {}
@@ -79,7 +79,7 @@ export class KyselyApiKeyStore implements ApiKeyStore {
   }
 }
 
-/** `RefreshTokenStore` on the lifespan database (tables from `authMigrations`). */
+/** `RefreshTokenStore` on the lifespan database (tables from `authMigrationSet`). */
 @Injectable()
 export class KyselyRefreshTokenStore implements RefreshTokenStore {
   constructor(@InjectKysely() private readonly db: Kysely<AuthSchema>) {}

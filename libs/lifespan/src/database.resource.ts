@@ -1,25 +1,18 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import {
-  Kysely,
-  Migrator,
-  PostgresDialect,
-  sql,
-  SqliteDialect,
-  type Dialect,
-  type MigrationProvider,
-} from 'kysely';
+import { Kysely, PostgresDialect, sql, SqliteDialect, type Dialect } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Pool } from 'pg';
-import { errorMessage, LifespanError } from './lifespan.errors';
+import { LifespanError } from './lifespan.errors';
 import type { DatabaseDialect, ResolvedDatabaseOptions } from './lifespan-options.interface';
+import { runMigrationSets } from './migration-sets.runner';
 import { NodeSqliteDatabase } from './node-sqlite.adapter';
 import type { Resource } from './resource.interface';
 import type { ResourceRegistry } from './resource.registry';
 
 /**
  * The database: SQLite through `node:sqlite` or PostgreSQL through `pg`, behind one Kysely
- * query builder. Opened (connectivity check, then migrations) in `onModuleInit`.
+ * query builder. Opened (connectivity check, then the migration sets) in `onModuleInit`.
  */
 @Injectable()
 export class DatabaseResource implements Resource, OnModuleInit {
@@ -64,25 +57,10 @@ export class DatabaseResource implements Resource, OnModuleInit {
   }
 
   private async migrate(): Promise<void> {
-    const migrations = this.options.migrations;
-    if (Object.keys(migrations).length === 0) return;
-    const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...migrations }) };
-    const { error, results } = await new Migrator({
-      db: this.instance,
-      provider,
-      migrationTableSchema: await this.currentSchema(),
-    }).migrateToLatest();
-    for (const r of results ?? []) {
-      if (r.status === 'Success') this.logger.log(`migration ${r.migrationName} applied`);
-      if (r.status === 'Error') this.logger.error(`migration ${r.migrationName} failed`);
-    }
-    if (!error) return;
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new LifespanError(
-      'DATABASE_MIGRATION_FAILED',
-      `${failed ? `migration ${failed}` : 'migrations'} failed: ${errorMessage(error)}`,
-      { cause: error },
-    );
+    const sets = this.options.migrations;
+    if (sets.length === 0) return;
+    const target = { db: this.instance, dialect: this.dialect, schema: await this.currentSchema() };
+    await runMigrationSets(target, sets, this.logger);
   }
 
   /**

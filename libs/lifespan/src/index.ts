@@ -9,6 +9,8 @@ export type {
   RedisOptions,
   LifespanModuleOptions,
   ResolvedLifespanOptions,
+  MigrationSet,
+  ResolvedMigrationSet,
 } from './lifespan-options.interface';
 export { LifespanError, LifespanConfigError, ResourceOpenError } from './lifespan.errors';
 export type { Resource, ResourceHealth, HealthReport, ResourceState } from './resource.interface';

@@ -1,6 +1,6 @@
 import { LifespanConfigError, LifespanError } from './lifespan.errors';
 import { resolveLifespanOptions } from './lifespan-options.factory';
-import type { LifespanModuleOptions } from './lifespan-options.interface';
+import type { LifespanModuleOptions, MigrationSet } from './lifespan-options.interface';
 
 /** The LifespanConfigError resolveLifespanOptions throws for these options. */
 function optionError(raw: LifespanModuleOptions): LifespanConfigError {
@@ -13,6 +13,18 @@ function optionError(raw: LifespanModuleOptions): LifespanConfigError {
   expect(thrown).toBeInstanceOf(LifespanConfigError);
   return thrown as LifespanConfigError;
 }
+
+/** One migration, many names: the sets below differ by names only. */
+const migration = { up: () => Promise.resolve() };
+/** A set of `names`, each the migration above. */
+const set = (namespace: string, names: string[]): MigrationSet => ({
+  namespace,
+  migrations: Object.fromEntries(names.map((n) => [n, migration])),
+});
+/** Database options with `migrations` as given, valid or not. */
+const database = (migrations: unknown): LifespanModuleOptions => ({
+  database: { url: ':memory:', migrations: migrations as readonly MigrationSet[] },
+});
 
 describe('resolveLifespanOptions', () => {
   describe('with no options', () => {
@@ -42,7 +54,7 @@ describe('resolveLifespanOptions', () => {
         url,
         sqlitePath: '',
         target: 'postgres://app:****@db.internal:5432/app',
-        migrations: {},
+        migrations: [],
         poolSize: 10,
         connectTimeoutMs: 5000,
         sqliteBusyTimeoutMs: 5000,
@@ -130,6 +142,85 @@ describe('resolveLifespanOptions', () => {
       expect(err.name).toBe('LifespanConfigError');
       expect(err.message).toMatch(message);
       expect(err.message).not.toContain('hunter2');
+    });
+  });
+
+  describe('with migration sets', () => {
+    it('keeps their order and gives each its own migration and lock tables', () => {
+      const resolved = resolveLifespanOptions(
+        database([set('auth', ['0100_auth']), set('service', ['0001_users'])]),
+      ).database?.migrations;
+      expect(resolved).toEqual([
+        {
+          namespace: 'auth',
+          migrations: { '0100_auth': migration },
+          table: 'kit_migrations_auth',
+          lockTable: 'kit_migrations_auth_lock',
+        },
+        {
+          namespace: 'service',
+          migrations: { '0001_users': migration },
+          table: 'kit_migrations_service',
+          lockTable: 'kit_migrations_service_lock',
+        },
+      ]);
+      expect(Object.isFrozen(resolved?.[0])).toBe(true);
+      expect(Object.isFrozen(resolved?.[0]?.migrations)).toBe(true);
+    });
+
+    it.each<[string, unknown, string]>([
+      [
+        'a flat record of migrations',
+        { '0001_users': migration },
+        'lifespan.database.migrations must be a list of migration sets { namespace, migrations }, ' +
+          "libs first, e.g. [authMigrationSet, { namespace: 'service', migrations }]",
+      ],
+      [
+        'a namespace with capitals',
+        [set('Service', [])],
+        'lifespan.database.migrations[0].namespace must be 1 to 32 lowercase letters, digits or ' +
+          '"_", starting with a letter; got "Service"',
+      ],
+      [
+        'no namespace',
+        [{ migrations: {} }],
+        'lifespan.database.migrations[0].namespace must be 1 to 32 lowercase letters, digits or ' +
+          '"_", starting with a letter; got null',
+      ],
+      [
+        'a namespace given twice',
+        [set('auth', ['a']), set('auth', ['b'])],
+        'lifespan.database.migrations[1].namespace "auth" is given twice; merge the two sets or ' +
+          'rename one',
+      ],
+      [
+        'migrations that are not an object',
+        [{ namespace: 'service', migrations: [migration] }],
+        'lifespan.database.migrations[0] (service).migrations must be an object of migrations by ' +
+          'name ({ up, down? })',
+      ],
+      [
+        'a migration name with a space',
+        [set('service', ['0001 users'])],
+        'lifespan.database.migrations[0] (service).migrations has an invalid name "0001 users"; ' +
+          'use 1 to 200 letters, digits, "_", "-" or "."',
+      ],
+      [
+        'a migration without up()',
+        [{ namespace: 'service', migrations: { '0001_users': {} } }],
+        'lifespan.database.migrations[0] (service).migrations.0001_users has no up() function; ' +
+          'a migration is { up(db), down?(db) }',
+      ],
+      [
+        'a migration name two sets declare',
+        [set('auth', ['0001_init']), set('service', ['0001_init'])],
+        'lifespan.database.migrations[1] (service) declares the migration "0001_init" that the ' +
+          'set "auth" declares too; rename one (names are unique across sets)',
+      ],
+    ])('rejects %s, naming the option', (_name, migrations, message) => {
+      const err = optionError(database(migrations));
+      expect(err.code).toBe('LIFESPAN_INVALID_OPTION');
+      expect(err.message).toBe(message);
     });
   });
 

@@ -1,3 +1,4 @@
+import type { Migration } from 'kysely';
 import { LifespanConfigError } from './lifespan.errors';
 import type {
   DatabaseOptions,
@@ -6,7 +7,9 @@ import type {
   ResolvedHttpClientOptions,
   ResolvedRedisOptions,
   LifespanModuleOptions,
+  MigrationSet,
   ResolvedDatabaseOptions,
+  ResolvedMigrationSet,
   ResolvedLifespanOptions,
 } from './lifespan-options.interface';
 import { maskUrl } from './url.mask';
@@ -83,7 +86,7 @@ function resolveDatabase(raw: DatabaseOptions): ResolvedDatabaseOptions {
   positiveInt('lifespan.database.poolSize', poolSize);
   positiveInt('lifespan.database.connectTimeoutMs', connectTimeoutMs);
   positiveInt('lifespan.database.sqliteBusyTimeoutMs', sqliteBusyTimeoutMs);
-  const migrations = Object.freeze({ ...raw.migrations });
+  const migrations = resolveMigrationSets(raw.migrations);
   if (/^postgres(ql)?:\/\//i.test(url)) {
     if (!URL.canParse(url)) {
       throw new LifespanConfigError('lifespan.database.url', `is not a valid URL: ${maskUrl(url)}`);
@@ -121,6 +124,90 @@ function resolveDatabase(raw: DatabaseOptions): ResolvedDatabaseOptions {
     connectTimeoutMs,
     sqliteBusyTimeoutMs,
   });
+}
+
+const MIGRATION_SETS = 'lifespan.database.migrations';
+const NAMESPACE = /^[a-z][a-z0-9_]{0,31}$/;
+const MIGRATION_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
+
+/** Validates the sets (a list, namespaces, migration names) and names their tables. */
+function resolveMigrationSets(
+  raw: readonly MigrationSet[] | undefined,
+): readonly ResolvedMigrationSet[] {
+  if (raw === undefined) return Object.freeze([]);
+  if (!Array.isArray(raw)) {
+    throw new LifespanConfigError(
+      MIGRATION_SETS,
+      'must be a list of migration sets { namespace, migrations }, libs first, e.g. ' +
+        "[authMigrationSet, { namespace: 'service', migrations }]",
+    );
+  }
+  const namespaces = new Set<string>();
+  const owners = new Map<string, string>();
+  return Object.freeze(
+    raw.map((set: MigrationSet, index) => {
+      const namespace = validNamespace(set, `${MIGRATION_SETS}[${index}]`, namespaces);
+      const migrations = validMigrations(set, `${MIGRATION_SETS}[${index}] (${namespace})`);
+      for (const name of Object.keys(migrations)) {
+        const owner = owners.get(name);
+        if (owner !== undefined)
+          throw new LifespanConfigError(
+            `${MIGRATION_SETS}[${index}] (${namespace})`,
+            `declares the migration "${name}" that the set "${owner}" declares too; rename one ` +
+              '(names are unique across sets)',
+          );
+        owners.set(name, namespace);
+      }
+      return Object.freeze({
+        namespace,
+        migrations,
+        table: `kit_migrations_${namespace}`,
+        lockTable: `kit_migrations_${namespace}_lock`,
+      });
+    }),
+  );
+}
+
+function validNamespace(set: MigrationSet, option: string, seen: Set<string>): string {
+  const namespace: unknown = (set as Partial<MigrationSet> | null)?.namespace;
+  if (typeof namespace !== 'string' || !NAMESPACE.test(namespace)) {
+    throw new LifespanConfigError(
+      `${option}.namespace`,
+      'must be 1 to 32 lowercase letters, digits or "_", starting with a letter; got ' +
+        JSON.stringify(namespace ?? null),
+    );
+  }
+  if (seen.has(namespace)) {
+    throw new LifespanConfigError(
+      `${option}.namespace`,
+      `"${namespace}" is given twice; merge the two sets or rename one`,
+    );
+  }
+  seen.add(namespace);
+  return namespace;
+}
+
+function validMigrations(set: MigrationSet, option: string): MigrationSet['migrations'] {
+  const migrations: unknown = set.migrations;
+  if (typeof migrations !== 'object' || migrations === null || Array.isArray(migrations)) {
+    throw new LifespanConfigError(
+      `${option}.migrations`,
+      'must be an object of migrations by name ({ up, down? })',
+    );
+  }
+  for (const [name, migration] of Object.entries(migrations as MigrationSet['migrations'])) {
+    if (!MIGRATION_NAME.test(name))
+      throw new LifespanConfigError(
+        `${option}.migrations`,
+        `has an invalid name ${JSON.stringify(name)}; use 1 to 200 letters, digits, "_", "-" or "."`,
+      );
+    if (typeof (migration as Partial<Migration> | null)?.up !== 'function')
+      throw new LifespanConfigError(
+        `${option}.migrations.${name}`,
+        'has no up() function; a migration is { up(db), down?(db) }',
+      );
+  }
+  return Object.freeze({ ...(migrations as MigrationSet['migrations']) });
 }
 
 function positiveInt(option: string, value: number): void {

@@ -1,13 +1,40 @@
 import type { Migration } from 'kysely';
 
+/**
+ * The migrations of one owner (a lib such as `auth`, or the service itself), kept in their own
+ * Kysely tables `kit_migrations_<namespace>` and `kit_migrations_<namespace>_lock`. Each set is
+ * ordered on its own, so a service's new migration never has to sort after a lib's, nor a lib's
+ * new one after the service's.
+ *
+ * Inside a set Kysely's strict order stays on (`allowUnorderedMigrations: false`): a migration
+ * that sorts before one already applied fails the boot, naming both, instead of running against
+ * a schema its author never saw. Name migrations so that new ones sort last: the kit's resource
+ * schematic writes a UTC timestamp prefix (`20261204T101500_invoices`).
+ */
+export interface MigrationSet {
+  /**
+   * Owner of the set, in the migration table names: 1 to 32 lowercase letters, digits or `_`,
+   * starting with a letter; unique among the sets.
+   */
+  readonly namespace: string;
+  /**
+   * Migrations by name, applied in name order. A name is 1 to 200 letters, digits, `_`, `-` or
+   * `.`, and unique across all sets (a database from before migration sets is adopted by name).
+   */
+  readonly migrations: Readonly<Record<string, Migration>>;
+}
+
 export interface DatabaseOptions {
   /**
    * `postgres://user:pass@host:5432/db` (or `postgresql://`) for PostgreSQL; `sqlite:<path>`,
    * a file path or `:memory:` for SQLite through Node's built-in `node:sqlite`.
    */
   url: string;
-  /** Migrations run at boot, in name order, before the service accepts requests. @default {} */
-  migrations?: Readonly<Record<string, Migration>>;
+  /**
+   * Migration sets run at boot, one after the other in this order (libs first, then the
+   * service's), each in name order, before the service accepts requests. @default []
+   */
+  migrations?: readonly MigrationSet[];
   /** Most PostgreSQL connections in the pool. @default 10 */
   poolSize?: number;
   /** Milliseconds to wait for a PostgreSQL connection. @default 5_000 */
@@ -59,10 +86,17 @@ export interface ResolvedDatabaseOptions {
   /** For SQLite: the file path (or `:memory:`). */
   readonly sqlitePath: string;
   readonly target: string;
-  readonly migrations: Readonly<Record<string, Migration>>;
+  readonly migrations: readonly ResolvedMigrationSet[];
   readonly poolSize: number;
   readonly connectTimeoutMs: number;
   readonly sqliteBusyTimeoutMs: number;
+}
+
+export interface ResolvedMigrationSet extends MigrationSet {
+  /** `kit_migrations_<namespace>`: the names of the applied migrations and when. */
+  readonly table: string;
+  /** `kit_migrations_<namespace>_lock`: the row Kysely locks while migrating. */
+  readonly lockTable: string;
 }
 
 export interface ResolvedRedisOptions {

@@ -27,10 +27,43 @@ async function refusal(tree: Tree, options: object): Promise<string> {
   return err.message;
 }
 
+/** Fakes only `Date` (the schematic's clock), at `iso`; the devkit's own timers stay real. */
+function clockAt(iso: string): void {
+  jest.useFakeTimers({
+    now: new Date(iso),
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  });
+}
+
+/** The names of the exported migrations object, sorted as Kysely runs them. */
+function migrationNames(tree: Tree): string[] {
+  const source = tree.read('src/database/migrations.ts')?.toString('utf8') ?? '';
+  const object = source.slice(source.indexOf('export const migrations'));
+  return [...object.slice(0, object.indexOf('\n};')).matchAll(/^ {2}'([^']+)': \{/gm)]
+    .map((m) => m[1] ?? '')
+    .toSorted();
+}
+
 describe('resource', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
   describe('invoices, in a generated service', () => {
     let tree: UnitTestTree;
     beforeAll(async () => {
+      clockAt('2026-12-04T10:15:00.250Z');
       tree = await runner.runSchematic('resource', { name: 'invoices' }, await service());
     });
 
@@ -59,19 +92,27 @@ describe('resource', () => {
       );
     });
 
-    it('imports the module into the app module and adds the table as the next migration', () => {
+    it('imports the module into the app module and adds the table as a migration named by the UTC time', () => {
       const appModule = tree.readText('src/app.module.ts');
       expect(appModule).toContain("import { InvoicesModule } from './invoices/invoices.module';");
       expect(appModule).toContain('        AccountsModule,\n        InvoicesModule,\n      ],');
       const migrations = tree.readText('src/database/migrations.ts');
-      expect(migrations).toContain("  '0002_invoices': {");
+      expect(migrations).toContain("  '20261204T101500_invoices': {");
       expect(migrations).toContain(".createTable('invoices')");
     });
 
-    it('numbers a second resource after it', async () => {
+    it('names the migration so that it sorts after every existing one', () => {
+      expect(migrationNames(tree)).toEqual(['0001_accounts', '20261204T101500_invoices']);
+    });
+
+    it('names a second resource of the same second one second later, after it', async () => {
+      clockAt('2026-12-04T10:15:00.900Z');
       const next = await runner.runSchematic('resource', { name: 'order-lines' }, tree);
-      const migrations = next.readText('src/database/migrations.ts');
-      expect(migrations).toContain("  '0003_order_lines': {");
+      expect(migrationNames(next)).toEqual([
+        '0001_accounts',
+        '20261204T101500_invoices',
+        '20261204T101501_order_lines',
+      ]);
       expect(next.readText('src/order-lines/order-line.dto.ts')).toContain(
         'export class CreateOrderLineDto {',
       );
@@ -80,6 +121,18 @@ describe('resource', () => {
     it('passes the kit lint', () => {
       expect(lint(tree)).toEqual(LINT_CLEAN);
     });
+  });
+
+  it('names a migration after the newest one when the clock is behind it', async () => {
+    clockAt('2026-12-04T10:15:00.000Z');
+    const tree = await runner.runSchematic('resource', { name: 'invoices' }, await service());
+    clockAt('2026-01-01T00:00:00.000Z');
+    const next = await runner.runSchematic('resource', { name: 'payments' }, tree);
+    expect(migrationNames(next)).toEqual([
+      '0001_accounts',
+      '20261204T101500_invoices',
+      '20261204T101501_payments',
+    ]);
   });
 
   it('formats long names to stay lint-clean', async () => {
@@ -137,6 +190,20 @@ describe('resource', () => {
       );
       expect(await refusal(tree, { name: 'invoices' })).toContain(
         'already creates the table "invoices": choose another name. Nothing was written.',
+      );
+    });
+
+    it('a migration name no timestamp sorts after', async () => {
+      const tree = await service();
+      tree.overwrite(
+        'src/database/migrations.ts',
+        tree.readText('src/database/migrations.ts').replace("'0001_accounts'", "'zz_accounts'"),
+      );
+      expect(await refusal(tree, { name: 'invoices' })).toBe(
+        'src/database/migrations.ts: the migration "zz_accounts" sorts after any timestamped ' +
+          'name, so the new one would never run after it. Add the "invoices" table yourself in ' +
+          'a migration named after "zz_accounts" and run again with --skip-import. Nothing was ' +
+          'written.',
       );
     });
 

@@ -103,19 +103,25 @@ function wiring(tree: Tree, dirs: ServiceDirs, names: Names, table: string): [st
   ];
 }
 
-/** Appends `'<next number>_<table>': { up, down }` to the exported migrations object. */
+/**
+ * Appends `'<UTC timestamp>_<table>': { up, down }` to the exported `migrations` object. The
+ * service's set is migrated in strict name order (Kysely refuses a migration that sorts before
+ * an applied one), so the name must sort after every existing one: a timestamp does, across
+ * branches and developers, without reading the database; a clock behind the newest name
+ * (or a second resource within the same second) takes that name's stamp plus one second.
+ */
 function addMigration(source: string, file: string, table: string): string {
-  const end = source.lastIndexOf('\n};');
+  const start = source.indexOf('export const migrations');
+  const end = start < 0 ? -1 : source.indexOf('\n};', start);
   if (end < 0 || !source.includes('Kysely')) {
     throw new SchematicsException(
       `${file} is not the migrations object the service schematic generates: add the ` +
         `"${table}" table yourself and run again with --skip-import. Nothing was written.`,
     );
   }
-  const numbers = [...source.matchAll(/'(\d{4})_/g)].map((m) => Number(m[1]));
-  const next = String(Math.max(0, ...numbers) + 1).padStart(4, '0');
+  const next = nextMigrationName(source.slice(start, end), file, table);
   const migration = `
-  '${next}_${table}': {
+  '${next}': {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('${table}')
@@ -130,4 +136,31 @@ function addMigration(source: string, file: string, table: string): string {
     },
   },`;
   return source.slice(0, end) + migration + source.slice(end);
+}
+
+const STAMP = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)_/;
+
+/** `<UTC timestamp>_<table>`, sorting after every migration name of `object`. */
+function nextMigrationName(object: string, file: string, table: string): string {
+  const last = [...object.matchAll(/^ {2}'([^']+)': \{/gm)]
+    .map((m) => m[1] ?? '')
+    .toSorted()
+    .at(-1);
+  const stamp = last === undefined ? undefined : STAMP.exec(last)?.[0];
+  const lastAt = stamp ? Date.parse(stamp.replace(STAMP, '$1-$2-$3T$4:$5:$6Z')) : Number.NaN;
+  const at = Number.isNaN(lastAt) ? Date.now() : Math.max(Date.now(), lastAt + 1_000);
+  const name = `${utcStamp(new Date(at))}_${table}`;
+  if (last !== undefined && name <= last) {
+    throw new SchematicsException(
+      `${file}: the migration "${last}" sorts after any timestamped name, so the new one would ` +
+        `never run after it. Add the "${table}" table yourself in a migration named after ` +
+        `"${last}" and run again with --skip-import. Nothing was written.`,
+    );
+  }
+  return name;
+}
+
+/** `20261204T101500`: the UTC date and time to the second, sortable as text. */
+function utcStamp(date: Date): string {
+  return date.toISOString().slice(0, 19).replace(/[-:]/g, '');
 }

@@ -23,7 +23,8 @@ export interface MigrationTarget {
  * `kysely_migration` table then held every owner's rows. Each row moves, with its timestamp,
  * into the table of the set that declares its name, and the flat table and its lock table are
  * dropped, all in one transaction: a failure leaves the database as it was. Only the first boot
- * of the new version finds the flat table; later boots pay one existence query.
+ * of the new version finds the flat table; later boots pay one existence query. One way only:
+ * a kit version from before sets would find no `kysely_migration` and migrate again.
  */
 export async function adoptLegacyMigrations(
   target: MigrationTarget,
@@ -81,20 +82,17 @@ async function adoptIn(
   return bySet;
 }
 
-/** The rows of each set, in set order; a row no set declares stops the adoption. */
+/** The rows of each set that has some, in set order; a row no set declares stops the adoption. */
 function assignRows(
   rows: readonly MigrationRow[],
   sets: readonly ResolvedMigrationSet[],
 ): Map<ResolvedMigrationSet, MigrationRow[]> {
-  const bySet = new Map<ResolvedMigrationSet, MigrationRow[]>();
+  const bySet = new Map<ResolvedMigrationSet, MigrationRow[]>(sets.map((s) => [s, []]));
   const unknown: string[] = [];
   for (const row of rows) {
     const set = sets.find((s) => Object.hasOwn(s.migrations, row.name));
-    if (!set) {
-      unknown.push(row.name);
-      continue;
-    }
-    bySet.set(set, [...(bySet.get(set) ?? []), row]);
+    if (set) bySet.get(set)?.push(row);
+    else unknown.push(row.name);
   }
   if (unknown.length > 0) {
     throw new LifespanError(
@@ -103,7 +101,8 @@ function assignRows(
         `(${unknown.join(', ')}); add the set that owns them to lifespan.database.migrations`,
     );
   }
-  return new Map(sets.flatMap((s) => (bySet.has(s) ? [[s, bySet.get(s) ?? []] as const] : [])));
+  for (const [set, setRows] of bySet) if (setRows.length === 0) bySet.delete(set);
+  return bySet;
 }
 
 /** Whether `table` exists in the target's schema (PostgreSQL) or database (SQLite). */

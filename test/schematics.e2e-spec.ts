@@ -82,6 +82,37 @@ function exitCode(child: ChildProcess, timeoutMs: number): Promise<number | null
   });
 }
 
+/**
+ * Boots the built service on `dataDir`, checks readiness, stops it with SIGTERM and expects
+ * exit code 0; resolves with the service's output.
+ */
+async function bootAndStop(cwd: string, dataDir: string, started: ChildProcess[]): Promise<string> {
+  const env = { ...childEnv(), PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+  // Its SQLite file in DATA_DIR, which both boots share; never the suites' shared PostgreSQL.
+  delete env.DATABASE_URL;
+  const child = spawn(NODE, ['dist/main.js'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = await waitFor(
+    () => {
+      // A failed boot (e.g. a migration refused) exits at once: say why instead of timing out.
+      if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}:\n${output}`);
+      return /Server listening at (http:\/\/[\d.:]+)/.exec(output)?.[1];
+    },
+    { timeoutMs: 30_000, description: 'the service to listen' },
+  );
+  const ready = await fetch(`${url}/health/ready`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toMatchObject({ status: 'ok' });
+  const exited = exitCode(child, 20_000);
+  child.kill('SIGTERM');
+  const code = await exited;
+  expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+  return output;
+}
+
 /** The environment without the npm_* variables of the `npm test` around us. */
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -195,9 +226,14 @@ describe('a new service from the schematics, end to end', () => {
   );
 
   it(
-    'installs the packed libs, adds a resource with the Nest CLI, builds and type-checks',
+    'installs the packed libs, boots once, adds a resource with the Nest CLI, builds and type-checks',
     async () => {
       await ok('npm', ['install', ...NPM_FLAGS], service, 6 * MINUTE);
+      // First deployed without the resource: its database has the libs' and accounts' tables.
+      await ok('npm', ['run', 'build'], service, 3 * MINUTE);
+      const first = await bootAndStop(service, join(work, 'data'), started);
+      expect(first).toContain('migration auth/0100_auth_api_keys applied');
+      expect(first).toContain('migration service/0001_accounts applied');
       const generated = await ok('npx', ['nest', 'g', 'resource', 'invoices'], service, 2 * MINUTE);
       expect(generated).toContain('CREATE src/invoices/invoices.controller.ts');
       expect(generated).toContain('UPDATE src/app.module.ts');
@@ -205,7 +241,7 @@ describe('a new service from the schematics, end to end', () => {
       expect(existsSync(join(service, 'dist', 'main.js'))).toBe(true);
       await ok('npm', ['run', 'typecheck'], service, 3 * MINUTE);
     },
-    15 * MINUTE,
+    17 * MINUTE,
   );
 
   it(
@@ -229,28 +265,11 @@ describe('a new service from the schematics, end to end', () => {
   );
 
   it(
-    'boots the built service, answers readiness, and exits 0 on SIGTERM',
+    'boots the built service again on its database, with the resource, and exits 0 on SIGTERM',
     async () => {
-      const child = spawn(NODE, ['dist/main.js'], {
-        cwd: service,
-        env: { ...childEnv(), PORT: '0', DATA_DIR: join(work, 'data'), LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      started.push(child);
-      let output = '';
-      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const url = await waitFor(() => /Server listening at (http:\/\/[\d.:]+)/.exec(output)?.[1], {
-        timeoutMs: 30_000,
-        description: 'the service to listen',
-      });
-      const ready = await fetch(`${url}/health/ready`);
-      expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ status: 'ok' });
-      const exited = exitCode(child, 20_000);
-      child.kill('SIGTERM');
-      const code = await exited;
-      expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+      // The database was migrated by the boot before the resource was added.
+      const output = await bootAndStop(service, join(work, 'data'), started);
+      expect(output).toMatch(/migration service\/\d{8}T\d{6}_invoices applied/);
     },
     MINUTE,
   );

@@ -87,7 +87,7 @@ function exitCode(child: ChildProcess, timeoutMs: number): Promise<number | null
  * exit code 0; resolves with the service's output.
  */
 async function bootAndStop(cwd: string, dataDir: string, started: ChildProcess[]): Promise<string> {
-  const env = { ...childEnv(), PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+  const env: NodeJS.ProcessEnv = { ...childEnv(), PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
   // Its SQLite file in DATA_DIR, which both boots share; never the suites' shared PostgreSQL.
   delete env.DATABASE_URL;
   const child = spawn(NODE, ['dist/main.js'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -158,6 +158,12 @@ describe('password verifications bounded at 1 running and 1 waiting', () => {
       );
     }
     for (const res of ok) await expectTokenResponse(res);
+    // Not one error line per refusal (an attacker sets their number): one warning with a count.
+    const lines = s.t.logs.lines;
+    expect(lines.filter((l) => l.error === 'temporarily_unavailable')).toEqual([]);
+    const warnings = lines.filter((l) => String(l.msg).includes('answered 503'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40 });
   }, 120_000);
 
   it('a 503 is no failure: the same address logs in once the checks are done', async () => {

@@ -23,12 +23,14 @@ export class OAuthError extends DomainError {
     error: OAuthErrorCode,
     description: string,
     headers: Record<string, string> = {},
+    logged = true,
   ) {
     super(error, status, TITLES[status], {
       detail: description,
       extensions: { error_description: description },
       headers: { 'cache-control': 'no-store', pragma: 'no-cache', ...headers },
       contentType: 'application/json',
+      logged,
     });
   }
 }
@@ -36,6 +38,8 @@ export class OAuthError extends DomainError {
 /**
  * 503 `temporarily_unavailable` with `Retry-After`: every password-verification slot is taken
  * and the queue for one is full, or a login waited in it too long. No password was checked.
+ * Not logged one by one (an attacker sets their number): `PasswordVerificationLimiter` reports
+ * them.
  */
 export class LoginBusyError extends OAuthError {
   constructor(readonly retryAfterSec: number) {
@@ -44,6 +48,7 @@ export class LoginBusyError extends OAuthError {
       'temporarily_unavailable',
       `Too many logins are being checked right now; retry in ${retryAfterSec} s.`,
       { 'retry-after': String(retryAfterSec) },
+      false,
     );
   }
 }

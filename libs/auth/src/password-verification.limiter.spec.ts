@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { LoginBusyError } from './oauth.error';
 import { PasswordVerificationLimiter } from './password-verification.limiter';
 
@@ -106,6 +107,33 @@ describe('PasswordVerificationLimiter (2 at once, 1 waiting, 1.5 s wait)', () =>
     for (const v of slow) v.finish();
     await Promise.all(runs);
   }, 5_000);
+
+  describe('reporting refusals', () => {
+    let warn: jest.SpyInstance;
+    beforeEach(() => {
+      warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    });
+    afterEach(() => warn.mockRestore());
+
+    it('warns once per 10 s with the number refused, and marks the errors as not to log', async () => {
+      const limiter = new PasswordVerificationLimiter({ ...LIMITS, maxQueuedVerifications: 0 });
+      const slow = [pending(), pending()];
+      const runs = slow.map((v) => limiter.run(() => v.promise));
+      const refuse = () => limiter.run(() => Promise.resolve(true)).catch((err: unknown) => err);
+      const first = await refuse();
+      expect(first).toMatchObject({ logged: false });
+      await refuse();
+      await refuse();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/^1 login\(s\) answered 503: all 2 /);
+      await jest.advanceTimersByTimeAsync(10_000);
+      await refuse();
+      expect(warn).toHaveBeenCalledTimes(2);
+      expect(String(warn.mock.calls[1]?.[0])).toMatch(/^3 login\(s\) answered 503/);
+      for (const v of slow) v.finish();
+      await Promise.all(runs);
+    }, 5_000);
+  });
 
   describe('with no queue', () => {
     it('refuses as soon as every slot is taken', async () => {

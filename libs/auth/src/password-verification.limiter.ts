@@ -1,4 +1,4 @@
-import type { OnModuleDestroy } from '@nestjs/common';
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { ResolvedAuthOptions } from './auth-options.interface';
 import { LoginBusyError } from './oauth.error';
 
@@ -7,6 +7,9 @@ export type VerificationLimits = Pick<
   ResolvedAuthOptions['throttle'],
   'maxConcurrentVerifications' | 'maxQueuedVerifications' | 'verificationQueueTimeoutMs'
 >;
+
+/** Refused logins are reported at most this often. */
+const REPORT_EVERY_MS = 10_000;
 
 interface Waiter {
   readonly start: () => void;
@@ -19,12 +22,16 @@ interface Waiter {
  * `maxConcurrentVerifications` run at once, `maxQueuedVerifications` wait (first come, first
  * served) for at most `verificationQueueTimeoutMs`; any other login is refused with
  * `LoginBusyError` at once. Wrong passwords sent from many addresses can then take no more CPU
- * than that, and a real login waits behind a bounded queue instead of every attempt.
+ * than that, and a real login waits behind a bounded queue instead of every attempt. Refusals
+ * are logged as one warning per 10 s with their count, not one error each.
  */
 export class PasswordVerificationLimiter implements OnModuleDestroy {
   private running = 0;
   private readonly queue: Waiter[] = [];
   private readonly retryAfterSec: number;
+  private readonly logger = new Logger('PasswordVerificationLimiter');
+  private refused = 0;
+  private reportedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly limits: VerificationLimits) {
     this.retryAfterSec = Math.max(1, Math.ceil(limits.verificationQueueTimeoutMs / 1000));
@@ -79,6 +86,20 @@ export class PasswordVerificationLimiter implements OnModuleDestroy {
   }
 
   private busy(): LoginBusyError {
+    this.report();
     return new LoginBusyError(this.retryAfterSec);
+  }
+
+  /** One warning per `REPORT_EVERY_MS` while logins are refused, with how many were. */
+  private report(): void {
+    this.refused += 1;
+    const now = performance.now();
+    if (now - this.reportedAt < REPORT_EVERY_MS) return;
+    const { maxConcurrentVerifications, maxQueuedVerifications } = this.limits;
+    this.logger.warn(
+      `${this.refused} login(s) answered 503: all ${maxConcurrentVerifications} password-verification slots busy and ${maxQueuedVerifications} waiting (raise auth.throttle.maxConcurrentVerifications if this is real traffic)`,
+    );
+    this.refused = 0;
+    this.reportedAt = now;
   }
 }

@@ -49,6 +49,20 @@ describe('PasswordVerificationLimiter (2 at once, 1 waiting, 1.5 s wait)', () =>
     await Promise.all(runs);
   }, 5_000);
 
+  it('assertRoom() throws only while every slot and queue place is taken', async () => {
+    const limiter = new PasswordVerificationLimiter(LIMITS);
+    const slow = [pending(), pending(), pending()];
+    const runs = slow.slice(0, 2).map((v) => limiter.run(() => v.promise));
+    expect(() => limiter.assertRoom()).not.toThrow();
+    runs.push(limiter.run(() => (slow[2] as ReturnType<typeof pending>).promise));
+    expect(() => limiter.assertRoom()).toThrow(LoginBusyError);
+    slow[0]?.finish();
+    await runs[0];
+    expect(() => limiter.assertRoom()).not.toThrow();
+    for (const v of slow) v.finish();
+    await Promise.all(runs);
+  }, 5_000);
+
   it('hands a freed slot to the first waiter', async () => {
     const limiter = new PasswordVerificationLimiter(LIMITS);
     const [first, second] = [pending(), pending()];

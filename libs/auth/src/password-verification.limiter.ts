@@ -47,6 +47,15 @@ export class PasswordVerificationLimiter implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Throws `LoginBusyError` when a login arriving now would be refused (every slot and queue
+   * place taken), so that it is answered before any other work (throttle store, user lookup).
+   */
+  assertRoom(): void {
+    if (this.hasRoom()) return;
+    throw this.busy();
+  }
+
   /** Refuses the logins still waiting (the app is closing). Safe to call twice. */
   onModuleDestroy(): void {
     for (const waiter of this.queue.splice(0)) {
@@ -60,7 +69,7 @@ export class PasswordVerificationLimiter implements OnModuleDestroy {
       this.running += 1;
       return Promise.resolve();
     }
-    if (this.queue.length >= this.limits.maxQueuedVerifications) return Promise.reject(this.busy());
+    if (!this.hasRoom()) return Promise.reject(this.busy());
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         start: resolve,
@@ -72,6 +81,13 @@ export class PasswordVerificationLimiter implements OnModuleDestroy {
       };
       this.queue.push(waiter);
     });
+  }
+
+  private hasRoom(): boolean {
+    return (
+      this.running < this.limits.maxConcurrentVerifications ||
+      this.queue.length < this.limits.maxQueuedVerifications
+    );
   }
 
   /** Hands the slot to the first waiter, or frees it. */

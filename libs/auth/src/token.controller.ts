@@ -117,6 +117,8 @@ export class TokenController {
   ): Promise<TokenResponse> {
     const username = field(form, 'username');
     const password = field(form, 'password');
+    // Busy: answered before the throttle store and the user lookup are asked anything.
+    this.limiter.assertRoom();
     const attempt = await this.throttle.reserve(username, address);
     if (!attempt.admitted) {
       const wait = attempt.retryAfter;

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { AuthModule, RedisLoginThrottle } from '@kit/auth';
+import { AuthModule, RedisLoginThrottle, type ThrottleOptions } from '@kit/auth';
 import { HttpKitModule } from '@kit/http';
 import { LifespanModule } from '@kit/lifespan';
 import { RealtimeModule } from '@kit/realtime';
@@ -31,6 +31,8 @@ export interface AppModuleOverrides {
    * them. @default 'kit:auth:login-failures:'
    */
   loginThrottleKeyPrefix?: string;
+  /** Login throttling and password-verification limits. @default AuthModule's */
+  loginThrottle?: Omit<ThrottleOptions, 'redisKeyPrefix'>;
 }
 
 /** The reference service, built only from the kit's libs. */
@@ -72,7 +74,10 @@ export class AppModule {
               refreshTokenTtlSec: config.refreshTokenTtlSec,
             },
             scryptCost: overrides.scryptCost,
-            throttle: { redisKeyPrefix: overrides.loginThrottleKeyPrefix },
+            throttle: {
+              redisKeyPrefix: overrides.loginThrottleKeyPrefix,
+              ...overrides.loginThrottle,
+            },
           }),
         }),
         TasksModule.forRoot({

@@ -255,7 +255,7 @@ describe.each(databaseVariants())('token endpoint on $name', (variant) => {
   });
 
   describe('throttling per username', () => {
-    it('the 11th failure for one username is 429 with Retry-After; other users still log in', async () => {
+    it('the 11th failure for one username from one address is 429 with Retry-After; other users still log in', async () => {
       const victim = await register(s, uniqueEmail('victim'), 'Victim-Password-1');
       const bystander = await register(s, uniqueEmail('bystander'), 'Bystander-Pass-1');
       await failLogins(s, victim.email, 10, WRONG_PASSWORD);
@@ -274,7 +274,7 @@ describe.each(databaseVariants())('token endpoint on $name', (variant) => {
         'too_many_requests',
         `Too many failed attempts; retry in ${retryAfter} s.`,
       );
-      // Even the right password is refused while the username is locked, in any case.
+      // Even the right password is refused from this address while it is locked, in any case.
       for (const username of [victim.email, victim.email.toUpperCase()]) {
         await expectLoginThrottled(s, username, 'Victim-Password-1');
       }

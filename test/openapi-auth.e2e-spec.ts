@@ -112,7 +112,7 @@ describe.each(databaseVariants())('OpenAPI security on $name', (variant) => {
     expect(operation.responses['403']).toBeUndefined();
   });
 
-  it('the token endpoint is documented as form-encoded with its 400 and 429', () => {
+  it('the token endpoint is documented as form-encoded with its 400, 429 and 503', () => {
     const operation = op('/auth/token', 'post') as Operation & {
       requestBody: { content: Record<string, unknown> };
     };
@@ -121,10 +121,11 @@ describe.each(databaseVariants())('OpenAPI security on $name', (variant) => {
     ]);
     expect(operation.responses['200']).toBeDefined();
     // RFC 6749 errors are application/json, as the endpoint sends them.
-    for (const status of ['400', '429'])
+    for (const status of ['400', '429', '503'])
       expect(Object.keys(operation.responses[status]?.content ?? {})).toEqual(['application/json']);
-    expect(operation.responses['429']).toMatchObject({
-      headers: { 'Retry-After': { schema: { type: 'integer' } } },
-    });
+    for (const status of ['429', '503'])
+      expect(operation.responses[status]).toMatchObject({
+        headers: { 'Retry-After': { schema: { type: 'integer' } } },
+      });
   });
 });

@@ -1,6 +1,7 @@
 import type { HttpServerOptions } from '@kit/http';
 import { createTestApp, type TestApp } from '@kit/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule, type AppModuleOverrides } from '../../src/app.module';
@@ -260,6 +261,11 @@ export async function expectNotAdmin(res: Response): Promise<void> {
   });
 }
 
+const OAUTH_TITLES: Record<number, string> = {
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
 /**
  * An RFC 6749 §5.2 error of the token endpoint: `error` and `error_description` (plus the
  * problem members), `application/json`, `Cache-Control: no-store`.
@@ -286,7 +292,7 @@ export async function expectOAuthError(
     error,
     error_description: expected,
     type: expectedProblemType(error),
-    title: status === 429 ? 'Too Many Requests' : 'Bad Request',
+    title: OAUTH_TITLES[status] ?? 'Bad Request',
     status,
     detail: expected,
     request_id: res.headers.get('x-request-id'),
@@ -309,6 +315,60 @@ export async function failLogins(
     const s = list[(i - 1) % list.length] as Service;
     const res = await tokenRequest(s, { grant_type: 'password', username, password: `Wrong-${i}` });
     await expectOAuthError(res, 400, 'invalid_grant', description);
+  }
+}
+
+/**
+ * `POST /auth/token` sent from another loopback address (`127.0.0.2`, `127.0.0.3`, …), so the
+ * service sees another client address without trusting any proxy header.
+ */
+export function tokenRequestFrom(
+  s: Service,
+  address: string,
+  form: Record<string, string>,
+): Promise<Response> {
+  const body = new URLSearchParams(form).toString();
+  const headers = {
+    'content-type': 'application/x-www-form-urlencoded',
+    'content-length': String(Buffer.byteLength(body)),
+  };
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${s.url}/auth/token`,
+      { method: 'POST', headers, localAddress: address, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const responseHeaders = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            for (const v of [value ?? []].flat()) responseHeaders.append(name, v);
+          }
+          const status = res.statusCode ?? 0;
+          resolve(new Response(Buffer.concat(chunks), { status, headers: responseHeaders }));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** `count` wrong passwords for `username` from `address`, each answered 400 invalid_grant. */
+export async function failLoginsFrom(
+  s: Service,
+  address: string,
+  username: string,
+  count: number,
+): Promise<void> {
+  for (let i = 1; i <= count; i++) {
+    const res = await tokenRequestFrom(s, address, {
+      grant_type: 'password',
+      username,
+      password: `Wrong-${i}`,
+    });
+    await expectOAuthError(res, 400, 'invalid_grant');
   }
 }
 

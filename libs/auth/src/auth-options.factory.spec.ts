@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { AuthConfigError } from './auth.errors';
 import { resolveAuthOptions } from './auth-options.factory';
@@ -63,11 +64,15 @@ describe('resolveAuthOptions', () => {
           refreshTokenTtlSec: 1_209_600,
         },
         throttle: {
-          maxFailuresPerUsername: 10,
+          maxFailuresPerUsernameAndAddress: 10,
+          maxFailuresPerUsername: 100,
           maxFailuresPerAddress: 100,
           windowMs: 900_000,
           maxTrackedKeys: 100_000,
           redisKeyPrefix: 'kit:auth:login-failures:',
+          maxConcurrentVerifications: availableParallelism(),
+          maxQueuedVerifications: 16,
+          verificationQueueTimeoutMs: 1_000,
         },
         tokenCacheSize: 10_000,
         userCacheTtlMs: 1_000,
@@ -103,6 +108,8 @@ describe('resolveAuthOptions', () => {
       });
       expect(resolved.jwt.algorithms).toEqual(['HS512', 'HS256']);
       expect(resolved.tokenCacheSize).toBe(0);
+      // The per-address budget of a username defaults to no more than its ceiling.
+      expect(resolved.throttle.maxFailuresPerUsernameAndAddress).toBe(1);
       expect(resolveAuthOptions({ jwt: jwt(), scryptCost: 1_048_576 }).scryptCost).toBe(1_048_576);
     });
   });
@@ -334,6 +341,34 @@ describe('resolveAuthOptions', () => {
         /got 2\.5/,
       ],
       ['auth.throttle.windowMs', { jwt: jwt(), throttle: { windowMs: 999 } }, /from 1000 to/],
+      [
+        'auth.throttle.maxFailuresPerUsernameAndAddress',
+        { jwt: jwt(), throttle: { maxFailuresPerUsernameAndAddress: 0 } },
+        /from 1 to 100; got 0/,
+      ],
+      [
+        'auth.throttle.maxFailuresPerUsernameAndAddress',
+        {
+          jwt: jwt(),
+          throttle: { maxFailuresPerUsername: 5, maxFailuresPerUsernameAndAddress: 6 },
+        },
+        /from 1 to 5; got 6/,
+      ],
+      [
+        'auth.throttle.maxConcurrentVerifications',
+        { jwt: jwt(), throttle: { maxConcurrentVerifications: 0 } },
+        /from 1 to 1024; got 0/,
+      ],
+      [
+        'auth.throttle.maxQueuedVerifications',
+        { jwt: jwt(), throttle: { maxQueuedVerifications: -1 } },
+        /from 0 to 100000; got -1/,
+      ],
+      [
+        'auth.throttle.verificationQueueTimeoutMs',
+        { jwt: jwt(), throttle: { verificationQueueTimeoutMs: 60_001 } },
+        /from 1 to 60000; got 60001/,
+      ],
       [
         'auth.throttle.maxTrackedKeys',
         { jwt: jwt(), throttle: { maxTrackedKeys: 0 } },

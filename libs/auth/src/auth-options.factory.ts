@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { AuthConfigError } from './auth.errors';
 import { keyPairAlgorithm } from './jwt-key-pair';
 import { MAX_SCRYPT_COST } from './scrypt-password.hasher';
@@ -7,6 +8,7 @@ import type {
   JwtOptions,
   ResolvedAuthOptions,
   ResolvedJwtOptions,
+  ThrottleOptions,
 } from './auth-options.interface';
 
 const HMAC: readonly JwtAlgorithm[] = ['HS256', 'HS384', 'HS512'];
@@ -31,22 +33,7 @@ export function resolveAuthOptions(raw: AuthModuleOptions): ResolvedAuthOptions 
       'auth.jwt',
       'is required: give issuer, audience and a secret, key pair or JWKS',
     );
-  const t = raw.throttle ?? {};
-  const throttle = Object.freeze({
-    maxFailuresPerUsername: int(
-      'auth.throttle.maxFailuresPerUsername',
-      t.maxFailuresPerUsername ?? 10,
-      1,
-    ),
-    maxFailuresPerAddress: int(
-      'auth.throttle.maxFailuresPerAddress',
-      t.maxFailuresPerAddress ?? 100,
-      1,
-    ),
-    windowMs: int('auth.throttle.windowMs', t.windowMs ?? 900_000, 1_000),
-    maxTrackedKeys: int('auth.throttle.maxTrackedKeys', t.maxTrackedKeys ?? 100_000, 1),
-    redisKeyPrefix: redisKeyPrefix(t.redisKeyPrefix),
-  });
+  const throttle = resolveThrottle(raw.throttle ?? {});
   const scryptCost = int('auth.scryptCost', raw.scryptCost ?? 32_768, 1_024, MAX_SCRYPT_COST);
   if ((scryptCost & (scryptCost - 1)) !== 0)
     throw new AuthConfigError('auth.scryptCost', `must be a power of two; got ${scryptCost}`);
@@ -57,6 +44,49 @@ export function resolveAuthOptions(raw: AuthModuleOptions): ResolvedAuthOptions 
     userCacheTtlMs: int('auth.userCacheTtlMs', raw.userCacheTtlMs ?? 1_000, 0, 60_000),
     userCacheSize: int('auth.userCacheSize', raw.userCacheSize ?? 10_000, 1, 10_000_000),
     scryptCost,
+  });
+}
+
+function resolveThrottle(t: ThrottleOptions): ResolvedAuthOptions['throttle'] {
+  const maxFailuresPerUsername = int(
+    'auth.throttle.maxFailuresPerUsername',
+    t.maxFailuresPerUsername ?? 100,
+    1,
+  );
+  return Object.freeze({
+    maxFailuresPerUsernameAndAddress: int(
+      'auth.throttle.maxFailuresPerUsernameAndAddress',
+      t.maxFailuresPerUsernameAndAddress ?? Math.min(10, maxFailuresPerUsername),
+      1,
+      maxFailuresPerUsername,
+    ),
+    maxFailuresPerUsername,
+    maxFailuresPerAddress: int(
+      'auth.throttle.maxFailuresPerAddress',
+      t.maxFailuresPerAddress ?? 100,
+      1,
+    ),
+    windowMs: int('auth.throttle.windowMs', t.windowMs ?? 900_000, 1_000),
+    maxTrackedKeys: int('auth.throttle.maxTrackedKeys', t.maxTrackedKeys ?? 100_000, 1),
+    redisKeyPrefix: redisKeyPrefix(t.redisKeyPrefix),
+    maxConcurrentVerifications: int(
+      'auth.throttle.maxConcurrentVerifications',
+      t.maxConcurrentVerifications ?? availableParallelism(),
+      1,
+      1_024,
+    ),
+    maxQueuedVerifications: int(
+      'auth.throttle.maxQueuedVerifications',
+      t.maxQueuedVerifications ?? 16,
+      0,
+      100_000,
+    ),
+    verificationQueueTimeoutMs: int(
+      'auth.throttle.verificationQueueTimeoutMs',
+      t.verificationQueueTimeoutMs ?? 1_000,
+      1,
+      60_000,
+    ),
   });
 }
 

@@ -42,7 +42,17 @@ export interface JwtOptions {
 }
 
 export interface ThrottleOptions {
-  /** Failed logins allowed for one username within `windowMs`. @default 10 */
+  /**
+   * Failed logins allowed for one username from one client address within `windowMs`: the
+   * budget that stops guessing from one place without locking the user out elsewhere.
+   * @default 10 (or `maxFailuresPerUsername` when that is lower)
+   */
+  maxFailuresPerUsernameAndAddress?: number;
+  /**
+   * Failed logins allowed for one username from all addresses together within `windowMs`: the
+   * ceiling on guesses against one account, after which even its right password is refused
+   * (429) until failures leave the window. @default 100
+   */
   maxFailuresPerUsername?: number;
   /** Failed logins allowed from one client address within `windowMs`. @default 100 */
   maxFailuresPerAddress?: number;
@@ -55,6 +65,21 @@ export interface ThrottleOptions {
    * own. @default 'kit:auth:login-failures:'
    */
   redisKeyPrefix?: string;
+  /**
+   * Password verifications (scrypt) the token endpoint runs at once in this process; more wait
+   * in a queue. Bounds the CPU that login attempts can take. @default os.availableParallelism()
+   */
+  maxConcurrentVerifications?: number;
+  /**
+   * Logins waiting for a verification slot; one more is answered 503 `temporarily_unavailable`
+   * with `Retry-After` at once, without running scrypt. @default 16
+   */
+  maxQueuedVerifications?: number;
+  /**
+   * Milliseconds a login waits in that queue before it is answered 503 (its `Retry-After` is
+   * this, rounded up to seconds). @default 1_000
+   */
+  verificationQueueTimeoutMs?: number;
 }
 
 /** Options of `AuthModule.forRoot()` / `forRootAsync()`. */

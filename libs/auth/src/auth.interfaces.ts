@@ -81,15 +81,30 @@ export interface PasswordHasher {
   dummyVerify(password: string): Promise<void>;
 }
 
+/** The answer of `LoginThrottleStore.reserve()`. */
+export type LoginReservation =
+  /** The attempt may check its password; it already counts as a failure (`id` withdraws it). */
+  | { readonly admitted: true; readonly id: string }
+  /** Refused: seconds to wait before another attempt; nothing was counted. */
+  | { readonly admitted: false; readonly retryAfter: number };
+
 /**
- * Counts failed logins of the token endpoint: `LoginThrottle` in the process (the default),
- * `RedisLoginThrottle` shared by every instance on one Redis.
+ * Counts failed logins of the token endpoint against three budgets: one username from one
+ * client address, one username from anywhere (a larger ceiling) and one address.
+ * `LoginThrottle` counts in the process (the default), `RedisLoginThrottle` for every instance
+ * on one Redis.
  */
 export interface LoginThrottleStore {
-  /** Seconds to wait before another attempt for this username or address; 0 when allowed. */
-  retryAfter(username: string, address: string): number | Promise<number>;
-  /** Counts a failed login against the username and the client address. */
-  recordFailure(username: string, address: string): void | Promise<void>;
-  /** A successful login clears that username's failures (the address keeps its count). */
-  recordSuccess(username: string): void | Promise<void>;
+  /**
+   * Admits an attempt only when every budget has room, and then counts it as a failure at once,
+   * in one atomic step: parallel attempts cannot all pass a check made before any of them failed.
+   */
+  reserve(username: string, address: string): LoginReservation | Promise<LoginReservation>;
+  /**
+   * The password was right: withdraws the attempt and clears the username's failures from that
+   * address (the username's ceiling and the address keep their other failures).
+   */
+  recordSuccess(username: string, address: string, id: string): void | Promise<void>;
+  /** The attempt ended before its password was judged (busy, an error): withdraws it. */
+  cancel(username: string, address: string, id: string): void | Promise<void>;
 }

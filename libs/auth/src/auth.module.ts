@@ -12,6 +12,7 @@ import type { AuthModuleOptions, ResolvedAuthOptions } from './auth-options.inte
 import { resolveAuthOptions } from './auth-options.factory';
 import { registerAuthOpenApi } from './auth-openapi';
 import { LoginThrottle } from './login.throttle';
+import { PasswordVerificationLimiter } from './password-verification.limiter';
 import { PrincipalCache } from './principal.cache';
 import { ScryptPasswordHasher } from './scrypt-password.hasher';
 import { TokenService } from './token.service';
@@ -36,6 +37,12 @@ import { TokenService } from './token.service';
       provide: LoginThrottle,
       inject: [RESOLVED_AUTH_OPTIONS],
       useFactory: (options: ResolvedAuthOptions) => new LoginThrottle(options.throttle),
+    },
+    {
+      provide: PasswordVerificationLimiter,
+      inject: [RESOLVED_AUTH_OPTIONS],
+      useFactory: (options: ResolvedAuthOptions) =>
+        new PasswordVerificationLimiter(options.throttle),
     },
     { provide: AUTH_PRINCIPAL_OVERRIDE, useValue: null },
     AccessTokenVerifier,

@@ -14,6 +14,7 @@ export type {
   ApiKeyRecord,
   ApiKeyStore,
   AuthUser,
+  LoginReservation,
   LoginThrottleStore,
   PasswordHasher,
   RefreshTokenRecord,
@@ -50,7 +51,7 @@ export {
   TokenVerificationError,
   type AuthFailureReason,
 } from './auth.errors';
-export { OAuthError, type OAuthErrorCode } from './oauth.error';
+export { LoginBusyError, OAuthError, type OAuthErrorCode } from './oauth.error';
 export { AccessTokenVerifier, ACCESS_TOKEN_TYPE } from './access-token.verifier';
 export {
   TokenService,
@@ -60,7 +61,11 @@ export {
 } from './token.service';
 export { ApiKeyService, type ApiKeyView, type CreatedApiKey } from './api-key.service';
 export { ScryptPasswordHasher } from './scrypt-password.hasher';
-export { LoginThrottle } from './login.throttle';
+export { LoginThrottle, type LoginThrottleLimits } from './login.throttle';
+export {
+  PasswordVerificationLimiter,
+  type VerificationLimits,
+} from './password-verification.limiter';
 export { RedisLoginThrottle } from './redis-login.throttle';
 export { AuthGuard } from './auth.guard';
 export { PrincipalCache } from './principal.cache';

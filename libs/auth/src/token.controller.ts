@@ -10,11 +10,22 @@ import {
 import { DEFAULT_PROBLEM_TYPE_BASE, problemTypeOf, Public } from '@kit/http';
 import type { FastifyRequest } from 'fastify';
 import { InjectLoginThrottleStore, PASSWORD_HASHER, USER_RESOLVER } from './auth.constants';
-import type { LoginThrottleStore, PasswordHasher, UserResolver } from './auth.interfaces';
+import type { AuthUser, LoginThrottleStore, PasswordHasher, UserResolver } from './auth.interfaces';
 import { OAuthError } from './oauth.error';
+import { PasswordVerificationLimiter } from './password-verification.limiter';
 import { RefreshTokenError, TokenService, type TokenResponse } from './token.service';
 
 const MAX_FIELD = 1_024;
+
+/** Example bodies of the token endpoint's errors in the OpenAPI document. */
+const EXAMPLES = {
+  400: { title: 'Bad Request', detail: 'The username or password is wrong.' },
+  429: { title: 'Too Many Requests', detail: 'Too many failed attempts; retry in 900 s.' },
+  503: {
+    title: 'Service Unavailable',
+    detail: 'Too many logins are being checked right now; retry in 1 s.',
+  },
+};
 
 /** `POST /auth/token`: the RFC 6749 password and refresh_token grants, form-encoded. */
 @ApiTags('auth')
@@ -26,6 +37,7 @@ export class TokenController {
     @InjectLoginThrottleStore() private readonly throttle: LoginThrottleStore,
     @Inject(USER_RESOLVER) private readonly users: UserResolver,
     @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
+    private readonly limiter: PasswordVerificationLimiter,
   ) {}
 
   @Post('token')
@@ -69,6 +81,15 @@ export class TokenController {
     },
     content: { 'application/json': oauthErrorContent(429, 'too_many_requests') },
   })
+  @ApiResponse({
+    status: 503,
+    description:
+      'Every password-verification slot is busy and its queue full (or waited on too long); no password was checked. See Retry-After',
+    headers: {
+      'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', minimum: 1 } },
+    },
+    content: { 'application/json': oauthErrorContent(503, 'temporarily_unavailable') },
+  })
   async token(@Req() request: FastifyRequest, @Body() body: unknown): Promise<TokenResponse> {
     if (
       !String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
@@ -96,8 +117,11 @@ export class TokenController {
   ): Promise<TokenResponse> {
     const username = field(form, 'username');
     const password = field(form, 'password');
-    const wait = await this.throttle.retryAfter(username, address);
-    if (wait > 0) {
+    // Busy: answered before the throttle store and the user lookup are asked anything.
+    this.limiter.assertRoom();
+    const attempt = await this.throttle.reserve(username, address);
+    if (!attempt.admitted) {
+      const wait = attempt.retryAfter;
       throw new OAuthError(
         429,
         'too_many_requests',
@@ -105,16 +129,29 @@ export class TokenController {
         { 'retry-after': String(wait) },
       );
     }
-    const found = await this.users.findByUsername(username);
-    const valid = found
-      ? await this.hasher.verify(password, found.passwordHash)
-      : (await this.hasher.dummyVerify(password), false);
-    if (!found || !valid || !found.user.active) {
-      await this.throttle.recordFailure(username, address);
-      throw new OAuthError(400, 'invalid_grant', 'The username or password is wrong.');
+    let user: AuthUser | null;
+    try {
+      user = await this.authenticate(username, password);
+    } catch (err) {
+      // Busy, or the user store failed: the password was not judged, so it is no failure.
+      await this.throttle.cancel(username, address, attempt.id);
+      throw err;
     }
-    await this.throttle.recordSuccess(username);
-    return this.tokens.issue(found.user);
+    // A failure stays counted: the attempt was counted when it was admitted.
+    if (!user) throw new OAuthError(400, 'invalid_grant', 'The username or password is wrong.');
+    await this.throttle.recordSuccess(username, address, attempt.id);
+    return this.tokens.issue(user);
+  }
+
+  /** The active user with this password, or null; the scrypt check waits for a slot. */
+  private async authenticate(username: string, password: string): Promise<AuthUser | null> {
+    const found = await this.users.findByUsername(username);
+    const valid = await this.limiter.run(() =>
+      found
+        ? this.hasher.verify(password, found.passwordHash)
+        : this.hasher.dummyVerify(password).then(() => false),
+    );
+    return found && valid && found.user.active ? found.user : null;
   }
 
   private async refreshGrant(form: Record<string, unknown>): Promise<TokenResponse> {
@@ -137,11 +174,8 @@ export class TokenController {
  * The token endpoint's errors are RFC 6749 §5.2 JSON (`application/json`, as OAuth clients
  * expect) that also carry the problem members.
  */
-function oauthErrorContent(status: 400 | 429, error: string) {
-  const description =
-    status === 429
-      ? 'Too many failed attempts; retry in 900 s.'
-      : 'The username or password is wrong.';
+function oauthErrorContent(status: 400 | 429 | 503, error: string) {
+  const { title, detail } = EXAMPLES[status];
   return {
     schema: {
       type: 'object' as const,
@@ -149,7 +183,13 @@ function oauthErrorContent(status: 400 | 429, error: string) {
       properties: {
         error: {
           type: 'string' as const,
-          enum: ['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'too_many_requests'],
+          enum: [
+            'invalid_request',
+            'invalid_grant',
+            'unsupported_grant_type',
+            'too_many_requests',
+            'temporarily_unavailable',
+          ],
         },
         error_description: { type: 'string' as const },
         type: { type: 'string' as const },
@@ -161,11 +201,11 @@ function oauthErrorContent(status: 400 | 429, error: string) {
     },
     example: {
       error,
-      error_description: description,
+      error_description: detail,
       type: problemTypeOf(DEFAULT_PROBLEM_TYPE_BASE, error),
-      title: status === 429 ? 'Too Many Requests' : 'Bad Request',
+      title,
       status,
-      detail: description,
+      detail,
       request_id: '4f1c2a9e-2b8d-4f0e-9d8a-0f7c1b2e3d4f',
     },
   };

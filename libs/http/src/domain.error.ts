@@ -10,6 +10,12 @@ export interface DomainErrorOptions {
   headers?: Readonly<Record<string, string>>;
   /** Media type of the body, for protocols that prescribe one (OAuth 2.0: JSON). @default 'application/problem+json' */
   contentType?: string;
+  /**
+   * Log a 5xx as a server error (with its stack). False for a deliberate refusal such as load
+   * shedding, whose volume a client controls: the code that refuses reports it instead.
+   * @default true
+   */
+  logged?: boolean;
   cause?: unknown;
 }
 
@@ -23,6 +29,7 @@ export class DomainError extends Error {
   readonly extensions: ProblemExtensions;
   readonly headers: Readonly<Record<string, string>>;
   readonly contentType: string | undefined;
+  readonly logged: boolean;
 
   constructor(
     readonly code: string,
@@ -36,6 +43,7 @@ export class DomainError extends Error {
     this.extensions = options.extensions ?? {};
     this.headers = options.headers ?? {};
     this.contentType = options.contentType;
+    this.logged = options.logged ?? true;
   }
 }
 

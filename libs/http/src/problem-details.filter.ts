@@ -82,7 +82,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const parts = this.toProblem(exception, request);
-    if (parts.status >= 500) this.logServerError(request, exception, parts);
+    const logged = !(exception instanceof DomainError) || exception.logged;
+    if (parts.status >= 500 && logged) this.logServerError(request, exception, parts);
     if (reply.sent) return;
     const body: ProblemDetails = buildProblem(
       this.options.problemTypeBase,

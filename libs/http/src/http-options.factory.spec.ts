@@ -54,6 +54,7 @@ describe('resolveHttpServerOptions', () => {
         keepAliveTimeout: 5_000,
         maxRequestsPerSocket: 1_000,
         maxParamLength: 100,
+        maxJsonDepth: 64,
         logLevel: 'info',
         trustProxy: false,
       });
@@ -104,6 +105,13 @@ describe('resolveHttpServerOptions', () => {
   it('rejects a maxHeaderSize above 1 MiB', () => {
     expect(thrownBy(() => resolveHttpServerOptions({ maxHeaderSize: 1_048_577 }))).toEqual(
       invalid('http.server.maxHeaderSize', `${wholeNumber(1_048_576)} 1048577`),
+    );
+  });
+
+  // Above 1,000 is refused too: class-transformer's recursion overflows near 1,500.
+  it.each([0, 2.5, 1_001])('rejects maxJsonDepth = %p', (value) => {
+    expect(thrownBy(() => resolveHttpServerOptions({ maxJsonDepth: value }))).toEqual(
+      invalid('http.server.maxJsonDepth', `${wholeNumber(1_000)} ${value}`),
     );
   });
 

@@ -18,6 +18,12 @@ export interface HttpServerOptions {
   maxRequestsPerSocket?: number;
   /** Longest single path parameter in characters; longer is answered 414. @default 100 */
   maxParamLength?: number;
+  /**
+   * Deepest nesting of arrays and objects a JSON body may reach; a deeper one is answered 400
+   * `JSON_TOO_DEEP` before it is parsed. At most 1,000: class-transformer's recursion overflows
+   * the stack near 1,500. @default 64
+   */
+  maxJsonDepth?: number;
   /** Log level of the JSON logger. @default 'info' */
   logLevel?: LogLevel;
   /** Where log lines go (tests capture them). @default process.stdout */

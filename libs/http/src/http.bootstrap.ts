@@ -25,7 +25,12 @@ import {
   KitLogger,
 } from './logger';
 import { setupOpenApi } from './openapi.setup';
-import { DEFAULT_PROBLEM_TYPE_BASE, FORBIDDEN_JSON_PROPERTY_CODE } from './problem';
+import { jsonDepthExceeds } from './json-depth';
+import {
+  DEFAULT_PROBLEM_TYPE_BASE,
+  FORBIDDEN_JSON_PROPERTY_CODE,
+  JSON_TOO_DEEP_CODE,
+} from './problem';
 import { generateRequestId } from './request-id';
 
 export interface KitFastifyAdapter {
@@ -88,7 +93,7 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
   // and refused while closing.
   adapter.setOnRequestHook(createEnterContextHook(slots));
   const instance = adapter.getInstance();
-  useJsonParser(adapter, instance, options.bodyLimit);
+  useJsonParser(adapter, instance, options.bodyLimit, options.maxJsonDepth);
   instance.addHook('onClose', (_instance, done) => {
     closeLogDestination(logger);
     done();
@@ -101,16 +106,29 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
 /**
  * Fastify's JSON parser answers a `__proto__` or `constructor.prototype` key exactly like broken
  * JSON; this one tells the two apart (the problem filter renders FORBIDDEN_JSON_PROPERTY), at no
- * cost on the success path.
+ * cost on the success path. A body nested deeper than `maxJsonDepth` is refused before it is
+ * parsed (JSON_TOO_DEEP): parsing it, and class-transformer's recursion over it, cost CPU and
+ * overflow the stack (a 500) near 1,500 levels.
  */
 function useJsonParser(
   adapter: FastifyAdapter,
   instance: FastifyInstance,
   bodyLimit: number,
+  maxJsonDepth: number,
 ): void {
   const parseSecurely = instance.getDefaultJsonParser('error', 'error');
   adapter.useBodyParser('application/json', false, { bodyLimit }, (request, body, done) => {
     const text = body.toString('utf8');
+    if (jsonDepthExceeds(text, maxJsonDepth)) {
+      done(
+        Object.assign(
+          new SyntaxError(`The JSON body is nested deeper than ${maxJsonDepth} levels.`),
+          { statusCode: 400, code: JSON_TOO_DEEP_CODE },
+        ),
+        undefined,
+      );
+      return;
+    }
     parseSecurely(request, text, (err, value) => {
       if (err && parsesAsPlainJson(text)) {
         done(

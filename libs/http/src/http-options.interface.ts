@@ -14,9 +14,15 @@ export interface HttpServerOptions {
   headersTimeout?: number;
   /** Milliseconds an idle keep-alive connection is kept open. @default 5_000 */
   keepAliveTimeout?: number;
-  /** Most requests served on one keep-alive connection. @default 1_000 */
+  /**
+   * Most requests served on one keep-alive connection; the last one's response says
+   * `Connection: close` and the server closes the connection after it. @default 1_000
+   */
   maxRequestsPerSocket?: number;
-  /** Longest single path parameter in characters; longer is answered 414. @default 100 */
+  /**
+   * Longest single path parameter in characters; longer is answered 414 `URI_TOO_LONG`
+   * (problem+json, like every router refusal). @default 100
+   */
   maxParamLength?: number;
   /**
    * Deepest nesting of arrays and objects a JSON body may reach; a deeper one is answered 400

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import {
   createClientErrorHandler,
   createEnterContextHook,
+  createFrameworkErrorHandler,
   HOOK_SLOTS,
   type HttpKitHookSlots,
   installHttpHooks,
@@ -67,6 +68,7 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
     metrics: undefined,
     closing: false,
     writeRequestLine: createRequestLineWriter(logger),
+    maxRequestsPerSocket: options.maxRequestsPerSocket,
   };
   const adapter = new ClosingAwareFastifyAdapter(slots, {
     loggerInstance: logger,
@@ -87,6 +89,7 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
     // The kit's own first hook answers requests during shutdown, with a problem body.
     return503OnClosing: false,
     clientErrorHandler: createClientErrorHandler(slots),
+    frameworkErrors: createFrameworkErrorHandler(slots),
   });
   // Through Nest's first onRequest hook, so that it runs before every hook Nest adds (CORS,
   // versioning, its own 503): those answer some requests, which must still be in the context

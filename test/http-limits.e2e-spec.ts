@@ -1,4 +1,5 @@
 import { createApiKey, createTestApp, type TestApp, waitFor, waitForLog } from '@kit/testing';
+import { Logger } from '@nestjs/common';
 import { connect, type Socket } from 'node:net';
 import { HttpFixtureRootModule } from './fixtures/http-fixture.module';
 import {
@@ -130,6 +131,54 @@ describe('HTTP limits of the reference service', () => {
         conn.destroy();
       }
     }, 60_000);
+  });
+
+  describe('secrets in the logs, by name and by value', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
+    const apiKey = `kit_AbCd1234_${'s'.repeat(43)}`;
+
+    it.each([
+      [`jwt=${jwt}`, 'jwt=[REDACTED]'],
+      ['authorization=Bearer%20abc', 'authorization=[REDACTED]'],
+      [`x-api-key=${apiKey}`, 'x-api-key=[REDACTED]'],
+      ['client_secret=s3cr3t', 'client_secret=[REDACTED]'],
+      ['pwd=hunter2', 'pwd=[REDACTED]'],
+      [`ref=${jwt}&page=2`, 'ref=[REDACTED]&page=2'],
+      ['h=Bearer+abc&sort=name', 'h=[REDACTED]&sort=name'],
+      [`k=${apiKey}&q=kitten`, 'k=[REDACTED]&q=kitten'],
+    ])(
+      'logs ?%s as ?%s in the request line',
+      async (query, logged) => {
+        const requestId = `redact-${Math.random().toString(36).slice(2)}`;
+        const res = await call(s, `/health/live?${query}`, {
+          headers: { 'x-request-id': requestId },
+        });
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+        const line = await waitForLog(
+          s.t.logs,
+          (l) => l.reqId === requestId && l.msg === 'request completed',
+          { timeoutMs: 5_000 },
+        );
+        expect(line.url).toBe(`/health/live?${logged}`);
+      },
+      10_000,
+    );
+
+    it('redacts a logged field holding a JWT, a bearer credential or a kit key under an innocent name', async () => {
+      new Logger('RedactionProbe').log({ ref: jwt, upstream: 'Bearer x', note: apiKey, page: 2 });
+      const line = await waitForLog(s.t.logs, (l) => l.context === 'RedactionProbe', {
+        timeoutMs: 5_000,
+      });
+      expect(line).toMatchObject({
+        ref: '[REDACTED]',
+        upstream: '[REDACTED]',
+        note: '[REDACTED]',
+        page: 2,
+      });
+      expect(s.t.logs.text()).not.toContain(jwt);
+      expect(s.t.logs.text()).not.toContain(apiKey);
+    }, 10_000);
   });
 
   describe('a path parameter longer than maxParamLength (100)', () => {

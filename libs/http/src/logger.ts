@@ -9,14 +9,43 @@ const SECRET_PARAMS: ReadonlySet<string> = new Set([
   'token',
   'access_token',
   'refresh_token',
+  'id_token',
+  'jwt',
   'api_key',
   'apikey',
+  'x-api-key',
   'key',
   'password',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'secret',
+  'client_secret',
+  'authorization',
+  'auth',
+  'credential',
+  'credentials',
+  'session',
+  'signature',
+  'x-amz-signature',
 ]);
 
 /** Fields that carry secrets, redacted at the top level of a log line and one level down. */
-const SECRET_FIELDS = ['password', 'token', 'access_token', 'refresh_token', 'api_key'];
+const SECRET_FIELDS = [
+  'password',
+  'passwd',
+  'pwd',
+  'secret',
+  'client_secret',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'jwt',
+  'api_key',
+  'apiKey',
+  'authorization',
+];
 /** Objects that code logs whole (`{ body }`, `{ dto }`, …): their secret fields are redacted. */
 const SECRET_CONTAINERS = [
   'body',
@@ -48,9 +77,10 @@ const REDACTED_PATHS = [
 ];
 
 /**
- * Replaces the values of secret-bearing query parameters (`?token=`) in a URL for logging.
- * Names are compared decoded and case-insensitively, as the query parser reads them
- * (`?%74oken=` is `token` to the handler, so it is redacted too).
+ * Replaces the values of secret-bearing query parameters in a URL for logging: by name (`?token=`,
+ * `?client_secret=`, …), compared decoded and case-insensitively as the query parser reads them
+ * (`?%74oken=` is `token` to the handler), and by value whatever the name: a JWT, a bearer or
+ * basic credential, a kit API key.
  */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
@@ -59,7 +89,8 @@ export function redactUrl(url: string): string {
   for (let i = 0; i < pairs.length; i++) {
     const pair = pairs[i] as string;
     const eq = pair.indexOf('=');
-    if (eq >= 0 && SECRET_PARAMS.has(decodeName(pair.slice(0, eq)))) {
+    if (eq < 0) continue;
+    if (SECRET_PARAMS.has(decodeName(pair.slice(0, eq))) || isSecretParamValue(pair, eq + 1)) {
       pairs[i] = `${pair.slice(0, eq)}=${REDACTED}`;
     }
   }
@@ -67,11 +98,81 @@ export function redactUrl(url: string): string {
 }
 
 function decodeName(name: string): string {
+  return decodeComponent(name).toLowerCase();
+}
+
+function decodeComponent(text: string): string {
   try {
-    return decodeURIComponent(name.replace(/\+/g, ' ')).toLowerCase();
+    return decodeURIComponent(text.replace(/\+/g, ' '));
   } catch {
-    return name.toLowerCase();
+    return text;
   }
+}
+
+/** A query value that looks like a credential; decoded only past the first-character check. */
+function isSecretParamValue(pair: string, from: number): boolean {
+  return mayBeSecret(pair.charCodeAt(from)) && looksLikeSecret(decodeComponent(pair.slice(from)));
+}
+
+const JWT = /^eyJ[\w-]+\.[\w-]+\./;
+const AUTH_SCHEME = /^(?:bearer|basic)\s+\S/i;
+const KIT_API_KEY = /^kit_[A-Za-z0-9]{8}_/;
+
+/** The first character of every value `looksLikeSecret` accepts: `e`yJ, `k`it_, `B`earer, `b`asic. */
+function mayBeSecret(first: number): boolean {
+  return first === 0x65 || first === 0x6b || first === 0x42 || first === 0x62;
+}
+
+/** A JWT (JWS or JWE compact), a bearer or basic credential, or a kit API key. */
+function looksLikeSecret(value: string): boolean {
+  switch (value.charCodeAt(0)) {
+    case 0x65:
+      return JWT.test(value);
+    case 0x6b:
+      return KIT_API_KEY.test(value);
+    case 0x42:
+    case 0x62:
+      return AUTH_SCHEME.test(value);
+    default:
+      return false;
+  }
+}
+
+/**
+ * pino's `formatters.log`: string fields whose value looks like a credential (`looksLikeSecret`),
+ * at the top level of a line or one object down, are redacted whatever their name. Lines with
+ * none are returned as they are (no copy); the caller's objects are never changed.
+ */
+export function redactSecretValues(fields: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key in fields) {
+    const value = fields[key];
+    let replaced: unknown = value;
+    if (typeof value === 'string') {
+      if (mayBeSecret(value.charCodeAt(0)) && looksLikeSecret(value)) replaced = REDACTED;
+    } else if (isPlainObject(value)) {
+      replaced = redactNestedValues(value);
+    }
+    if (replaced !== value) (out ??= { ...fields })[key] = replaced;
+  }
+  return out ?? fields;
+}
+
+function redactNestedValues(fields: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key in fields) {
+    const value = fields[key];
+    if (typeof value === 'string' && mayBeSecret(value.charCodeAt(0)) && looksLikeSecret(value)) {
+      (out ??= { ...fields })[key] = REDACTED;
+    }
+  }
+  return out ?? fields;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
 /** The kit's JSON-lines logger: Fastify's pino, with the secrets listed above redacted. */
@@ -91,6 +192,7 @@ export function createPinoLogger(
         paths: REDACTED_PATHS,
         censor: REDACTED,
       },
+      formatters: { log: redactSecretValues },
       serializers: {
         err: pino.stdSerializers.err,
         req: (req: { method?: string; url?: string; id?: string }) => ({

@@ -8,6 +8,7 @@ async function main(): Promise<void> {
   const app = await createHttpApp(AppModule.forRoot(config), { logLevel: config.logLevel });
   enableGracefulShutdown(app, {
     graceMs: config.shutdownGraceMs,
+    preStopDelayMs: config.shutdownDelayMs,
     flush: () => flushLogsSync(app.getHttpAdapter().getInstance().log),
   });
   await app.listen({ host: config.host, port: config.port });

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
         adminEmail: undefined,
         adminPassword: undefined,
         shutdownGraceMs: 10_000,
+        shutdownDelayMs: 0,
         logLevel: 'info',
       });
     });
@@ -70,6 +71,7 @@ describe('loadConfig', () => {
         ADMIN_EMAIL: 'admin@example.com',
         ADMIN_PASSWORD: 'correct horse',
         SHUTDOWN_GRACE_MS: '2500',
+        SHUTDOWN_DELAY_MS: '500',
         LOG_LEVEL: 'debug',
       });
       expect(config).toEqual({
@@ -88,6 +90,7 @@ describe('loadConfig', () => {
         adminEmail: 'admin@example.com',
         adminPassword: 'correct horse',
         shutdownGraceMs: 2500,
+        shutdownDelayMs: 500,
         logLevel: 'debug',
       });
     });
@@ -137,6 +140,12 @@ describe('loadConfig', () => {
       ['REFRESH_TOKEN_TTL', '2y', /^REFRESH_TOKEN_TTL must be a duration .* got "2y"$/],
       ['SHUTDOWN_GRACE_MS', '-1', /^SHUTDOWN_GRACE_MS must be a duration .* got "-1"$/],
       ['SHUTDOWN_GRACE_MS', '11m', /^SHUTDOWN_GRACE_MS .* between 0ms and 600000ms; got "11m"$/],
+      ['SHUTDOWN_DELAY_MS', '-1', /^SHUTDOWN_DELAY_MS must be a duration .* got "-1"$/],
+      [
+        'SHUTDOWN_DELAY_MS',
+        '10s',
+        /^SHUTDOWN_DELAY_MS \(10000ms\) must be shorter than SHUTDOWN_GRACE_MS \(10000ms\), which includes it/,
+      ],
       [
         'LOG_LEVEL',
         'loud',

@@ -42,6 +42,12 @@ export interface HttpKitHookSlots {
   metrics: MetricsService | undefined;
   /** Set when the app starts closing: new requests get 503 SHUTTING_DOWN. */
   closing: boolean;
+  /**
+   * Set when shutdown begins (SIGTERM, before any pre-stop delay; `drainHttpConnections()`) and
+   * when the app starts closing: every response says `Connection: close`, so no client sends
+   * its next request on a connection about to be closed.
+   */
+  draining: boolean;
   /** Writes the `request completed` line (see `createRequestLineWriter`). */
   writeRequestLine: (line: RequestLine) => void;
   /** `maxRequestsPerSocket`: the response to the last allowed request closes the connection. */
@@ -135,6 +141,7 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
     route.preHandler = own === undefined ? [reenterContext] : [reenterContext, ...[own].flat()];
   });
   instance.addHook('onSend', (request, reply, payload, done) => {
+    if (slots.draining) void reply.header('connection', 'close');
     const store = request.kitContext;
     const steps = store ? takeBeforeSend(store) : undefined;
     if (steps === undefined) {

@@ -50,6 +50,7 @@ class ClosingAwareFastifyAdapter extends FastifyAdapter {
 
   override beforeClose(): void {
     this.slots.closing = true;
+    this.slots.draining = true;
     super.beforeClose();
   }
 }
@@ -67,6 +68,7 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
     problemTypeBase: DEFAULT_PROBLEM_TYPE_BASE,
     metrics: undefined,
     closing: false,
+    draining: false,
     writeRequestLine: createRequestLineWriter(logger),
     maxRequestsPerSocket: options.maxRequestsPerSocket,
   };
@@ -155,6 +157,22 @@ function parsesAsPlainJson(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Starts draining the app's keep-alive connections: from now on every response says
+ * `Connection: close` (Node then closes the connection after it), while requests are still
+ * served. `enableGracefulShutdown()` calls it on SIGTERM, before the pre-stop delay; the caller
+ * closes connections that are idle now (`server.closeIdleConnections()`). Returns false, doing
+ * nothing, for an app not built on `createKitAdapter()`.
+ */
+export function drainHttpConnections(app: INestApplication): boolean {
+  const adapter = typeof app.getHttpAdapter === 'function' ? app.getHttpAdapter() : undefined;
+  const instance = adapter?.getInstance?.() as Record<symbol, unknown> | undefined;
+  const slots = instance?.[HOOK_SLOTS] as HttpKitHookSlots | undefined;
+  if (!slots) return false;
+  slots.draining = true;
+  return true;
 }
 
 /**

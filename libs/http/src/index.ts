@@ -7,6 +7,7 @@ export {
   createHttpApp,
   createKitAdapter,
   configureHttpApp,
+  drainHttpConnections,
   type KitFastifyAdapter,
   type NestEntryModule,
 } from './http.bootstrap';

@@ -25,6 +25,8 @@ export interface AppConfig {
   /** Pre-stop delay: readiness answers 503 while requests are still served. */
   readonly shutdownDelayMs: number;
   readonly logLevel: LogLevel;
+  /** How often buffered log lines are written out; what a SIGKILL can lose. */
+  readonly logFlushIntervalMs: number;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -75,6 +77,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ),
     shutdownDelayMs: shutdownDelay(read('SHUTDOWN_DELAY_MS'), read('SHUTDOWN_GRACE_MS')),
     logLevel: logLevel(read('LOG_LEVEL') ?? 'info'),
+    logFlushIntervalMs: duration(
+      'LOG_FLUSH_INTERVAL_MS',
+      read('LOG_FLUSH_INTERVAL_MS') ?? '250ms',
+      1,
+      60_000,
+      'ms',
+    ),
   });
 }
 

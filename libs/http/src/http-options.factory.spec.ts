@@ -56,6 +56,7 @@ describe('resolveHttpServerOptions', () => {
         maxParamLength: 100,
         maxJsonDepth: 64,
         logLevel: 'info',
+        logFlushIntervalMs: 250,
         trustProxy: false,
       });
     });
@@ -105,6 +106,12 @@ describe('resolveHttpServerOptions', () => {
   it('rejects a maxHeaderSize above 1 MiB', () => {
     expect(thrownBy(() => resolveHttpServerOptions({ maxHeaderSize: 1_048_577 }))).toEqual(
       invalid('http.server.maxHeaderSize', `${wholeNumber(1_048_576)} 1048577`),
+    );
+  });
+
+  it.each([0, 60_001])('rejects logFlushIntervalMs = %p', (value) => {
+    expect(thrownBy(() => resolveHttpServerOptions({ logFlushIntervalMs: value }))).toEqual(
+      invalid('http.server.logFlushIntervalMs', `${wholeNumber(60_000)} ${value}`),
     );
   });
 

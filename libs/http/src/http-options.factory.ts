@@ -31,6 +31,7 @@ const SERVER_DEFAULTS = Object.freeze({
   maxParamLength: 100,
   maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
   logLevel: 'info' as LogLevel,
+  logFlushIntervalMs: 250,
   trustProxy: false,
 });
 
@@ -74,6 +75,7 @@ export function resolveHttpServerOptions(raw: HttpServerOptions = {}): ResolvedH
   positiveInt('http.server.maxRequestsPerSocket', o.maxRequestsPerSocket);
   positiveInt('http.server.maxParamLength', o.maxParamLength);
   positiveInt('http.server.maxJsonDepth', o.maxJsonDepth, MAX_JSON_DEPTH);
+  positiveInt('http.server.logFlushIntervalMs', o.logFlushIntervalMs, 60_000);
   if (o.headersTimeout > o.requestTimeout) {
     throw new HttpKitConfigError(
       'http.server.headersTimeout',

@@ -4,6 +4,7 @@ import {
   closeLogDestination,
   createPinoLogger,
   createRequestLineWriter,
+  exitOnUncaughtException,
   redactUrl,
   type RequestLine,
 } from './logger';
@@ -240,5 +241,31 @@ describe('closeLogDestination', () => {
     const logger = createPinoLogger({ logLevel: 'info', logDestination: stream });
     closeLogDestination(logger);
     expect(stream.destroyed).toBe(false);
+  });
+});
+
+describe('exitOnUncaughtException', () => {
+  it('logs the error as a fatal line, then exits 1; removing it stops listening', () => {
+    const out = capture();
+    const logger = createPinoLogger({ logLevel: 'info', logDestination: out.stream });
+    const exits: number[] = [];
+    const before = process.listenerCount('uncaughtException');
+    const remove = exitOnUncaughtException(logger, (code) => exits.push(code));
+    expect(process.listenerCount('uncaughtException')).toBe(before + 1);
+    try {
+      // Also writes "unhandled rejection: boom" to this process's stderr.
+      process.listeners('uncaughtException').at(-1)!(new Error('boom'), 'unhandledRejection');
+    } finally {
+      remove();
+    }
+    expect(process.listenerCount('uncaughtException')).toBe(before);
+    expect(exits).toEqual([1]);
+    expect(out.lines()).toEqual([
+      expect.objectContaining({
+        level: 60,
+        msg: 'unhandled rejection: boom; exiting with 1',
+        err: expect.objectContaining({ message: 'boom' }),
+      }),
+    ]);
   });
 });

@@ -49,13 +49,17 @@ describe('booting the built reference service', () => {
         '*',
         'CORS_ORIGINS must list exact origins, not "*": the service answers CORS with credentials',
       ],
-    ])('%s=%s exits 1 with a message naming the variable', async (name, value, message) => {
-      const boot = start({ [name]: value });
-      expect(await boot.exited(15_000)).toEqual({ code: 1, signal: null });
-      expect(boot.stderr).toBe(`boot failed: ${message}\n`);
-      expect(boot.stdout).toBe('');
-      expect(existsSync(join(dir, 'data'))).toBe(false);
-    }, 20_000);
+    ])(
+      '%s=%s exits 1 with a message naming the variable',
+      async (name, value, message) => {
+        const boot = start({ [name]: value });
+        expect(await boot.exited(15_000)).toEqual({ code: 1, signal: null });
+        expect(boot.stderr).toBe(`boot failed: ${message}\n`);
+        expect(boot.stdout).toBe('');
+        expect(existsSync(join(dir, 'data'))).toBe(false);
+      },
+      20_000,
+    );
   });
 
   describe('with a database that cannot be reached', () => {

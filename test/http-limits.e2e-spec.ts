@@ -135,17 +135,17 @@ describe('HTTP limits of the reference service', () => {
 
   describe('secrets in the logs, by name and by value', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
-    const apiKey = `kit_AbCd1234_${'s'.repeat(43)}`;
+    const lookalikeKey = `kit_AbCd1234_${'s'.repeat(43)}`;
 
     it.each([
       [`jwt=${jwt}`, 'jwt=[REDACTED]'],
       ['authorization=Bearer%20abc', 'authorization=[REDACTED]'],
-      [`x-api-key=${apiKey}`, 'x-api-key=[REDACTED]'],
+      [`x-api-key=${lookalikeKey}`, 'x-api-key=[REDACTED]'],
       ['client_secret=s3cr3t', 'client_secret=[REDACTED]'],
       ['pwd=hunter2', 'pwd=[REDACTED]'],
       [`ref=${jwt}&page=2`, 'ref=[REDACTED]&page=2'],
       ['h=Bearer+abc&sort=name', 'h=[REDACTED]&sort=name'],
-      [`k=${apiKey}&q=kitten`, 'k=[REDACTED]&q=kitten'],
+      [`k=${lookalikeKey}&q=kitten`, 'k=[REDACTED]&q=kitten'],
     ])(
       'logs ?%s as ?%s in the request line',
       async (query, logged) => {
@@ -166,7 +166,12 @@ describe('HTTP limits of the reference service', () => {
     );
 
     it('redacts a logged field holding a JWT, a bearer credential or a kit key under an innocent name', async () => {
-      new Logger('RedactionProbe').log({ ref: jwt, upstream: 'Bearer x', note: apiKey, page: 2 });
+      new Logger('RedactionProbe').log({
+        ref: jwt,
+        upstream: 'Bearer x',
+        note: lookalikeKey,
+        page: 2,
+      });
       const line = await waitForLog(s.t.logs, (l) => l.context === 'RedactionProbe', {
         timeoutMs: 5_000,
       });
@@ -177,7 +182,7 @@ describe('HTTP limits of the reference service', () => {
         page: 2,
       });
       expect(s.t.logs.text()).not.toContain(jwt);
-      expect(s.t.logs.text()).not.toContain(apiKey);
+      expect(s.t.logs.text()).not.toContain(lookalikeKey);
     }, 10_000);
   });
 
@@ -283,3 +288,26 @@ class RawConnection {
     this.socket.destroy();
   }
 }
+
+describe('JSON depth with http.server.maxJsonDepth = 3', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(HttpFixtureRootModule.forRoot(), { maxJsonDepth: 3 });
+  }, 15_000);
+  afterAll(() => t.close(), 10_000);
+
+  const post = (body: string) =>
+    fetch(`${t.url}/fixture/context`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+
+  it('accepts three levels and refuses a fourth, naming the limit', async () => {
+    // Three levels reach validation, which refuses the unknown key.
+    const ok = await post('{"note":"x","extra":[[1]]}');
+    await expectProblem(ok, 400, 'VALIDATION_FAILED');
+    const res = await post('{"note":"x","extra":[[[1]]]}');
+    await expectProblem(res, 400, 'JSON_TOO_DEEP', 'The JSON body is nested deeper than 3 levels.');
+  }, 10_000);
+});

@@ -86,6 +86,19 @@ function get(url: string, path: string, agent: Agent): Promise<Result> {
   return result;
 }
 
+/** The held requests' responses: all answered (400: the body is invalid), all closing. */
+async function expectClosingResponses(held: HeldRequest[]): Promise<void> {
+  for (const h of held) h.send();
+  const results = await Promise.all(held.map((h) => h.result));
+  expect(
+    results.map((r) =>
+      r.kind === 'response'
+        ? { status: r.status, connection: r.headers.connection }
+        : { failed: r.code },
+    ),
+  ).toEqual(Array.from({ length: CLIENTS }, () => ({ status: 400, connection: 'close' })));
+}
+
 describe('SIGTERM with 50 keep-alive connections in flight (built service)', () => {
   let dir: string;
   let proc: ServiceProcess | undefined;
@@ -130,19 +143,6 @@ describe('SIGTERM with 50 keep-alive connections in flight (built service)', () 
     // Every held request went out on one of the 50 kept-alive connections.
     expect(held.filter((h) => !h.reusedSocket)).toEqual([]);
     return held;
-  };
-
-  /** The held requests' responses: all answered (400: the body is invalid), all closing. */
-  const expectClosingResponses = async (held: HeldRequest[]): Promise<void> => {
-    for (const h of held) h.send();
-    const results = await Promise.all(held.map((h) => h.result));
-    expect(
-      results.map((r) =>
-        r.kind === 'response'
-          ? { status: r.status, connection: r.headers.connection }
-          : { failed: r.code },
-      ),
-    ).toEqual(Array.from({ length: CLIENTS }, () => ({ status: 400, connection: 'close' })));
   };
 
   it('closes every in-flight connection with its response; no next request is reset; exit 0', async () => {

@@ -289,6 +289,36 @@ class RawConnection {
   }
 }
 
+describe('router refusals count towards maxRequestsPerSocket (3)', () => {
+  let s: Service;
+  beforeAll(async () => {
+    s = await bootService(sqliteVariant, 'limits-socket', {}, { maxRequestsPerSocket: 3 });
+  }, 30_000);
+  afterAll(() => s.close(), 15_000);
+
+  it('closes the connection when the last allowed request is a 414', async () => {
+    const conn = await RawConnection.open(s.t.port);
+    try {
+      const heads = [
+        await conn.get(`/users/${'x'.repeat(101)}`),
+        await conn.get('/health/live'),
+        await conn.get(`/users/${'x'.repeat(101)}`),
+      ];
+      expect(heads.map((h) => h.slice(0, 12))).toEqual([
+        'HTTP/1.1 414',
+        'HTTP/1.1 200',
+        'HTTP/1.1 414',
+      ]);
+      expect(heads.map((h) => /\r\nconnection: close/i.test(h))).toEqual([false, false, true]);
+      conn.send('/health/live');
+      await waitFor(() => conn.closed, { timeoutMs: 5_000, description: 'the server to close' });
+      expect(conn.unread()).toBe('');
+    } finally {
+      conn.destroy();
+    }
+  }, 15_000);
+});
+
 describe('JSON depth with http.server.maxJsonDepth = 3', () => {
   let t: TestApp;
   beforeAll(async () => {

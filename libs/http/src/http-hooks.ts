@@ -214,6 +214,11 @@ export function createFrameworkErrorHandler(slots: HttpKitHookSlots) {
     reply: FastifyReply,
   ): void {
     const status = error.statusCode === 414 ? 414 : 400;
+    // The first onRequest hook and onSend do not run here: count the request and close the
+    // connection as they would.
+    if (isLastOnSocket(request, slots.maxRequestsPerSocket) || slots.draining) {
+      void reply.header('connection', 'close');
+    }
     reply.raw.once('finish', () => recordResponse(request, reply, slots));
     decorateResponse(request, reply);
     void reply

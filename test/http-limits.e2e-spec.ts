@@ -1,5 +1,15 @@
-import { createApiKey, createTestApp, type TestApp, waitFor, waitForLog } from '@kit/testing';
-import { Logger } from '@nestjs/common';
+import {
+  createApiKey,
+  createTestApp,
+  LogCapture,
+  type TestApp,
+  waitFor,
+  waitForLog,
+} from '@kit/testing';
+import { configureHttpApp, createKitAdapter, HttpKitModule, KitLogger } from '@kit/http';
+import { Controller, Get, Logger, Module, Param } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect, type Socket } from 'node:net';
 import { HttpFixtureRootModule } from './fixtures/http-fixture.module';
 import {
@@ -315,6 +325,46 @@ describe('router refusals count towards maxRequestsPerSocket (3)', () => {
       expect(conn.unread()).toBe('');
     } finally {
       conn.destroy();
+    }
+  }, 15_000);
+});
+
+@Controller('items')
+class ItemsController {
+  @Get(':id')
+  get(@Param('id') id: string): { id: string } {
+    return { id };
+  }
+}
+
+@Module({ imports: [HttpKitModule.forRoot({})], controllers: [ItemsController] })
+class ItemsModule {}
+
+describe("router refusals with Nest's app.useSecurityHeaders()", () => {
+  let app: NestFastifyApplication | undefined;
+  afterAll(() => app?.close(), 10_000);
+
+  it('carry the security headers like every other response', async () => {
+    const { adapter, logger } = createKitAdapter({ logDestination: new LogCapture() });
+    app = await NestFactory.create<NestFastifyApplication>(ItemsModule, adapter, {
+      abortOnError: false,
+      logger: new KitLogger(logger),
+    });
+    app.useSecurityHeaders();
+    await configureHttpApp(app, logger);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const base = await app.getUrl();
+    const ok = await fetch(`${base}/items/1`);
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+    const refused = await fetch(`${base}/items/${'x'.repeat(101)}`);
+    await expectProblem(refused, 414, 'URI_TOO_LONG');
+    for (const name of ['content-security-policy', 'cross-origin-opener-policy']) {
+      expect({ name, value: refused.headers.get(name) }).toEqual({
+        name,
+        value: ok.headers.get(name),
+      });
+      expect(ok.headers.get(name)).toEqual(expect.any(String));
     }
   }, 15_000);
 });

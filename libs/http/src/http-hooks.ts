@@ -52,6 +52,8 @@ export interface HttpKitHookSlots {
   writeRequestLine: (line: RequestLine) => void;
   /** `maxRequestsPerSocket`: the response to the last allowed request closes the connection. */
   maxRequestsPerSocket: number;
+  /** Nest's security-headers / CSRF hook (`app.useSecurityHeaders()`), once registered. */
+  securityHook?: (request: FastifyRequest, response: FastifyReply['raw']) => unknown;
 }
 
 /** Requests served on a socket so far (a property: cheaper than a WeakMap lookup). */
@@ -218,6 +220,11 @@ export function createFrameworkErrorHandler(slots: HttpKitHookSlots) {
     // connection as they would.
     if (isLastOnSocket(request, slots.maxRequestsPerSocket) || slots.draining) {
       void reply.header('connection', 'close');
+    }
+    try {
+      slots.securityHook?.(request, reply.raw);
+    } catch {
+      // Refused either way; `request.params` and `request.query` are null here (as in Nest's).
     }
     reply.raw.once('finish', () => recordResponse(request, reply, slots));
     decorateResponse(request, reply);

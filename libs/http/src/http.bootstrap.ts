@@ -53,7 +53,15 @@ class ClosingAwareFastifyAdapter extends FastifyAdapter {
     this.slots.draining = true;
     super.beforeClose();
   }
+
+  /** Kept for the router's refusals, which bypass every hook (Nest runs it there too). */
+  override registerSecurityHook(hook: SecurityHook): void {
+    this.slots.securityHook = hook;
+    super.registerSecurityHook(hook);
+  }
 }
+
+type SecurityHook = Parameters<FastifyAdapter['registerSecurityHook']>[0];
 
 /**
  * Creates the Fastify adapter with the kit's limits, logger and hooks. Use it directly only

@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { AuthModule, RedisLoginThrottle, type ThrottleOptions } from '@kit/auth';
 import { HttpKitModule } from '@kit/http';
 import { LifespanModule } from '@kit/lifespan';
@@ -66,7 +66,9 @@ export class AppModule {
           imports: [UsersDataModule],
           useFactory: () => ({
             jwt: {
-              secret: loadSigningKey(config.dataDir, config.jwtSecret),
+              secret: loadSigningKey(config.dataDir, config.jwtSecret, (message) =>
+                new Logger('SigningKey').log(message),
+              ),
               issuer: config.jwtIssuer,
               audience: config.jwtAudience,
               clockToleranceSec: config.jwtClockToleranceSec,

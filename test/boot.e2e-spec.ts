@@ -1,9 +1,10 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT, ServiceProcess } from './support/service-process';
+import { type Exit, ROOT, ServiceProcess } from './support/service-process';
+import { compileFixtureMain } from './support/shutdown-fixture-process';
 
 const BUILD_TIMEOUT_MS = 180_000;
 
@@ -48,13 +49,17 @@ describe('booting the built reference service', () => {
         '*',
         'CORS_ORIGINS must list exact origins, not "*": the service answers CORS with credentials',
       ],
-    ])('%s=%s exits 1 with a message naming the variable', async (name, value, message) => {
-      const boot = start({ [name]: value });
-      expect(await boot.exited(15_000)).toEqual({ code: 1, signal: null });
-      expect(boot.stderr).toBe(`boot failed: ${message}\n`);
-      expect(boot.stdout).toBe('');
-      expect(existsSync(join(dir, 'data'))).toBe(false);
-    });
+    ])(
+      '%s=%s exits 1 with a message naming the variable',
+      async (name, value, message) => {
+        const boot = start({ [name]: value });
+        expect(await boot.exited(15_000)).toEqual({ code: 1, signal: null });
+        expect(boot.stderr).toBe(`boot failed: ${message}\n`);
+        expect(boot.stdout).toBe('');
+        expect(existsSync(join(dir, 'data'))).toBe(false);
+      },
+      20_000,
+    );
   });
 
   describe('with a database that cannot be reached', () => {
@@ -74,7 +79,57 @@ describe('booting the built reference service', () => {
       // The log lines still buffered when the process exits are written out, not lost.
       expect(boot.stdout).toContain('"msg":"Starting Nest application..."');
       expect(boot.stdout).toContain('"msg":"Mapped {/health/live, GET} route"');
-    });
+    }, 35_000);
+  });
+
+  describe('with a database that cannot be reached, stdout and stderr in one stream', () => {
+    it('writes the buffered log out first and ends with the reason', async () => {
+      const output = await runMerged(
+        join(ROOT, 'dist', 'src', 'main.js'),
+        { DATA_DIR: join(dir, 'data'), DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' },
+        dir,
+      );
+      expect(output.exit).toEqual({ code: 1, signal: null });
+      const lines = output.text.trimEnd().split('\n');
+      expect(lines.at(-1)).toBe(
+        'boot failed: resource "database" could not open postgres://postgres@127.0.0.1:1/test: connect ECONNREFUSED 127.0.0.1:1',
+      );
+      expect(lines.slice(0, -1).every((l) => l.startsWith('{"level":'))).toBe(true);
+      expect(output.text).toContain('"msg":"Starting Nest application..."');
+    }, 30_000);
+  });
+
+  describe('when the running service crashes', () => {
+    it.each([
+      ['exception', 'uncaught exception: fixture crash: the disk is on fire'],
+      ['rejection', 'unhandled rejection: fixture rejection: the disk is on fire'],
+    ])(
+      'an uncaught %s: the last log lines, then the reason as a fatal line; exit 1',
+      async (kind, reason) => {
+        const main = compileFixtureMain(dir, 'crash');
+        const output = await runMerged(
+          main,
+          { CRASH: kind, NODE_PATH: join(ROOT, 'node_modules') },
+          dir,
+        );
+        expect(output.exit).toEqual({ code: 1, signal: null });
+        const lines = output.text.trimEnd().split('\n');
+        // The log lines in order, the fatal line with the reason, then stderr's one line.
+        expect(lines.at(-1)).toBe(reason);
+        const log = lines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(log.slice(-4)).toEqual([
+          expect.objectContaining({ level: 30, msg: 'last line 1 before the crash' }),
+          expect.objectContaining({ level: 30, msg: 'last line 2 before the crash' }),
+          expect.objectContaining({ level: 30, msg: 'last line 3 before the crash' }),
+          expect.objectContaining({
+            level: 60,
+            msg: `${reason}; exiting with 1`,
+            err: expect.objectContaining({ message: reason.replace(/^[a-z ]+: /, '') }),
+          }),
+        ]);
+      },
+      30_000,
+    );
   });
 
   describe('with zero configuration', () => {
@@ -95,10 +150,45 @@ describe('booting the built reference service', () => {
       expect(boot.stdout).toContain(
         `"msg":"opened database (sqlite:${join(dir, 'data', 'app.db')})"`,
       );
+      expect(boot.stdout).toContain(`"msg":"API docs at ${url}/docs"`);
+      expect(boot.stdout).toContain(
+        `"msg":"signing key: generated and stored in ${join(dir, 'data', 'jwt-signing.key')}; tokens do not survive losing it, and instances that share tokens need JWT_SECRET"`,
+      );
 
       boot.signal('SIGTERM');
       expect(await boot.exited(15_000)).toEqual({ code: 0, signal: null });
       expect(boot.stdout).toContain('"msg":"closed database"');
-    });
+    }, 50_000);
   });
 });
+
+/**
+ * Runs a Node script with stdout and stderr on one file (one offset), so the file holds what the
+ * process wrote in the order it wrote it; resolves once it exited, or kills it after `withinMs`.
+ */
+async function runMerged(
+  script: string,
+  env: Record<string, string>,
+  cwd: string,
+  withinMs = 20_000,
+): Promise<{ exit: Exit; text: string }> {
+  const file = join(cwd, 'output.txt');
+  const fd = openSync(file, 'w');
+  try {
+    const child = spawn(process.execPath, [script], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', fd, fd],
+    });
+    const exit = await new Promise<Exit>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), withinMs);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal });
+      });
+    });
+    return { exit, text: readFileSync(file, 'utf8') };
+  } finally {
+    closeSync(fd);
+  }
+}

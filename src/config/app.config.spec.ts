@@ -33,7 +33,9 @@ describe('loadConfig', () => {
         adminEmail: undefined,
         adminPassword: undefined,
         shutdownGraceMs: 10_000,
+        shutdownDelayMs: 0,
         logLevel: 'info',
+        logFlushIntervalMs: 250,
       });
     });
 
@@ -70,7 +72,9 @@ describe('loadConfig', () => {
         ADMIN_EMAIL: 'admin@example.com',
         ADMIN_PASSWORD: 'correct horse',
         SHUTDOWN_GRACE_MS: '2500',
+        SHUTDOWN_DELAY_MS: '500',
         LOG_LEVEL: 'debug',
+        LOG_FLUSH_INTERVAL_MS: '50',
       });
       expect(config).toEqual({
         host: '0.0.0.0',
@@ -88,7 +92,9 @@ describe('loadConfig', () => {
         adminEmail: 'admin@example.com',
         adminPassword: 'correct horse',
         shutdownGraceMs: 2500,
+        shutdownDelayMs: 500,
         logLevel: 'debug',
+        logFlushIntervalMs: 50,
       });
     });
 
@@ -137,6 +143,13 @@ describe('loadConfig', () => {
       ['REFRESH_TOKEN_TTL', '2y', /^REFRESH_TOKEN_TTL must be a duration .* got "2y"$/],
       ['SHUTDOWN_GRACE_MS', '-1', /^SHUTDOWN_GRACE_MS must be a duration .* got "-1"$/],
       ['SHUTDOWN_GRACE_MS', '11m', /^SHUTDOWN_GRACE_MS .* between 0ms and 600000ms; got "11m"$/],
+      ['LOG_FLUSH_INTERVAL_MS', '0', /^LOG_FLUSH_INTERVAL_MS .* between 1ms and 60000ms; got "0"$/],
+      ['SHUTDOWN_DELAY_MS', '-1', /^SHUTDOWN_DELAY_MS must be a duration .* got "-1"$/],
+      [
+        'SHUTDOWN_DELAY_MS',
+        '10s',
+        /^SHUTDOWN_DELAY_MS \(10000ms\) must be shorter than SHUTDOWN_GRACE_MS \(10000ms\), which includes it/,
+      ],
       [
         'LOG_LEVEL',
         'loud',

@@ -22,7 +22,11 @@ export interface AppConfig {
   readonly adminEmail: string | undefined;
   readonly adminPassword: string | undefined;
   readonly shutdownGraceMs: number;
+  /** Pre-stop delay: readiness answers 503 while requests are still served. */
+  readonly shutdownDelayMs: number;
   readonly logLevel: LogLevel;
+  /** How often buffered log lines are written out; what a SIGKILL can lose. */
+  readonly logFlushIntervalMs: number;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -71,8 +75,29 @@ export function loadConfig(env: Env = process.env): AppConfig {
       600_000,
       'ms',
     ),
+    shutdownDelayMs: shutdownDelay(read('SHUTDOWN_DELAY_MS'), read('SHUTDOWN_GRACE_MS')),
     logLevel: logLevel(read('LOG_LEVEL') ?? 'info'),
+    logFlushIntervalMs: duration(
+      'LOG_FLUSH_INTERVAL_MS',
+      read('LOG_FLUSH_INTERVAL_MS') ?? '250ms',
+      1,
+      60_000,
+      'ms',
+    ),
   });
+}
+
+/** `SHUTDOWN_DELAY_MS` counts inside the grace, so it must leave time for the rest. */
+function shutdownDelay(value: string | undefined, grace: string | undefined): number {
+  const ms = duration('SHUTDOWN_DELAY_MS', value ?? '0ms', 0, 600_000, 'ms');
+  const graceMs = duration('SHUTDOWN_GRACE_MS', grace ?? '10000ms', 0, 600_000, 'ms');
+  if (ms > 0 && ms >= graceMs) {
+    throw new ConfigError(
+      'SHUTDOWN_DELAY_MS',
+      `(${ms}ms) must be shorter than SHUTDOWN_GRACE_MS (${graceMs}ms), which includes it; raise the grace or shorten the delay`,
+    );
+  }
+  return ms;
 }
 
 function admin(

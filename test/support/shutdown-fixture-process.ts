@@ -6,19 +6,25 @@ import { NodeProcess, ROOT } from './service-process';
 // A fixture main (test/fixtures/*.main.ts) compiled to JavaScript against the built libs in
 // dist/, and run as a real process: what `node dist/src/main.js` is, for a fixture app.
 
-/** The files a fixture main needs, relative to the repository root. */
-const SOURCES = [
-  'test/fixtures/shutdown-hang.main.ts',
-  'test/fixtures/shutdown-fixture.module.ts',
-  'test/support/recording-resource.ts',
-];
+/** The files each fixture main needs, relative to the repository root. */
+const SOURCES = {
+  'shutdown-hang': [
+    'test/fixtures/shutdown-hang.main.ts',
+    'test/fixtures/shutdown-fixture.module.ts',
+    'test/support/recording-resource.ts',
+  ],
+  crash: ['test/fixtures/crash.main.ts'],
+} as const;
 
 /**
  * Transpiles the fixture main and what it imports into `outDir` (same layout as `test/`), the
  * `@kit/*` imports pointed at `dist/libs/*`; returns the path of the compiled main.
  */
-export function compileFixtureMain(outDir: string): string {
-  for (const source of SOURCES) {
+export function compileFixtureMain(
+  outDir: string,
+  main: keyof typeof SOURCES = 'shutdown-hang',
+): string {
+  for (const source of SOURCES[main]) {
     const { outputText } = ts.transpileModule(readFileSync(join(ROOT, source), 'utf8'), {
       fileName: source,
       compilerOptions: {
@@ -38,7 +44,7 @@ export function compileFixtureMain(outDir: string): string {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, js);
   }
-  return join(outDir, 'fixtures', 'shutdown-hang.main.js');
+  return join(outDir, 'fixtures', `${main}.main.js`);
 }
 
 /** A compiled fixture main as a child process, its output collected (like `ServiceProcess`). */

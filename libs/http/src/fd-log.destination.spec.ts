@@ -49,6 +49,21 @@ describe('FdLogDestination', () => {
     });
   });
 
+  describe('with isUrgent', () => {
+    it('writes an urgent line out at once, after what was buffered before it', () => {
+      const out = new FdLogDestination(fd, {
+        minLength: 4096,
+        isUrgent: (line) => line.startsWith('!'),
+      });
+      out.write('held\n');
+      expect(written()).toBe('');
+      out.write('!urgent\n');
+      expect(written()).toBe('held\n!urgent\n');
+      out.write('held again\n');
+      expect(written()).toBe('held\n!urgent\n');
+    });
+  });
+
   describe('with minLength 4096', () => {
     it('flushSync() writes out what is buffered', () => {
       const out = new FdLogDestination(fd, { minLength: 4096 });

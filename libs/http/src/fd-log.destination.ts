@@ -17,6 +17,11 @@ export interface FdLogDestinationOptions {
   notify?: (message: string) => void;
   /** Waits for a full non-blocking pipe to drain before retrying. @default 1 ms sleep */
   waitForDrain?: () => void;
+  /**
+   * Lines written out at once, with everything buffered before them (errors: the process may
+   * die right after them). @default none
+   */
+  isUrgent?: (line: string) => boolean;
 }
 
 /**
@@ -40,6 +45,7 @@ export class FdLogDestination {
   private readonly notify: (message: string) => void;
   private readonly waitForDrain: () => void;
   private readonly timer: NodeJS.Timeout | undefined;
+  private readonly isUrgent: ((line: string) => boolean) | undefined;
   private used = 0;
   private broken = false;
   private failing = false;
@@ -60,6 +66,7 @@ export class FdLogDestination {
     this.buffer = Buffer.allocUnsafe(capacity);
     this.notify = options.notify ?? toStderr;
     this.waitForDrain = options.waitForDrain ?? sleepOneMs;
+    this.isUrgent = options.isUrgent;
     if (options.flushEveryMs) {
       this.timer = setInterval(() => this.flushSync(), options.flushEveryMs);
       this.timer.unref();
@@ -78,7 +85,7 @@ export class FdLogDestination {
       }
     }
     this.used += this.buffer.write(line, this.used, 'utf8');
-    if (this.closed || this.used >= this.minLength) this.flushSync();
+    if (this.closed || this.used >= this.minLength || this.isUrgent?.(line)) this.flushSync();
     return true;
   }
 

@@ -1,4 +1,10 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
 import type { Socket } from 'node:net';
 import type { CorsPolicy } from './cors.policy';
 import type { MetricsService } from './metrics.service';
@@ -36,9 +42,24 @@ export interface HttpKitHookSlots {
   metrics: MetricsService | undefined;
   /** Set when the app starts closing: new requests get 503 SHUTTING_DOWN. */
   closing: boolean;
+  /**
+   * Set when shutdown begins (SIGTERM, before any pre-stop delay; `drainHttpConnections()`) and
+   * when the app starts closing: every response says `Connection: close`, so no client sends
+   * its next request on a connection about to be closed.
+   */
+  draining: boolean;
   /** Writes the `request completed` line (see `createRequestLineWriter`). */
   writeRequestLine: (line: RequestLine) => void;
+  /** `maxRequestsPerSocket`: the response to the last allowed request closes the connection. */
+  maxRequestsPerSocket: number;
+  /** Nest's security-headers / CSRF hook (`app.useSecurityHeaders()`), once registered. */
+  securityHook?: (request: FastifyRequest, response: FastifyReply['raw']) => unknown;
 }
+
+/** Requests served on a socket so far (a property: cheaper than a WeakMap lookup). */
+const REQUESTS_ON_SOCKET = Symbol('kit.http.requestsOnSocket');
+
+type CountedSocket = Socket & { [REQUESTS_ON_SOCKET]?: number };
 
 export const HOOK_SLOTS = Symbol.for('kit.http.hookSlots');
 
@@ -51,6 +72,7 @@ export function createEnterContextHook(slots: HttpKitHookSlots) {
   ): void {
     const store = createHttpContextStore(request.id);
     request.kitContext = store;
+    if (isLastOnSocket(request, slots.maxRequestsPerSocket)) reply.header('connection', 'close');
     if (slots.closing) {
       refuseWhileClosing(request, reply, slots);
       return;
@@ -59,6 +81,19 @@ export function createEnterContextHook(slots: HttpKitHookSlots) {
     if (slots.cors?.handle(request, reply)) return;
     RequestContext.run(store, done);
   };
+}
+
+/**
+ * Counts the request on its socket; true for the last one Node allows. Its response then says
+ * `Connection: close` and Node closes the socket after it: otherwise the next request on the
+ * connection got Node's own bare 503 (no request id, no problem body) and the socket stayed open.
+ */
+function isLastOnSocket(request: FastifyRequest, max: number): boolean {
+  const socket = request.raw.socket as CountedSocket | null;
+  if (!socket) return false;
+  const served = (socket[REQUESTS_ON_SOCKET] ?? 0) + 1;
+  socket[REQUESTS_ON_SOCKET] = served;
+  return served >= max;
 }
 
 /** A request that arrives once shutdown began: 503 problem, and the connection is closed. */
@@ -108,6 +143,7 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
     route.preHandler = own === undefined ? [reenterContext] : [reenterContext, ...[own].flat()];
   });
   instance.addHook('onSend', (request, reply, payload, done) => {
+    if (slots.draining) void reply.header('connection', 'close');
     const store = request.kitContext;
     const steps = store ? takeBeforeSend(store) : undefined;
     if (steps === undefined) {
@@ -133,31 +169,82 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
     else finish(outcome);
   });
   instance.addHook('onResponse', (request, reply, done) => {
-    slots.metrics?.observeHttp(
-      request.method,
-      request.routeOptions.url,
-      reply.statusCode,
-      reply.elapsedTime / 1000,
-    );
-    if (
-      !(
-        request.log as FastifyBaseLogger & { isLevelEnabled(level: string): boolean }
-      ).isLevelEnabled('info')
-    ) {
-      done();
-      return;
-    }
-    // onResponse runs from the socket's 'finish', outside the request context: name the id.
-    slots.writeRequestLine({
-      reqId: request.id,
-      method: request.method,
-      url: redactUrl(request.url),
-      statusCode: reply.statusCode,
-      durationMs: roundMs(reply.elapsedTime),
-    });
+    recordResponse(request, reply, slots);
     done();
   });
 }
+
+/** The request-duration metric and the `request completed` line of a finished response. */
+function recordResponse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  slots: HttpKitHookSlots,
+): void {
+  slots.metrics?.observeHttp(
+    request.method,
+    request.routeOptions.url,
+    reply.statusCode,
+    reply.elapsedTime / 1000,
+  );
+  if (
+    !(request.log as FastifyBaseLogger & { isLevelEnabled(level: string): boolean }).isLevelEnabled(
+      'info',
+    )
+  ) {
+    return;
+  }
+  // onResponse runs from the socket's 'finish', outside the request context: name the id.
+  slots.writeRequestLine({
+    reqId: request.id,
+    method: request.method,
+    url: redactUrl(request.url),
+    statusCode: reply.statusCode,
+    durationMs: roundMs(reply.elapsedTime),
+  });
+}
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any hook runs — a path parameter
+ * longer than `maxParamLength` (414) or a URL it cannot decode (400). Fastify's own answers
+ * echoed the path and had no request id, timing headers or log line; no hook (not even
+ * `onSend`/`onResponse`) runs for them, so this does their work.
+ */
+export function createFrameworkErrorHandler(slots: HttpKitHookSlots) {
+  return function frameworkErrors(
+    error: FastifyError,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const status = error.statusCode === 414 ? 414 : 400;
+    // The first onRequest hook and onSend do not run here: count the request and close the
+    // connection as they would.
+    if (isLastOnSocket(request, slots.maxRequestsPerSocket) || slots.draining) {
+      void reply.header('connection', 'close');
+    }
+    try {
+      slots.securityHook?.(request, reply.raw);
+    } catch {
+      // Refused either way; `request.params` and `request.query` are null here (as in Nest's).
+    }
+    reply.raw.once('finish', () => recordResponse(request, reply, slots));
+    decorateResponse(request, reply);
+    void reply
+      .code(status)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(
+        problemJson(
+          request,
+          slots,
+          status,
+          codeForStatus(status),
+          status === 414 ? URI_TOO_LONG_DETAIL : BAD_URL_DETAIL,
+        ),
+      );
+  };
+}
+
+const URI_TOO_LONG_DETAIL = 'A path segment of the URL is longer than the server accepts.';
+const BAD_URL_DETAIL = 'The URL could not be decoded (malformed percent-encoding).';
 
 /** Route `preHandler`: back into the request's context after its body was parsed. */
 function reenterContext(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {

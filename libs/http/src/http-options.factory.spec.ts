@@ -54,7 +54,9 @@ describe('resolveHttpServerOptions', () => {
         keepAliveTimeout: 5_000,
         maxRequestsPerSocket: 1_000,
         maxParamLength: 100,
+        maxJsonDepth: 64,
         logLevel: 'info',
+        logFlushIntervalMs: 250,
         trustProxy: false,
       });
     });
@@ -104,6 +106,19 @@ describe('resolveHttpServerOptions', () => {
   it('rejects a maxHeaderSize above 1 MiB', () => {
     expect(thrownBy(() => resolveHttpServerOptions({ maxHeaderSize: 1_048_577 }))).toEqual(
       invalid('http.server.maxHeaderSize', `${wholeNumber(1_048_576)} 1048577`),
+    );
+  });
+
+  it.each([0, 60_001])('rejects logFlushIntervalMs = %p', (value) => {
+    expect(thrownBy(() => resolveHttpServerOptions({ logFlushIntervalMs: value }))).toEqual(
+      invalid('http.server.logFlushIntervalMs', `${wholeNumber(60_000)} ${value}`),
+    );
+  });
+
+  // Above 1,000 is refused too: class-transformer's recursion overflows near 1,500.
+  it.each([0, 2.5, 1_001])('rejects maxJsonDepth = %p', (value) => {
+    expect(thrownBy(() => resolveHttpServerOptions({ maxJsonDepth: value }))).toEqual(
+      invalid('http.server.maxJsonDepth', `${wholeNumber(1_000)} ${value}`),
     );
   });
 

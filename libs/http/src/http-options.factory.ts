@@ -1,4 +1,5 @@
 import { HttpKitConfigError } from './http.errors';
+import { DEFAULT_MAX_JSON_DEPTH } from './json-depth';
 import { DEFAULT_PROBLEM_TYPE_BASE } from './problem';
 import type {
   CorsOptions,
@@ -28,7 +29,9 @@ const SERVER_DEFAULTS = Object.freeze({
   keepAliveTimeout: 5_000,
   maxRequestsPerSocket: 1_000,
   maxParamLength: 100,
+  maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
   logLevel: 'info' as LogLevel,
+  logFlushIntervalMs: 250,
   trustProxy: false,
 });
 
@@ -45,6 +48,9 @@ const CORS_DEFAULTS = Object.freeze({
   ],
   maxAge: 600,
 });
+
+/** Deeper documents overflow class-transformer's recursion (near 1,500 levels). */
+const MAX_JSON_DEPTH = 1_000;
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -68,6 +74,8 @@ export function resolveHttpServerOptions(raw: HttpServerOptions = {}): ResolvedH
   positiveInt('http.server.keepAliveTimeout', o.keepAliveTimeout);
   positiveInt('http.server.maxRequestsPerSocket', o.maxRequestsPerSocket);
   positiveInt('http.server.maxParamLength', o.maxParamLength);
+  positiveInt('http.server.maxJsonDepth', o.maxJsonDepth, MAX_JSON_DEPTH);
+  positiveInt('http.server.logFlushIntervalMs', o.logFlushIntervalMs, 60_000);
   if (o.headersTimeout > o.requestTimeout) {
     throw new HttpKitConfigError(
       'http.server.headersTimeout',

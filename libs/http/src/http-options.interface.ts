@@ -14,14 +14,34 @@ export interface HttpServerOptions {
   headersTimeout?: number;
   /** Milliseconds an idle keep-alive connection is kept open. @default 5_000 */
   keepAliveTimeout?: number;
-  /** Most requests served on one keep-alive connection. @default 1_000 */
+  /**
+   * Most requests served on one keep-alive connection; the last one's response says
+   * `Connection: close` and the server closes the connection after it. @default 1_000
+   */
   maxRequestsPerSocket?: number;
-  /** Longest single path parameter in characters; longer is answered 414. @default 100 */
+  /**
+   * Longest single path parameter in characters; longer is answered 414 `URI_TOO_LONG`
+   * (problem+json, like every router refusal). @default 100
+   */
   maxParamLength?: number;
+  /**
+   * Deepest nesting of arrays and objects a JSON body may reach; a deeper one is answered 400
+   * `JSON_TOO_DEEP` before it is parsed. At most 1,000: class-transformer's recursion overflows
+   * the stack near 1,500. @default 64
+   */
+  maxJsonDepth?: number;
   /** Log level of the JSON logger. @default 'info' */
   logLevel?: LogLevel;
   /** Where log lines go (tests capture them). @default process.stdout */
   logDestination?: DestinationStream;
+  /**
+   * Milliseconds between two writes of the buffered stdout (the default destination; lines are
+   * also written once 4 KiB are buffered, at once from error level up, and on exit). What a
+   * SIGKILL (or a crash of the runtime itself) loses: the lines of the last interval. Shorter
+   * costs a write syscall per interval even when idle, and fewer lines per write under load.
+   * @default 250
+   */
+  logFlushIntervalMs?: number;
   /** Trust `X-Forwarded-*` from a proxy in front (client address for throttling). @default false */
   trustProxy?: boolean;
 }

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import {
   createClientErrorHandler,
   createEnterContextHook,
+  createFrameworkErrorHandler,
   HOOK_SLOTS,
   type HttpKitHookSlots,
   installHttpHooks,
@@ -25,7 +26,12 @@ import {
   KitLogger,
 } from './logger';
 import { setupOpenApi } from './openapi.setup';
-import { DEFAULT_PROBLEM_TYPE_BASE, FORBIDDEN_JSON_PROPERTY_CODE } from './problem';
+import { jsonDepthExceeds } from './json-depth';
+import {
+  DEFAULT_PROBLEM_TYPE_BASE,
+  FORBIDDEN_JSON_PROPERTY_CODE,
+  JSON_TOO_DEEP_CODE,
+} from './problem';
 import { generateRequestId } from './request-id';
 
 export interface KitFastifyAdapter {
@@ -44,9 +50,18 @@ class ClosingAwareFastifyAdapter extends FastifyAdapter {
 
   override beforeClose(): void {
     this.slots.closing = true;
+    this.slots.draining = true;
     super.beforeClose();
   }
+
+  /** Kept for the router's refusals, which bypass every hook (Nest runs it there too). */
+  override registerSecurityHook(hook: SecurityHook): void {
+    this.slots.securityHook = hook;
+    super.registerSecurityHook(hook);
+  }
 }
+
+type SecurityHook = Parameters<FastifyAdapter['registerSecurityHook']>[0];
 
 /**
  * Creates the Fastify adapter with the kit's limits, logger and hooks. Use it directly only
@@ -61,7 +76,9 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
     problemTypeBase: DEFAULT_PROBLEM_TYPE_BASE,
     metrics: undefined,
     closing: false,
+    draining: false,
     writeRequestLine: createRequestLineWriter(logger),
+    maxRequestsPerSocket: options.maxRequestsPerSocket,
   };
   const adapter = new ClosingAwareFastifyAdapter(slots, {
     loggerInstance: logger,
@@ -82,13 +99,14 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
     // The kit's own first hook answers requests during shutdown, with a problem body.
     return503OnClosing: false,
     clientErrorHandler: createClientErrorHandler(slots),
+    frameworkErrors: createFrameworkErrorHandler(slots),
   });
   // Through Nest's first onRequest hook, so that it runs before every hook Nest adds (CORS,
   // versioning, its own 503): those answer some requests, which must still be in the context
   // and refused while closing.
   adapter.setOnRequestHook(createEnterContextHook(slots));
   const instance = adapter.getInstance();
-  useJsonParser(adapter, instance, options.bodyLimit);
+  useJsonParser(adapter, instance, options.bodyLimit, options.maxJsonDepth);
   instance.addHook('onClose', (_instance, done) => {
     closeLogDestination(logger);
     done();
@@ -101,16 +119,29 @@ export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter
 /**
  * Fastify's JSON parser answers a `__proto__` or `constructor.prototype` key exactly like broken
  * JSON; this one tells the two apart (the problem filter renders FORBIDDEN_JSON_PROPERTY), at no
- * cost on the success path.
+ * cost on the success path. A body nested deeper than `maxJsonDepth` is refused before it is
+ * parsed (JSON_TOO_DEEP): parsing it, and class-transformer's recursion over it, cost CPU and
+ * overflow the stack (a 500) near 1,500 levels.
  */
 function useJsonParser(
   adapter: FastifyAdapter,
   instance: FastifyInstance,
   bodyLimit: number,
+  maxJsonDepth: number,
 ): void {
   const parseSecurely = instance.getDefaultJsonParser('error', 'error');
   adapter.useBodyParser('application/json', false, { bodyLimit }, (request, body, done) => {
     const text = body.toString('utf8');
+    if (jsonDepthExceeds(text, maxJsonDepth)) {
+      done(
+        Object.assign(
+          new SyntaxError(`The JSON body is nested deeper than ${maxJsonDepth} levels.`),
+          { statusCode: 400, code: JSON_TOO_DEEP_CODE },
+        ),
+        undefined,
+      );
+      return;
+    }
     parseSecurely(request, text, (err, value) => {
       if (err && parsesAsPlainJson(text)) {
         done(
@@ -134,6 +165,22 @@ function parsesAsPlainJson(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Starts draining the app's keep-alive connections: from now on every response says
+ * `Connection: close` (Node then closes the connection after it), while requests are still
+ * served. `enableGracefulShutdown()` calls it on SIGTERM, before the pre-stop delay; the caller
+ * closes connections that are idle now (`server.closeIdleConnections()`). Returns false, doing
+ * nothing, for an app not built on `createKitAdapter()`.
+ */
+export function drainHttpConnections(app: INestApplication): boolean {
+  const adapter = typeof app.getHttpAdapter === 'function' ? app.getHttpAdapter() : undefined;
+  const instance = adapter?.getInstance?.() as Record<symbol, unknown> | undefined;
+  const slots = instance?.[HOOK_SLOTS] as HttpKitHookSlots | undefined;
+  if (!slots) return false;
+  slots.draining = true;
+  return true;
 }
 
 /**

@@ -7,6 +7,7 @@ export {
   createHttpApp,
   createKitAdapter,
   configureHttpApp,
+  drainHttpConnections,
   type KitFastifyAdapter,
   type NestEntryModule,
 } from './http.bootstrap';
@@ -59,7 +60,14 @@ export { RequestContextService } from './request-context.service';
 export { replyOf, requestOf } from './http-arguments.util';
 export { RequestId } from './request-id.decorator';
 export { REQUEST_ID_PATTERN, generateRequestId, newRequestId } from './request-id';
-export { KitLogger, createPinoLogger, flushLogsSync, redactUrl } from './logger';
+export {
+  KitLogger,
+  createPinoLogger,
+  exitOnUncaughtException,
+  flushBufferedLogs,
+  flushLogsSync,
+  redactUrl,
+} from './logger';
 export { CorsPolicy } from './cors.policy';
 export { FastHistogram, type FastHistogramConfig, type HistogramSeries } from './fast.histogram';
 export { MetricsService, UNMATCHED_ROUTE } from './metrics.service';

@@ -16,6 +16,12 @@ describe('jsonDepthExceeds', () => {
     expect(jsonDepthExceeds('{"a":"[[[[{{{{"}', 1)).toBe(false);
     expect(jsonDepthExceeds('{"a":"\\"[[[[","b":1}', 1)).toBe(false);
     expect(jsonDepthExceeds('["\\\\",[[1]]]', 2)).toBe(true);
+    expect(jsonDepthExceeds('["\\\\\\"[[",1]', 1)).toBe(false);
+    expect(jsonDepthExceeds('["\\\\\\\\",[1]]', 1)).toBe(true);
+  });
+
+  it('treats an unterminated string as running to the end', () => {
+    expect(jsonDepthExceeds('["[[[[', 1)).toBe(false);
   });
 
   it('measures depth, not the number of containers', () => {

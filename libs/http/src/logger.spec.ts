@@ -4,6 +4,7 @@ import {
   closeLogDestination,
   createPinoLogger,
   createRequestLineWriter,
+  exitOnUncaughtException,
   redactUrl,
   type RequestLine,
 } from './logger';
@@ -24,6 +25,16 @@ describe('redactUrl', () => {
     // The query parser decodes names, so the handler reads these as `token`.
     ['/x?%74oken=abc', '/x?%74oken=[REDACTED]'],
     ['/x?Tok%65N=abc', '/x?Tok%65N=[REDACTED]'],
+    // Wider names.
+    ['/x?jwt=abc&pwd=def', '/x?jwt=[REDACTED]&pwd=[REDACTED]'],
+    ['/x?client_secret=abc&X-API-Key=def', '/x?client_secret=[REDACTED]&X-API-Key=[REDACTED]'],
+    ['/x?authorization=Bearer%20abc', '/x?authorization=[REDACTED]'],
+    // By value, under innocent names.
+    ['/x?ref=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln&a=1', '/x?ref=[REDACTED]&a=1'],
+    ['/x?h=Bearer%20abc', '/x?h=[REDACTED]'],
+    ['/x?h=bearer+abc', '/x?h=[REDACTED]'],
+    ['/x?h=Basic%20dXNlcjpwYXNz', '/x?h=[REDACTED]'],
+    [`/x?k=kit_AbCd1234_${'s'.repeat(43)}`, '/x?k=[REDACTED]'],
   ])('redacts %p', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
   });
@@ -35,6 +46,8 @@ describe('redactUrl', () => {
     '/token=visible/path',
     '/x?token',
     '/x?%E0%A4%A=bad-encoding',
+    '/x?q=eyJ-not-a-jwt&b=bearer&k=kit_short&e=example',
+    '/x?name=Bertha+Basic&kind=kitten',
   ])('leaves %p unchanged', (url) => {
     expect(redactUrl(url)).toBe(url);
   });
@@ -86,6 +99,40 @@ describe('createPinoLogger', () => {
       token: '[REDACTED]',
       query: { token: '[REDACTED]', page: '2' },
     });
+  });
+
+  it('redacts values that look like credentials under any name, keeping ordinary ones', () => {
+    const out = capture();
+    const logger = createPinoLogger({ logLevel: 'info', logDestination: out.stream });
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
+    const apiKey = `kit_AbCd1234_${'s'.repeat(43)}`;
+    const fields = {
+      ref: jwt,
+      header: 'Bearer x',
+      note: apiKey,
+      context: { upstream: 'basic dXNlcjpwYXNz', page: 2, label: 'bearer' },
+      client_secret: 'named-secret',
+      pwd: 'named-pwd',
+      name: 'Bertha',
+      kind: 'kitten',
+      e: 'eyJ-not-a-jwt',
+    };
+    logger.info(fields, 'called upstream');
+    expect(out.lines()[0]).toMatchObject({
+      ref: '[REDACTED]',
+      header: '[REDACTED]',
+      note: '[REDACTED]',
+      context: { upstream: '[REDACTED]', page: 2, label: 'bearer' },
+      client_secret: '[REDACTED]',
+      pwd: '[REDACTED]',
+      name: 'Bertha',
+      kind: 'kitten',
+      e: 'eyJ-not-a-jwt',
+      msg: 'called upstream',
+    });
+    // The caller's object is left as it was.
+    expect(fields.ref).toBe(jwt);
+    expect(fields.context.upstream).toBe('basic dXNlcjpwYXNz');
   });
 
   it('serializes a request as method and redacted url only', () => {
@@ -194,5 +241,31 @@ describe('closeLogDestination', () => {
     const logger = createPinoLogger({ logLevel: 'info', logDestination: stream });
     closeLogDestination(logger);
     expect(stream.destroyed).toBe(false);
+  });
+});
+
+describe('exitOnUncaughtException', () => {
+  it('logs the error as a fatal line, then exits 1; removing it stops listening', () => {
+    const out = capture();
+    const logger = createPinoLogger({ logLevel: 'info', logDestination: out.stream });
+    const exits: number[] = [];
+    const before = process.listenerCount('uncaughtException');
+    const remove = exitOnUncaughtException(logger, (code) => exits.push(code));
+    expect(process.listenerCount('uncaughtException')).toBe(before + 1);
+    try {
+      // Also writes "unhandled rejection: boom" to this process's stderr.
+      process.listeners('uncaughtException').at(-1)!(new Error('boom'), 'unhandledRejection');
+    } finally {
+      remove();
+    }
+    expect(process.listenerCount('uncaughtException')).toBe(before);
+    expect(exits).toEqual([1]);
+    expect(out.lines()).toEqual([
+      expect.objectContaining({
+        level: 60,
+        msg: 'unhandled rejection: boom; exiting with 1',
+        err: expect.objectContaining({ message: 'boom' }),
+      }),
+    ]);
   });
 });

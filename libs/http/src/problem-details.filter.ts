@@ -14,6 +14,7 @@ import { RESOLVED_HTTP_OPTIONS } from './http.internal-constants';
 import type { ResolvedHttpKitOptions } from './http-options.interface';
 import {
   FORBIDDEN_JSON_PROPERTY_CODE,
+  JSON_TOO_DEEP_CODE,
   buildProblem,
   codeForStatus,
   INTERNAL_ERROR_DETAIL,
@@ -206,6 +207,10 @@ function fromFastifyError(exception: unknown): ProblemParts | undefined {
   if (!(exception instanceof Error)) return undefined;
   const { statusCode, code } = exception as Error & { statusCode?: unknown; code?: unknown };
   if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
+  // Raised by the kit's JSON parser (http.bootstrap.ts), its message naming the limit.
+  if (code === JSON_TOO_DEEP_CODE) {
+    return { status: 400, code: 'JSON_TOO_DEEP', detail: exception.message };
+  }
   const known = typeof code === 'string' ? FASTIFY_ERRORS[code] : undefined;
   if (known) return { status: statusCode, ...known };
   if (exception instanceof SyntaxError) {

@@ -20,6 +20,9 @@ export const DEFAULT_PROBLEM_TYPE_BASE = 'urn:problem:';
 /** `code` of the error the kit's JSON parser raises for a `__proto__`/`constructor.prototype` key. */
 export const FORBIDDEN_JSON_PROPERTY_CODE = 'KIT_FORBIDDEN_JSON_PROPERTY';
 
+/** `code` of the error the kit's JSON parser raises for a body nested past `maxJsonDepth`. */
+export const JSON_TOO_DEEP_CODE = 'KIT_JSON_TOO_DEEP';
+
 /** The detail of every 500 whose cause stays in the logs. */
 export const INTERNAL_ERROR_DETAIL =
   'An unexpected error occurred. Quote the request id when reporting it.';

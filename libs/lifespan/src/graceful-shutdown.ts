@@ -1,5 +1,6 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
+import { drainHttpConnections } from '@kit/http';
 import { ResourceRegistry } from './resource.registry';
 
 export interface GracefulShutdownOptions {
@@ -68,6 +69,7 @@ export function enableGracefulShutdown(
     }, options.graceMs);
     logger.log(`shutdown: ${signal} received; readiness now answers 503`);
     registry.beginShutdown();
+    drainKeepAlive(app);
     if (options.preStopDelayMs) {
       registry.enterShutdownPhase('pre-stop delay');
       logger.log(`shutdown: waiting ${options.preStopDelayMs} ms for load balancers`);
@@ -95,15 +97,31 @@ export function enableGracefulShutdown(
 }
 
 /**
+ * From the signal on, keep-alive connections end cleanly: every response says
+ * `Connection: close` (clients open a fresh connection for their next request, which the
+ * listener still accepts during the pre-stop delay, and Node closes the old one after the
+ * response), and the connections idle right now are closed. Idle ones are not swept again
+ * during the delay: a connection just accepted is idle until its first request arrives.
+ */
+function drainKeepAlive(app: INestApplication): void {
+  drainHttpConnections(app);
+  httpServerOf(app)?.closeIdleConnections?.();
+}
+
+function httpServerOf(app: INestApplication): SweepableServer | undefined {
+  return typeof app.getHttpServer === 'function'
+    ? (app.getHttpServer() as SweepableServer | undefined)
+    : undefined;
+}
+
+/**
  * `app.close()`, closing keep-alive connections as soon as they turn idle: the HTTP server
  * closes them only once, when its listener closes, so a connection whose in-flight response
- * ends later would hold the shutdown until the client or the keep-alive timeout drops it.
+ * ends later without `Connection: close` would hold the shutdown until the client or the
+ * keep-alive timeout drops it.
  */
 async function closeApp(app: INestApplication, logger: LoggerService): Promise<number> {
-  const server =
-    typeof app.getHttpServer === 'function'
-      ? (app.getHttpServer() as SweepableServer | undefined)
-      : undefined;
+  const server = httpServerOf(app);
   const sweeper =
     typeof server?.closeIdleConnections === 'function'
       ? setInterval(() => server.closeIdleConnections?.(), IDLE_SWEEP_MS)

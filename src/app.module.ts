@@ -12,6 +12,7 @@ import type { AppConfig } from './config/app.config';
 import { DatabaseModule } from './database/database.module';
 import { migrations } from './database/migrations';
 import { IngestModule } from './ingest/ingest.module';
+import type { IngestOptions } from './ingest/ingest.options';
 import { MetricsController } from './metrics/metrics.controller';
 import { OrdersModule } from './orders/orders.module';
 import { RoomsGateway } from './realtime/rooms.gateway';
@@ -31,6 +32,8 @@ export interface AppModuleOverrides {
    * them. @default 'kit:auth:login-failures:'
    */
   loginThrottleKeyPrefix?: string;
+  /** Ingest outbox knobs over the configured ones (e.g. `relay: false` to leave batches unsent). */
+  ingest?: Partial<IngestOptions>;
 }
 
 /** The reference service, built only from the kit's libs. */
@@ -88,7 +91,12 @@ export class AppModule {
         }),
         RoomsModule,
         UsersModule,
-        IngestModule,
+        IngestModule.forRoot({
+          sweepIntervalMs: config.ingestSweepIntervalMs,
+          sweepAfterMs: config.ingestSweepAfterMs,
+          idempotencyTtlMs: config.ingestIdempotencyTtlMs,
+          ...overrides.ingest,
+        }),
         OrdersModule,
       ],
       controllers: [WhoamiController, AdminApiKeysController, MetricsController],

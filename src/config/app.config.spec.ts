@@ -34,6 +34,9 @@ describe('loadConfig', () => {
         adminPassword: undefined,
         shutdownGraceMs: 10_000,
         logLevel: 'info',
+        ingestSweepIntervalMs: 5_000,
+        ingestSweepAfterMs: 10_000,
+        ingestIdempotencyTtlMs: 86_400_000,
       });
     });
 
@@ -71,6 +74,9 @@ describe('loadConfig', () => {
         ADMIN_PASSWORD: 'correct horse',
         SHUTDOWN_GRACE_MS: '2500',
         LOG_LEVEL: 'debug',
+        INGEST_SWEEP_INTERVAL: '0',
+        INGEST_SWEEP_AFTER: '500ms',
+        INGEST_IDEMPOTENCY_TTL: '7d',
       });
       expect(config).toEqual({
         host: '0.0.0.0',
@@ -89,6 +95,9 @@ describe('loadConfig', () => {
         adminPassword: 'correct horse',
         shutdownGraceMs: 2500,
         logLevel: 'debug',
+        ingestSweepIntervalMs: 0,
+        ingestSweepAfterMs: 500,
+        ingestIdempotencyTtlMs: 7 * 86_400_000,
       });
     });
 
@@ -137,6 +146,9 @@ describe('loadConfig', () => {
       ['REFRESH_TOKEN_TTL', '2y', /^REFRESH_TOKEN_TTL must be a duration .* got "2y"$/],
       ['SHUTDOWN_GRACE_MS', '-1', /^SHUTDOWN_GRACE_MS must be a duration .* got "-1"$/],
       ['SHUTDOWN_GRACE_MS', '11m', /^SHUTDOWN_GRACE_MS .* between 0ms and 600000ms; got "11m"$/],
+      ['INGEST_SWEEP_INTERVAL', '2h', /^INGEST_SWEEP_INTERVAL .* and 3600000ms; got "2h"$/],
+      ['INGEST_SWEEP_AFTER', 'soon', /^INGEST_SWEEP_AFTER must be a duration .* got "soon"$/],
+      ['INGEST_IDEMPOTENCY_TTL', '1s', /^INGEST_IDEMPOTENCY_TTL .* between 60000ms/],
       [
         'LOG_LEVEL',
         'loud',

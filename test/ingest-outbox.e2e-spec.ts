@@ -105,11 +105,16 @@ describe.each(databaseVariants())('ingest outbox on $name', (variant) => {
         { timeoutMs: 10_000, description: 'the swept batch to be processed' },
       );
       expect(done).toBe(true);
-      expect(await second.t.app.get(JobQueue).get(batchId)).toMatchObject({
-        id: batchId,
-        name: 'ingest.process',
-        state: 'completed',
-      });
+      // The batch commits inside the job, just before BullMQ records the job completed.
+      const jobs = second.t.app.get(JobQueue);
+      const job = await waitFor(
+        async () => {
+          const found = await jobs.get(batchId);
+          return found?.state === 'completed' ? found : undefined;
+        },
+        { timeoutMs: 5_000, description: 'the job to be completed' },
+      );
+      expect(job).toMatchObject({ id: batchId, name: 'ingest.process', attemptsMade: 1 });
       const outbox = await second.kysely.selectFrom('ingest_outbox').selectAll().execute();
       expect(outbox).toEqual([]);
     }, 40_000);
@@ -179,6 +184,21 @@ describe.each(databaseVariants())('ingest outbox on $name', (variant) => {
       expect(res.status).toBe(202);
       expect(((await res.json()) as { job_id: string }).job_id).not.toBe(a.job_id);
       expect(await countEvents(s, type)).toBe(2);
+    }, 10_000);
+
+    it('the OpenAPI document describes the header, the replay and the 422', async () => {
+      const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as {
+        paths: Record<string, { post: Record<string, unknown> }>;
+      };
+      const op = doc.paths['/ingest/events']!.post as {
+        parameters: { name: string; in: string; required: boolean }[];
+        responses: Record<string, { headers?: Record<string, unknown> }>;
+      };
+      expect(op.parameters).toContainEqual(
+        expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
+      );
+      expect(op.responses['202']?.headers).toHaveProperty('Idempotent-Replayed');
+      expect(op.responses['422']).toBeDefined();
     }, 10_000);
 
     it.each([

@@ -21,7 +21,7 @@ export class IngestController {
       'when the job queue is down at the time (it is enqueued once it answers). `job_id` is the ' +
       'batch id. With an `Idempotency-Key`, a retry of the same batch under the same key ' +
       '(per API key, kept 24 h by default) stores nothing new and gets the first answer, with ' +
-      '`Idempotent-Replayed: true`.',
+      '`Idempotent-Replayed: true`; a malformed key is 400 `IDEMPOTENCY_KEY_INVALID`.',
   })
   @ApiHeader({
     name: 'Idempotency-Key',

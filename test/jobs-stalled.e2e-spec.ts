@@ -23,7 +23,7 @@ describe('BullMQ jobs on a redis-server of their own', () => {
   }, 15_000);
   afterAll(async () => {
     await server.restart(10_000).catch(() => undefined);
-    for (const o of opened.splice(0).reverse()) await o.close().catch(() => undefined);
+    for (const o of opened.splice(0).toReversed()) await o.close().catch(() => undefined);
     await server.stop();
   }, 30_000);
 
@@ -67,7 +67,7 @@ describe('BullMQ jobs on a redis-server of their own', () => {
       description: 'the job to complete',
     });
     // Closed while Redis runs (the next test stops it).
-    for (const o of opened.splice(0).reverse()) await o.close();
+    for (const o of opened.splice(0).toReversed()) await o.close();
   }, 40_000);
 
   it('enqueue() while Redis is down fails within its deadline with JOB_QUEUE_UNAVAILABLE', async () => {
@@ -90,6 +90,6 @@ describe('BullMQ jobs on a redis-server of their own', () => {
     });
     expect(Date.now() - started).toBeLessThan(5_000);
     await server.restart(10_000);
-    for (const o of opened.splice(0).reverse()) await o.close();
+    for (const o of opened.splice(0).toReversed()) await o.close();
   }, 30_000);
 });

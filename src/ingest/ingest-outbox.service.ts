@@ -77,7 +77,7 @@ export class IngestOutbox implements OnModuleInit, OnApplicationBootstrap, OnApp
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.sweeping;
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled(this.inFlight);
   }
 
   private schedule(delayMs: number): void {

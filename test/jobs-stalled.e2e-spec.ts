@@ -90,6 +90,15 @@ describe('BullMQ jobs on a redis-server of their own', () => {
     });
     expect(Date.now() - started).toBeLessThan(5_000);
     await server.restart(10_000);
+    // Once Redis is back, enqueueing works again (and the queue is closed connected).
+    await waitFor(
+      () =>
+        jobs.enqueue('work', { n: 2 }).then(
+          (r) => r.duplicate === false,
+          () => false,
+        ),
+      { timeoutMs: 10_000, description: 'enqueue to work again' },
+    );
     for (const o of opened.splice(0).toReversed()) await o.close();
   }, 30_000);
 });

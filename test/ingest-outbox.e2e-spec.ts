@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { JobQueue } from '@kit/tasks';
 import { createApiKey, waitFor } from '@kit/testing';
-import { databaseVariants } from './support/database-variants';
+import { databaseVariants, type TestDatabase } from './support/database-variants';
 import { OwnRedisServer } from './support/redis-server';
 import {
   bootTasksService,
@@ -64,10 +64,12 @@ describe.each(databaseVariants())('ingest outbox on $name', (variant) => {
     let first: TasksService | undefined;
     let second: TasksService | undefined;
 
+    let db: TestDatabase | undefined;
+
     afterAll(async () => {
       await first?.close();
       await second?.close();
-      await second?.db.drop();
+      await db?.drop();
       if (redis && 'url' in redis) await obliterateQueue(redis.url, queueName);
     }, 20_000);
 
@@ -76,9 +78,11 @@ describe.each(databaseVariants())('ingest outbox on $name', (variant) => {
       const url = redis?.url;
       // First boot: the relay and the sweeper are off, so the batch stays exactly as a crash
       // right after its commit leaves it: stored, job never enqueued.
+      db = await variant.create('outbox');
       first = await bootTasksService(variant, 'outbox', {
         redisUrl: url,
         queueName,
+        db,
         ingest: { relay: false, sweepIntervalMs: 0 },
       });
       const apiKey = (await createApiKey(first.t.app, 'outbox')).key;
@@ -89,8 +93,7 @@ describe.each(databaseVariants())('ingest outbox on $name', (variant) => {
       expect(batchId).toMatch(UUID);
       expect(await statuses(first, batchId)).toEqual(['pending']);
       expect(await first.t.app.get(JobQueue).get(batchId)).toBeNull();
-      const db = first.db;
-      await first.t.close();
+      await first.close(); // keeps the database it was given
       first = undefined;
 
       // Second boot on the same database: its sweeper finds the batch at boot.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { JobQueue } from '@kit/tasks';
-import { createApiKey, waitFor } from '@kit/testing';
+import { createApiKey, waitFor, waitForLog } from '@kit/testing';
 import { databaseVariants, type TestDatabase } from './support/database-variants';
 import { OwnRedisServer } from './support/redis-server';
 import {
@@ -246,9 +246,15 @@ describe('ingest while Redis is down (a redis-server of its own)', () => {
     expect(res.status).toBe(202);
     const { job_id: batchId } = (await res.json()) as { job_id: string };
     expect(await statuses(s, batchId)).toEqual(['pending']);
+    // The relay gives up after the queue's deadline; from then on the sweeper has the batch.
+    const service = s;
+    await waitForLog(
+      service.t.logs,
+      (l) => l.context === 'IngestOutbox' && String(l.msg).startsWith(`batch ${batchId} stored`),
+      { timeoutMs: 10_000 },
+    );
 
     await server.restart(10_000);
-    const service = s;
     await waitFor(
       async () => ((await statuses(service, batchId))[0] === 'processed' ? true : undefined),
       { timeoutMs: 20_000, description: 'the batch stored during the outage to be processed' },

@@ -409,7 +409,9 @@ async function runScenario(name, ctx, opts) {
 
 function report(results, dbName) {
   const lines = [
-    `database: ${dbName}; times are from the end of the fault (Redis back, instance killed/stopped)`,
+    `database: ${dbName}`,
+    'serving again: from the end of the fault (Redis back; instance killed or exited) to the next 202',
+    'all processed: from the end of the load until every stored batch is processed',
   ];
   lines.push(
     [

@@ -12,6 +12,7 @@ import type { AppConfig } from './config/app.config';
 import { DatabaseModule } from './database/database.module';
 import { migrationSets } from './database/migrations';
 import { IngestModule } from './ingest/ingest.module';
+import type { IngestOptions } from './ingest/ingest.options';
 import { MetricsController } from './metrics/metrics.controller';
 import { OrdersModule } from './orders/orders.module';
 import { RoomsGateway } from './realtime/rooms.gateway';
@@ -33,6 +34,8 @@ export interface AppModuleOverrides {
   loginThrottleKeyPrefix?: string;
   /** Login throttling and password-verification limits. @default AuthModule's */
   loginThrottle?: Omit<ThrottleOptions, 'redisKeyPrefix'>;
+  /** Ingest outbox knobs over the configured ones (e.g. `relay: false` to leave batches unsent). */
+  ingest?: Partial<IngestOptions>;
 }
 
 /** The reference service, built only from the kit's libs. */
@@ -95,7 +98,12 @@ export class AppModule {
         }),
         RoomsModule,
         UsersModule,
-        IngestModule,
+        IngestModule.forRoot({
+          sweepIntervalMs: config.ingestSweepIntervalMs,
+          sweepAfterMs: config.ingestSweepAfterMs,
+          idempotencyTtlMs: config.ingestIdempotencyTtlMs,
+          ...overrides.ingest,
+        }),
         OrdersModule,
       ],
       controllers: [WhoamiController, AdminApiKeysController, MetricsController],

@@ -261,6 +261,7 @@ function expectShutdownLogged(stdout: string): void {
     'shutdown: closing the listener; in-flight requests finish',
     'shutdown: SIGTERM received again; already shutting down',
     'shutdown: background tasks',
+    'shutdown: ingest outbox',
     'shutdown: job workers',
     'closed database',
     expect.stringMatching(/^shutdown: complete in \d+ ms; exiting with 0$/),

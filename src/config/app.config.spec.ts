@@ -36,6 +36,9 @@ describe('loadConfig', () => {
         shutdownDelayMs: 0,
         logLevel: 'info',
         logFlushIntervalMs: 250,
+        ingestSweepIntervalMs: 5_000,
+        ingestSweepAfterMs: 10_000,
+        ingestIdempotencyTtlMs: 86_400_000,
       });
     });
 
@@ -75,6 +78,9 @@ describe('loadConfig', () => {
         SHUTDOWN_DELAY_MS: '500',
         LOG_LEVEL: 'debug',
         LOG_FLUSH_INTERVAL_MS: '50',
+        INGEST_SWEEP_INTERVAL: '0',
+        INGEST_SWEEP_AFTER: '500ms',
+        INGEST_IDEMPOTENCY_TTL: '7d',
       });
       expect(config).toEqual({
         host: '0.0.0.0',
@@ -95,6 +101,9 @@ describe('loadConfig', () => {
         shutdownDelayMs: 500,
         logLevel: 'debug',
         logFlushIntervalMs: 50,
+        ingestSweepIntervalMs: 0,
+        ingestSweepAfterMs: 500,
+        ingestIdempotencyTtlMs: 7 * 86_400_000,
       });
     });
 
@@ -150,6 +159,9 @@ describe('loadConfig', () => {
         '10s',
         /^SHUTDOWN_DELAY_MS \(10000ms\) must be shorter than SHUTDOWN_GRACE_MS \(10000ms\), which includes it/,
       ],
+      ['INGEST_SWEEP_INTERVAL', '2h', /^INGEST_SWEEP_INTERVAL .* and 3600000ms; got "2h"$/],
+      ['INGEST_SWEEP_AFTER', 'soon', /^INGEST_SWEEP_AFTER must be a duration .* got "soon"$/],
+      ['INGEST_IDEMPOTENCY_TTL', '1s', /^INGEST_IDEMPOTENCY_TTL .* between 60000ms/],
       [
         'LOG_LEVEL',
         'loud',

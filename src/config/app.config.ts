@@ -27,6 +27,12 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   /** How often buffered log lines are written out; what a SIGKILL can lose. */
   readonly logFlushIntervalMs: number;
+  /** `INGEST_SWEEP_INTERVAL`: how often stored batches without a job are enqueued; 0 = never. */
+  readonly ingestSweepIntervalMs: number;
+  /** `INGEST_SWEEP_AFTER`: age after which the sweeper enqueues a batch the relay did not. */
+  readonly ingestSweepAfterMs: number;
+  /** `INGEST_IDEMPOTENCY_TTL`: how long an Idempotency-Key's first answer is replayed. */
+  readonly ingestIdempotencyTtlMs: number;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -83,6 +89,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
       1,
       60_000,
       'ms',
+    ),
+    ingestSweepIntervalMs: duration(
+      'INGEST_SWEEP_INTERVAL',
+      read('INGEST_SWEEP_INTERVAL') ?? '5s',
+      0,
+      3_600_000,
+    ),
+    ingestSweepAfterMs: duration(
+      'INGEST_SWEEP_AFTER',
+      read('INGEST_SWEEP_AFTER') ?? '10s',
+      0,
+      86_400_000,
+    ),
+    ingestIdempotencyTtlMs: duration(
+      'INGEST_IDEMPOTENCY_TTL',
+      read('INGEST_IDEMPOTENCY_TTL') ?? '24h',
+      60_000,
+      30 * 86_400_000,
     ),
   });
 }

@@ -86,6 +86,42 @@ export const migrations: Readonly<Record<string, Migration>> = {
       await db.schema.dropTable('orders').execute();
     },
   },
+  '0005_ingest_outbox': {
+    async up(db: Kysely<unknown>) {
+      // A batch's job to enqueue, committed with the batch; removed once the job is enqueued.
+      await db.schema
+        .createTable('ingest_outbox')
+        .addColumn('batch_id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('request_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('ingest_outbox_created')
+        .on('ingest_outbox')
+        .column('created_at')
+        .execute();
+      // The first answer to an Idempotency-Key, per API key.
+      await db.schema
+        .createTable('ingest_idempotency')
+        .addColumn('api_key_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('idempotency_key', 'varchar(128)', (c) => c.notNull())
+        .addColumn('request_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('batch_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('accepted', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('ingest_idempotency_pk', ['api_key_id', 'idempotency_key'])
+        .execute();
+      await db.schema
+        .createIndex('ingest_idempotency_created')
+        .on('ingest_idempotency')
+        .column('created_at')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('ingest_idempotency').execute();
+      await db.schema.dropTable('ingest_outbox').execute();
+    },
+  },
 };
 
 /** Every migration set of the service, libs first: `LifespanModule`'s `database.migrations`. */

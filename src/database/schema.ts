@@ -25,6 +25,23 @@ export interface EventsTable {
   processed_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+/** A batch whose job is not enqueued yet (the transactional outbox). */
+export interface IngestOutboxTable {
+  batch_id: string;
+  request_id: string;
+  created_at: string;
+}
+
+/** The first answer to an `Idempotency-Key` of an API key. */
+export interface IngestIdempotencyTable {
+  api_key_id: string;
+  idempotency_key: string;
+  request_hash: string;
+  batch_id: string;
+  accepted: number;
+  created_at: string;
+}
+
 export interface OrdersTable {
   id: string;
   item: string;
@@ -48,6 +65,8 @@ export interface Schema {
   events: EventsTable;
   orders: OrdersTable;
   activities: ActivitiesTable;
+  ingest_outbox: IngestOutboxTable;
+  ingest_idempotency: IngestIdempotencyTable;
 }
 
 /** A timestamp column as ISO-8601 text, whichever database it came from. */

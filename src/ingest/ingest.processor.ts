@@ -22,12 +22,12 @@ export class IngestProcessor implements OnModuleInit {
     this.jobs.register<IngestJobData>(INGEST_JOB, (data, job) => this.process(data, job.attempt));
   }
 
-  /** Enqueues the batch once: the batch id is the idempotency key. */
+  /** Enqueues the batch's job once: its id is the batch id, a second enqueue is a no-op. */
   async enqueue(batchId: string): Promise<string> {
     const { id } = await this.jobs.enqueue<IngestJobData>(
       INGEST_JOB,
       { batchId },
-      { idempotencyKey: `ingest:${batchId}` },
+      { jobId: batchId },
     );
     return id;
   }

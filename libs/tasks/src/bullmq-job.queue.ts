@@ -2,9 +2,10 @@ import { Logger } from '@nestjs/common';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RequestContext } from '@kit/http';
+import { RequestContext, withTimeout } from '@kit/http';
 import { deriveContext, settleRequestScope } from './request-resource';
 import {
+  checkJobId,
   type EnqueueOptions,
   type JobEnvelope,
   type JobHandler,
@@ -12,12 +13,14 @@ import {
   JobQueue,
   type JobState,
 } from './job-queue';
-import { JobError, ShuttingDownError } from './tasks.errors';
+import { JobError, JobQueueUnavailableError, ShuttingDownError } from './tasks.errors';
 import type { ResolvedTasksOptions } from './tasks-options.interface';
 
 /**
  * Durable jobs on BullMQ: they survive a crash or restart, retry with exponential backoff, and
- * failed ones are kept for inspection. `close()` lets active jobs finish.
+ * failed ones are kept for inspection. `close()` lets active jobs finish. `enqueue()` waits for
+ * Redis at most `enqueueTimeoutMs`; jobs active on a worker that died are taken up again once
+ * their lock (`lockMs`) expired, checked every `stalledCheckMs` and at worker start.
  */
 export class BullmqJobQueue extends JobQueue {
   readonly durable = true;
@@ -31,7 +34,9 @@ export class BullmqJobQueue extends JobQueue {
 
   constructor(private readonly options: ResolvedTasksOptions['jobs'] & { redisUrl: string }) {
     super();
-    this.queueConnection = connect(options.redisUrl, this.logger);
+    // Commands of the producer fail once Redis was retried for them, instead of piling up in
+    // the offline queue while it is down; the worker's blocking connection must wait (null).
+    this.queueConnection = connect(options.redisUrl, this.logger, 1);
     this.queue = new Queue(options.queueName, {
       connection: this.queueConnection,
       defaultJobOptions: {
@@ -51,7 +56,12 @@ export class BullmqJobQueue extends JobQueue {
     this.worker = new Worker(this.options.queueName, (job) => this.process(job), {
       connection: this.workerConnection,
       concurrency: this.options.concurrency,
+      lockDuration: this.options.lockMs,
+      stalledInterval: this.options.stalledCheckMs,
     });
+    this.worker.on('stalled', (jobId) =>
+      this.logger.warn(`job ${jobId} was active on a worker that stopped; it runs again`),
+    );
     this.worker.on('error', (err) => this.logger.warn(`worker error: ${err.message}`));
     this.worker.on('failed', (job, err) => {
       if (job)
@@ -73,13 +83,34 @@ export class BullmqJobQueue extends JobQueue {
     options: EnqueueOptions = {},
   ): Promise<{ id: string; duplicate: boolean }> {
     if (this.closing) throw new ShuttingDownError('jobs');
-    const jobId = options.idempotencyKey ? keyedJobId(options.idempotencyKey) : randomUUID();
-    if (options.idempotencyKey && (await this.queue.getJob(jobId)))
-      return { id: jobId, duplicate: true };
+    const jobId = jobIdOf(options);
     const envelope: JobEnvelope<T> = {
       data,
       requestId: RequestContext.requestId() ?? randomUUID(),
     };
+    const { enqueueTimeoutMs } = this.options;
+    const duplicate = await withTimeout(
+      this.add(name, envelope, jobId, options),
+      enqueueTimeoutMs,
+      () => new JobQueueUnavailableError(enqueueTimeoutMs),
+    ).catch((err: unknown) => {
+      throw err instanceof JobError || err instanceof JobQueueUnavailableError
+        ? err
+        : new JobQueueUnavailableError(enqueueTimeoutMs, err);
+    });
+    return { id: jobId, duplicate };
+  }
+
+  /** Adds the job unless its id is known; true when it was. */
+  private async add(
+    name: string,
+    envelope: JobEnvelope,
+    jobId: string,
+    options: EnqueueOptions,
+  ): Promise<boolean> {
+    const keyed = options.idempotencyKey !== undefined || options.jobId !== undefined;
+    if (keyed && (await this.queue.getJob(jobId))) return true;
+    // BullMQ ignores an add whose id exists (a concurrent duplicate), so this stays one job.
     await this.queue.add(name, envelope, {
       jobId,
       ...(options.attempts !== undefined && { attempts: options.attempts }),
@@ -87,7 +118,7 @@ export class BullmqJobQueue extends JobQueue {
         backoff: { type: 'exponential', delay: options.backoffMs },
       }),
     });
-    return { id: jobId, duplicate: false };
+    return false;
   }
 
   async get(id: string): Promise<JobInfo | null> {
@@ -130,7 +161,7 @@ export class BullmqJobQueue extends JobQueue {
         result = await handler(envelope.data, {
           id: String(job.id),
           name: job.name,
-          attempt: job.attemptsMade + 1,
+          attempt: attemptOf(job),
           requestId: envelope.requestId,
         });
       } catch (err) {
@@ -160,8 +191,22 @@ function keyedJobId(key: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-function connect(url: string, logger: Logger): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+/** The job id of the options: the given one, one derived from the idempotency key, or new. */
+function jobIdOf(options: EnqueueOptions): string {
+  if (options.jobId !== undefined) return checkJobId(options.jobId);
+  return options.idempotencyKey ? keyedJobId(options.idempotencyKey) : randomUUID();
+}
+
+/**
+ * The attempt being run, counting attempts lost with a crashed worker: BullMQ counts every move
+ * to active in `attemptsStarted`, while `attemptsMade` only counts attempts that ended.
+ */
+function attemptOf(job: Job): number {
+  return Math.max(job.attemptsStarted, job.attemptsMade + 1);
+}
+
+function connect(url: string, logger: Logger, maxRetriesPerRequest: number | null = null): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest, enableReadyCheck: true });
   redis.on('error', (err: Error) => logger.warn(`redis: ${err.message}`));
   return redis;
 }

@@ -18,4 +18,39 @@ describe('InProcessJobQueue', () => {
       }
     });
   });
+
+  describe('with a job id', () => {
+    let queue: InProcessJobQueue;
+    beforeEach(() => {
+      Logger.overrideLogger(false);
+      queue = new InProcessJobQueue(resolveTasksOptions({ jobs: { worker: false } }).jobs);
+    });
+    afterEach(async () => {
+      await queue.close();
+      Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']);
+    });
+
+    it('names the job; a second enqueue with the id is a no-op', async () => {
+      await expect(queue.enqueue('record', { n: 1 }, { jobId: 'batch-1' })).resolves.toEqual({
+        id: 'batch-1',
+        duplicate: false,
+      });
+      await expect(queue.enqueue('record', { n: 2 }, { jobId: 'batch-1' })).resolves.toEqual({
+        id: 'batch-1',
+        duplicate: true,
+      });
+      expect(await queue.get('batch-1')).toMatchObject({ data: { n: 1 }, state: 'waiting' });
+    });
+
+    it.each([['a:b'], ['123'], [''], ['x'.repeat(129)]])(
+      'refuses the id %j with JOB_INVALID',
+      async (jobId) => {
+        await expect(queue.enqueue('record', {}, { jobId })).rejects.toMatchObject({
+          code: 'JOB_INVALID',
+          message:
+            'a job id must be 1 to 128 letters, digits, ".", "_" or "-", and not only digits',
+        });
+      },
+    );
+  });
 });

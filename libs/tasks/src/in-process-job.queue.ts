@@ -4,6 +4,7 @@ import { RequestContext } from '@kit/http';
 import { deriveContext, settleRequestScope } from './request-resource';
 import {
   backoffDelay,
+  checkJobId,
   type EnqueueOptions,
   type JobHandler,
   type JobInfo,
@@ -65,7 +66,12 @@ export class InProcessJobQueue extends JobQueue {
     options: EnqueueOptions = {},
   ): Promise<{ id: string; duplicate: boolean }> {
     if (this.closing) return Promise.reject(new ShuttingDownError('jobs'));
-    const known = options.idempotencyKey ? this.keys.get(options.idempotencyKey) : undefined;
+    let known: string | undefined;
+    try {
+      known = this.knownId(options);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     if (known && this.jobs.has(known)) return Promise.resolve({ id: known, duplicate: true });
     if (this.jobs.size - this.failedIds.length - this.completedIds.length >= MAX_PENDING) {
       return Promise.reject(
@@ -76,7 +82,7 @@ export class InProcessJobQueue extends JobQueue {
       );
     }
     const entry: Entry = {
-      id: randomUUID(),
+      id: options.jobId ?? randomUUID(),
       name,
       data,
       requestId: RequestContext.requestId() ?? randomUUID(),
@@ -91,6 +97,12 @@ export class InProcessJobQueue extends JobQueue {
     this.ready.push(entry);
     this.pump();
     return Promise.resolve({ id: entry.id, duplicate: false });
+  }
+
+  /** The id the options name (a given job id, or the job of a known idempotency key). */
+  private knownId(options: EnqueueOptions): string | undefined {
+    if (options.jobId !== undefined) return checkJobId(options.jobId);
+    return options.idempotencyKey ? this.keys.get(options.idempotencyKey) : undefined;
   }
 
   get(id: string): Promise<JobInfo | null> {

@@ -32,6 +32,7 @@ export { BullmqJobQueue } from './bullmq-job.queue';
 export {
   BackgroundTasksUsageError,
   JobError,
+  JobQueueUnavailableError,
   ShuttingDownError,
   TaskQueueFullError,
   TasksConfigError,

@@ -1,8 +1,10 @@
+import { JobError } from './tasks.errors';
+
 /** What a job handler receives besides its data. */
 export interface JobContext {
   readonly id: string;
   readonly name: string;
-  /** 1 for the first attempt. */
+  /** 1 for the first attempt; an attempt lost with a crashed worker counts too. */
   readonly attempt: number;
   /** The request id of the unit of work that enqueued the job. */
   readonly requestId: string;
@@ -13,6 +15,12 @@ export type JobHandler<T = unknown> = (data: T, job: JobContext) => Promise<unkn
 export interface EnqueueOptions {
   /** Enqueuing twice with the same key yields one job while the first is still known. */
   idempotencyKey?: string;
+  /**
+   * The job's id (1 to 128 letters, digits, `.`, `_` or `-`, not only digits), e.g. the id of the stored
+   * work it processes: enqueuing again with an id still known is a no-op (`duplicate: true`).
+   * @default a random UUID, or one derived from `idempotencyKey`
+   */
+  jobId?: string;
   /** Attempts before the job is kept as failed. @default the module's `jobs.attempts` */
   attempts?: number;
   /** First retry delay in ms, doubled on each retry. @default the module's `jobs.backoffMs` */
@@ -60,6 +68,17 @@ export abstract class JobQueue {
   abstract failed(limit?: number): Promise<JobInfo[]>;
   /** Stops taking jobs; active ones finish first. Safe to call twice. */
   abstract close(): Promise<void>;
+}
+
+const JOB_ID = /^(?!\d+$)[A-Za-z0-9._-]{1,128}$/;
+
+/** Throws `JobError` (`JOB_INVALID`) unless `id` can be a job id on both runners. */
+export function checkJobId(id: string): string {
+  if (typeof id === 'string' && JOB_ID.test(id)) return id;
+  throw new JobError(
+    'JOB_INVALID',
+    'a job id must be 1 to 128 letters, digits, ".", "_" or "-", and not only digits',
+  );
 }
 
 /** Exponential backoff: `base`, `2·base`, `4·base`, … */

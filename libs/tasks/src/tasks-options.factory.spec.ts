@@ -28,6 +28,9 @@ describe('resolveTasksOptions', () => {
           keepFailed: 1000,
           keepCompleted: 1000,
           worker: true,
+          enqueueTimeoutMs: 2000,
+          lockMs: 10_000,
+          stalledCheckMs: 2000,
         },
       });
     });
@@ -54,6 +57,9 @@ describe('resolveTasksOptions', () => {
             keepFailed: 0,
             keepCompleted: 1_000_000,
             worker: false,
+            enqueueTimeoutMs: 60_000,
+            lockMs: 1000,
+            stalledCheckMs: 100,
           },
         }),
       ).toEqual({
@@ -67,6 +73,9 @@ describe('resolveTasksOptions', () => {
           keepFailed: 0,
           keepCompleted: 1_000_000,
           worker: false,
+          enqueueTimeoutMs: 60_000,
+          lockMs: 1000,
+          stalledCheckMs: 100,
         },
       });
     });
@@ -168,6 +177,21 @@ describe('resolveTasksOptions', () => {
         'jobs.worker as a string',
         { jobs: { worker: 'yes' } },
         'tasks.jobs.worker must be true or false; got "yes"',
+      ],
+      [
+        'jobs.enqueueTimeoutMs 0 (enqueueing must have a deadline)',
+        { jobs: { enqueueTimeoutMs: 0 } },
+        'tasks.jobs.enqueueTimeoutMs must be a whole number from 1 to 60000; got 0',
+      ],
+      [
+        'jobs.lockMs 999',
+        { jobs: { lockMs: 999 } },
+        'tasks.jobs.lockMs must be a whole number from 1000 to 3600000; got 999',
+      ],
+      [
+        'jobs.stalledCheckMs Infinity',
+        { jobs: { stalledCheckMs: Infinity } },
+        'tasks.jobs.stalledCheckMs must be a whole number from 100 to 3600000; got Infinity',
       ],
     ])('%s: the error names the option', (_, raw, message) => {
       const err = optionError(raw);

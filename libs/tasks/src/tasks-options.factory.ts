@@ -34,6 +34,9 @@ export function resolveTasksOptions(raw: TasksModuleOptions = {}): ResolvedTasks
       keepFailed: int('tasks.jobs.keepFailed', j.keepFailed ?? 1_000, 0, 1_000_000),
       keepCompleted: int('tasks.jobs.keepCompleted', j.keepCompleted ?? 1_000, 0, 1_000_000),
       worker: bool('tasks.jobs.worker', j.worker ?? true),
+      enqueueTimeoutMs: int('tasks.jobs.enqueueTimeoutMs', j.enqueueTimeoutMs ?? 2_000, 1, 60_000),
+      lockMs: int('tasks.jobs.lockMs', j.lockMs ?? 10_000, 1_000, 3_600_000),
+      stalledCheckMs: int('tasks.jobs.stalledCheckMs', j.stalledCheckMs ?? 2_000, 100, 3_600_000),
     }),
   });
 }

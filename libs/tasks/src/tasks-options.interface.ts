@@ -22,6 +22,18 @@ export interface JobOptions {
   keepCompleted?: number;
   /** Run a worker in this process. @default true */
   worker?: boolean;
+  /**
+   * How long `enqueue()` waits for Redis before failing with `JobQueueUnavailableError` (503
+   * `JOB_QUEUE_UNAVAILABLE`); commands never wait longer while Redis is down. @default 2000
+   */
+  enqueueTimeoutMs?: number;
+  /**
+   * How long a worker's lock on an active job lasts (renewed at half of it). After a crash, the
+   * job is taken up again once its lock expired and a stalled check ran. @default 10000
+   */
+  lockMs?: number;
+  /** Interval of the check that moves active jobs of dead workers back to wait. @default 2000 */
+  stalledCheckMs?: number;
 }
 
 /** Options of `TasksModule.forRoot()` / `forRootAsync()`. */

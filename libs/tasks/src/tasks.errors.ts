@@ -20,6 +20,21 @@ export class ShuttingDownError extends DomainError {
   }
 }
 
+/**
+ * The job queue (Redis) did not answer within `jobs.enqueueTimeoutMs`: the caller gets a 503 to
+ * retry instead of waiting for Redis to come back. The job may still be added if the command
+ * reached Redis; enqueue with a `jobId` or `idempotencyKey` to make a retry safe.
+ */
+export class JobQueueUnavailableError extends DomainError {
+  constructor(timeoutMs: number, cause?: unknown) {
+    super('JOB_QUEUE_UNAVAILABLE', 503, 'Service Unavailable', {
+      detail: `The job queue did not answer within ${timeoutMs} ms; retry shortly.`,
+      headers: { 'retry-after': '5' },
+      cause,
+    });
+  }
+}
+
 /** A bad `@kit/tasks` option at boot; names the option and the fix. */
 export class TasksConfigError extends Error {
   readonly code = 'TASKS_INVALID_OPTION';

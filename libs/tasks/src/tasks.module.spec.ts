@@ -49,6 +49,9 @@ describe('TasksModule', () => {
         keepFailed: 1000,
         keepCompleted: 1000,
         worker: false,
+        enqueueTimeoutMs: 2000,
+        lockMs: 10_000,
+        stalledCheckMs: 2000,
       },
     });
   });

@@ -1,3 +1,4 @@
+import './node-version.guard'; // oxlint-disable-line import/no-unassigned-import -- Node < 24.9 exits with the fix
 import { createHttpApp, flushLogsSync } from '@kit/http';
 import { enableGracefulShutdown } from '@kit/lifespan';
 import { AppModule } from './app.module';

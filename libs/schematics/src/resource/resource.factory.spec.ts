@@ -32,7 +32,7 @@ describe('resource', () => {
     let tree: UnitTestTree;
     beforeAll(async () => {
       tree = await runner.runSchematic('resource', { name: 'invoices' }, await service());
-    });
+    }, 30_000);
 
     it('generates module, controller, service, repository, DTOs, errors and the e2e test', () => {
       expect(tree.files.filter((f) => f.includes('invoice')).toSorted()).toEqual([

@@ -1,10 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { ROOT } from './support/service-process';
+import { BUILD_TIMEOUT_MS, buildIfNeeded, ROOT } from './support/service-process';
 
-const BUILD_TIMEOUT_MS = 180_000;
 /** The machine's own Node, which users reach for outside the npm scripts. */
 const SYSTEM_NODE = '/usr/bin/node';
 
@@ -53,11 +50,7 @@ whenOldNode('the entry points on a Node older than 24.9', () => {
   };
 
   beforeAll(async () => {
-    await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build-if-needed.js')], {
-      cwd: ROOT,
-      timeout: BUILD_TIMEOUT_MS,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    await buildIfNeeded();
   }, BUILD_TIMEOUT_MS + 10_000);
 
   it('the built service (dist/src/main.js) exits 1 with the one-line fix', async () => {

@@ -3,9 +3,8 @@ import { cpSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { NodeProcess, ROOT } from './support/service-process';
+import { BUILD_TIMEOUT_MS, buildIfNeeded, NodeProcess, ROOT } from './support/service-process';
 
-const BUILD_TIMEOUT_MS = 180_000;
 const INSTALL_TIMEOUT_MS = 180_000;
 
 /** The environment without the npm_* variables of the `npm test` around us (they carry --omit etc.). */
@@ -26,19 +25,14 @@ describe('a production install of the reference service', () => {
 
   beforeAll(
     async () => {
-      const run = promisify(execFile);
-      await run(process.execPath, [join(ROOT, 'scripts', 'build-if-needed.js')], {
-        cwd: ROOT,
-        timeout: BUILD_TIMEOUT_MS,
-        maxBuffer: 16 * 1024 * 1024,
-      });
+      await buildIfNeeded();
       copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
       copyFileSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
       cpSync(join(ROOT, 'dist'), join(dir, 'dist'), {
         recursive: true,
         filter: (source) => !source.startsWith(join(ROOT, 'dist', 'packages')),
       });
-      await run(
+      await promisify(execFile)(
         'npm',
         ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
         { cwd: dir, env: cleanEnv(), timeout: INSTALL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },

@@ -61,7 +61,7 @@ interface ServicePlan {
 }
 
 /** Where a service with `--packages` keeps the kit's tarballs, relative to its root. */
-export const VENDOR_DIR = 'vendor';
+const VENDOR_DIR = 'vendor';
 
 /** `service`: a new service wired with @kit/http, @kit/auth, @kit/lifespan (and tasks, realtime). */
 export function main(options: ServiceOptions): Rule {

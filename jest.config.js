@@ -1,3 +1,5 @@
+// Refuses Node < 24.9 with a one-line fix before anything else loads (see the guard).
+require('./src/node-version.guard.js'); // oxlint-disable-line import/no-unassigned-import
 // Jest runs under `node --experimental-vm-modules` (Nest 12 packages are ESM-only).
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.json');

@@ -1,6 +1,7 @@
 // Builds every lib into an installable package: dist/packages/<name> with its own package.json
 // (`@kit/<name>`, `exports`, type declarations, `@nestjs/*` as peer dependencies, inter-lib
-// dependencies by version). Versions come from the root package.json, pinned in one place.
+// dependencies by version, the lib's README.md). Versions come from the root package.json, pinned
+// in one place; packages get them as caret ranges from the tested version.
 //
 //   node scripts/build-libs.js [--out <dir>] [--pack]
 //
@@ -31,11 +32,13 @@ const LIBS = [
     name: 'lifespan',
     description:
       'Resources opened at boot and closed in reverse at shutdown, the database, health and readiness',
+    optionalPeers: ['ioredis'],
   },
   {
     name: 'auth',
     description:
       'JWT access tokens, rotating refresh tokens, API keys, roles and the token endpoint',
+    optionalPeers: ['ioredis'],
   },
   {
     name: 'tasks',
@@ -57,8 +60,9 @@ const LIBS = [
 
 /**
  * Packages the consumer must share one copy of with the kit (DI tokens, decorators metadata,
- * class identity in types): peers, as a range from the pinned version. Everything else is a
- * dependency at the exact pinned version.
+ * class identity in types): peers, as a range from the pinned version. A lib's `optionalPeers`
+ * (ioredis: loaded only when Redis is configured) are optional peers. Everything else is a
+ * dependency, as a caret range from the pinned (tested) version.
  */
 const PEER =
   /^(@nestjs\/.+|fastify|reflect-metadata|rxjs|class-validator|class-transformer|kysely)$/;
@@ -116,7 +120,7 @@ function buildLib(lib, srcDir, out, built) {
   process.stdout.write(`@kit/${lib.name} compiled in ${Date.now() - started} ms\n`);
   const pkg = packageJson(lib, specifiers, built);
   fs.writeFileSync(path.join(outDir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-  fs.writeFileSync(path.join(outDir, 'README.md'), readme(lib));
+  fs.copyFileSync(libReadme(lib.name), path.join(outDir, 'README.md'));
   checkEmittedRequires(outDir, pkg);
   return lib.name;
 }
@@ -214,6 +218,7 @@ function formatDiagnostics(diagnostics) {
 function packageJson(lib, specifiers, built) {
   const dependencies = {};
   const peerDependencies = {};
+  const peerDependenciesMeta = {};
   const names = new Set([...specifiers, ...(lib.extraDeps ?? []), ...(lib.extraPeers ?? [])]);
   for (const name of [...names].sort()) {
     if (name.startsWith('@kit/')) {
@@ -221,10 +226,13 @@ function packageJson(lib, specifiers, built) {
       if (!built.includes(dep))
         fail(`@kit/${lib.name} imports ${name}, which is not built before it`);
       dependencies[name] = rootPkg.version;
+    } else if (lib.optionalPeers?.includes(name)) {
+      peerDependencies[name] = `^${version(lib, name)}`;
+      peerDependenciesMeta[name] = { optional: true };
     } else if (PEER.test(name) || lib.extraPeers?.includes(name)) {
       peerDependencies[name] = `^${version(lib, name)}`;
     } else {
-      dependencies[name] = version(lib, name);
+      dependencies[name] = `^${version(lib, name)}`;
     }
   }
   return {
@@ -242,6 +250,7 @@ function packageJson(lib, specifiers, built) {
     engines: rootPkg.engines,
     dependencies,
     peerDependencies,
+    ...(Object.keys(peerDependenciesMeta).length > 0 ? { peerDependenciesMeta } : {}),
   };
 }
 
@@ -275,8 +284,11 @@ function walk(dir) {
   });
 }
 
-function readme(lib) {
-  return `# @kit/${lib.name}\n\n${lib.description}.\n\nPart of the NestJS service kit; the contract is \`index.d.ts\`.\n`;
+/** libs/<name>/README.md: module options, decorators and an example, shipped in the package. */
+function libReadme(name) {
+  const file = path.join(root, 'libs', name, 'README.md');
+  if (!fs.existsSync(file)) fail(`libs/${name}/README.md is missing: every package ships one`);
+  return file;
 }
 
 /**
@@ -328,10 +340,7 @@ function buildSchematics(out, built) {
     peerDependencies: { '@nestjs/schematics': `^${version(lib, '@nestjs/schematics')}` },
   };
   fs.writeFileSync(path.join(outDir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-  fs.writeFileSync(
-    path.join(outDir, 'README.md'),
-    `# @kit/schematics\n\n${pkg.description}.\n\n\`nest g -c @kit/schematics service <name>\`\n`,
-  );
+  fs.copyFileSync(libReadme('schematics'), path.join(outDir, 'README.md'));
   checkEmittedRequires(outDir, pkg);
   return 'schematics';
 }

@@ -1,3 +1,4 @@
+import './node-version.guard'; // oxlint-disable-line import/no-unassigned-import -- Node < 24.9 exits with the fix
 import { Logger } from '@nestjs/common';
 import {
   createHttpApp,

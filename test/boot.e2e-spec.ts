@@ -160,6 +160,38 @@ describe('booting the built reference service', () => {
       expect(boot.stdout).toContain('"msg":"closed database"');
     }, 50_000);
   });
+
+  describe('with the deprecated ADMIN_USERNAME instead of ADMIN_EMAIL', () => {
+    it('creates that admin, who can log in, and warns that the name is deprecated', async () => {
+      const admin = { email: 'legacy-admin@example.com', password: 'Legacy-Admin-Pa55word' };
+      const boot = start({
+        PORT: '0',
+        ADMIN_USERNAME: admin.email,
+        ADMIN_PASSWORD: admin.password,
+      });
+      const [, url] = await boot.waitForStdout(
+        /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/,
+        30_000,
+      );
+      expect(boot.stdout).toMatch(
+        /"level":40,[^\n]*"msg":"ADMIN_USERNAME is deprecated: rename it to ADMIN_EMAIL"/,
+      );
+      expect(boot.stdout).toContain(`"msg":"created admin ${admin.email}"`);
+      const res = await fetch(`${url}/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'password',
+          username: admin.email,
+          password: admin.password,
+        }),
+      });
+      expect(res.status).toBe(200);
+
+      boot.signal('SIGTERM');
+      expect(await boot.exited(15_000)).toEqual({ code: 0, signal: null });
+    }, 60_000);
+  });
 });
 
 /**

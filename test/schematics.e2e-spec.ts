@@ -1,14 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@kit/testing';
 
 // The kit used from outside this repository, end to end: pack the libs, install the packed
 // schematics in an empty workspace, generate a standalone service (tasks and realtime included),
-// install the packed libs there (npm, --prefer-offline: the cache this repo's install filled),
-// add a resource with the service's own Nest CLI, then build, type-check, lint and run the
-// service's generated Jest suites; finally boot the built service and stop it with SIGTERM.
+// move the service folder elsewhere (the packed kit is vendored into it), install it there (npm,
+// --prefer-offline: the cache this repo's install filled), add a resource with the service's own
+// Nest CLI, then build, type-check, lint and run the service's generated Jest suites; finally
+// boot the built service and stop it with SIGTERM.
 
 const ROOT = join(__dirname, '..');
 const ROOT_PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -26,6 +36,8 @@ const SCHEMATICS_CLI = join(
 );
 const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 const MINUTE = 60_000;
+/** The machine's own Node, which users reach for outside the npm scripts. */
+const SYSTEM_NODE = '/usr/bin/node';
 
 interface Run {
   code: number | null;
@@ -127,7 +139,9 @@ describe('a new service from the schematics, end to end', () => {
   // node_modules); everything else happens in a temp directory.
   const packs = join(ROOT, 'node_modules', '.cache', `kit-e2e-packages-${process.pid}`);
   const work = mkdtempSync(join(tmpdir(), 'kit-e2e-'));
-  const service = join(work, 'billing');
+  const generated = join(work, 'billing');
+  // Where the service folder is moved after generation, at another depth.
+  const service = join(work, 'moved', 'elsewhere', 'billing');
   const tarball = (name: string): string => join(packs, `kit-${name}-${VERSION}.tgz`);
   const started: ChildProcess[] = [];
 
@@ -155,8 +169,11 @@ describe('a new service from the schematics, end to end', () => {
           types: string;
           dependencies: Record<string, string>;
           peerDependencies: Record<string, string>;
+          peerDependenciesMeta?: Record<string, { optional?: boolean }>;
         };
         expect(pkg.name).toBe(`@kit/${lib}`);
+        const readme = readFileSync(join(packs, lib, 'README.md'), 'utf8');
+        expect(readme).toBe(readFileSync(join(ROOT, 'libs', lib, 'README.md'), 'utf8'));
         expect(pkg.exports['.']).toEqual({ types: './index.d.ts', default: './index.js' });
         expect(existsSync(join(packs, lib, pkg.types))).toBe(true);
         expect(Object.keys(pkg.dependencies).filter((d) => d.startsWith('@nestjs/'))).toEqual([]);
@@ -165,8 +182,44 @@ describe('a new service from the schematics, end to end', () => {
         }
         for (const [dep, spec] of Object.entries(pkg.dependencies)) {
           if (dep.startsWith('@kit/')) expect(spec).toBe(VERSION);
+          else if (lib !== 'schematics') expect(spec).toMatch(/^\^\d+\.\d+\.\d+$/);
+        }
+        if (lib === 'auth' || lib === 'lifespan') {
+          expect(pkg.dependencies.ioredis).toBeUndefined();
+          expect(pkg.peerDependencies.ioredis).toMatch(/^\^6\./);
+          expect(pkg.peerDependenciesMeta).toEqual({ ioredis: { optional: true } });
         }
       }
+    },
+    6 * MINUTE,
+  );
+
+  it(
+    'installs @kit/auth without ioredis, which only a configured Redis resource loads',
+    async () => {
+      const dir = join(work, 'auth-only');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'package.json'), '{ "name": "auth-only", "private": true }\n');
+      const libs = ['http', 'lifespan', 'auth'].map(tarball);
+      await ok('npm', ['install', ...NPM_FLAGS, ...libs], dir, 4 * MINUTE);
+      expect(existsSync(join(dir, 'node_modules', 'ioredis'))).toBe(false);
+      const probe = [
+        "const auth = require('@kit/auth');",
+        "const { RedisResource } = require('@kit/lifespan');",
+        'let error;',
+        "try { new RedisResource({ url: 'redis://127.0.0.1:1', target: 'redis://127.0.0.1:1', connectTimeoutMs: 100 }, {}); }",
+        'catch (err) { error = { code: err.code, message: err.message }; }',
+        'console.log(JSON.stringify({ throttle: typeof auth.RedisLoginThrottle, error }));',
+      ].join('\n');
+      const output = await ok(NODE, ['-e', probe], dir, MINUTE);
+      expect(JSON.parse(output.trim().split('\n').pop() ?? '')).toEqual({
+        throttle: 'function',
+        error: {
+          code: 'LIFESPAN_INVALID_OPTION',
+          message:
+            'lifespan.redis needs the ioredis package, which is not installed: npm install ioredis, or drop the redis option',
+        },
+      });
     },
     6 * MINUTE,
   );
@@ -190,12 +243,21 @@ describe('a new service from the schematics, end to end', () => {
       const output = await ok(NODE, [SCHEMATICS_CLI, ...args], work, MINUTE);
       expect(output).toContain('CREATE billing/src/main.ts');
       expect(output).toContain('CREATE billing/test/rooms.gateway.e2e-spec.ts');
-      const pkg = JSON.parse(readFileSync(join(service, 'package.json'), 'utf8')) as {
+      const pkg = JSON.parse(readFileSync(join(generated, 'package.json'), 'utf8')) as {
         dependencies: Record<string, string>;
       };
-      expect(pkg.dependencies['@kit/http']).toMatch(
-        new RegExp(`^file:.*kit-http-${VERSION}\\.tgz$`),
-      );
+      expect(pkg.dependencies['@kit/http']).toBe(`file:vendor/kit-http-${VERSION}.tgz`);
+      for (const lib of [
+        'http',
+        'lifespan',
+        'auth',
+        'tasks',
+        'realtime',
+        'testing',
+        'schematics',
+      ]) {
+        expect(existsSync(join(generated, 'vendor', `kit-${lib}-${VERSION}.tgz`))).toBe(true);
+      }
     },
     4 * MINUTE,
   );
@@ -226,17 +288,21 @@ describe('a new service from the schematics, end to end', () => {
   );
 
   it(
-    'installs the packed libs, boots once, adds a resource with the Nest CLI, builds and type-checks',
+    'installs the moved service from its vendored kit, boots once, adds a resource with the Nest CLI, builds and type-checks',
     async () => {
+      // Moved to another depth, and the kit's packs gone: only vendor/ can satisfy the install.
+      mkdirSync(join(service, '..'), { recursive: true });
+      renameSync(generated, service);
+      rmSync(packs, { recursive: true, force: true });
       await ok('npm', ['install', ...NPM_FLAGS], service, 6 * MINUTE);
       // First deployed without the resource: its database has the libs' and accounts' tables.
       await ok('npm', ['run', 'build'], service, 3 * MINUTE);
       const first = await bootAndStop(service, join(work, 'data'), started);
       expect(first).toContain('migration auth/0100_auth_api_keys applied');
       expect(first).toContain('migration service/0001_accounts applied');
-      const generated = await ok('npx', ['nest', 'g', 'resource', 'invoices'], service, 2 * MINUTE);
-      expect(generated).toContain('CREATE src/invoices/invoices.controller.ts');
-      expect(generated).toContain('UPDATE src/app.module.ts');
+      const created = await ok('npx', ['nest', 'g', 'resource', 'invoices'], service, 2 * MINUTE);
+      expect(created).toContain('CREATE src/invoices/invoices.controller.ts');
+      expect(created).toContain('UPDATE src/app.module.ts');
       await ok('npm', ['run', 'build'], service, 3 * MINUTE);
       expect(existsSync(join(service, 'dist', 'main.js'))).toBe(true);
       await ok('npm', ['run', 'typecheck'], service, 3 * MINUTE);
@@ -272,5 +338,31 @@ describe('a new service from the schematics, end to end', () => {
       expect(output).toMatch(/migration service\/\d{8}T\d{6}_invoices applied/);
     },
     MINUTE,
+  );
+
+  it(
+    'refuses an old system Node in dist/main.js and jest.config.js, saying how to get Node 24',
+    async () => {
+      const version = existsSync(SYSTEM_NODE)
+        ? (await ok(SYSTEM_NODE, ['-p', 'process.versions.node'], service, MINUTE)).trim()
+        : undefined;
+      const [major, minor] = (version ?? '99.0').split('.').map(Number);
+      if (major > 24 || (major === 24 && minor >= 9)) {
+        console.warn(`Node version guard not checked: ${SYSTEM_NODE} is absent or >= 24.9`);
+        return;
+      }
+      const jest = ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js'];
+      for (const args of [['dist/main.js'], [...jest, '--listTests']]) {
+        const result = await run(SYSTEM_NODE, args, service, MINUTE);
+        expect(result.code).toBe(1);
+        expect(result.output).toContain(
+          `This needs Node >= 24.9 but runs on Node ${version} (${SYSTEM_NODE}).`,
+        );
+        expect(result.output).toContain(
+          `\`npx node ${args[0] === 'dist/main.js' ? 'dist/main.js' : jest.join(' ')}\``,
+        );
+      }
+    },
+    2 * MINUTE,
   );
 });

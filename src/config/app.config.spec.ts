@@ -32,6 +32,7 @@ describe('loadConfig', () => {
         corsOrigins: [],
         adminEmail: undefined,
         adminPassword: undefined,
+        adminEmailVariable: 'ADMIN_EMAIL',
         shutdownGraceMs: 10_000,
         shutdownDelayMs: 0,
         logLevel: 'info',
@@ -97,6 +98,7 @@ describe('loadConfig', () => {
         corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
         adminEmail: 'admin@example.com',
         adminPassword: 'correct horse',
+        adminEmailVariable: 'ADMIN_EMAIL',
         shutdownGraceMs: 2500,
         shutdownDelayMs: 500,
         logLevel: 'debug',
@@ -125,6 +127,43 @@ describe('loadConfig', () => {
       expect(loadConfig({ SHUTDOWN_GRACE_MS: '0', ACCESS_TOKEN_TTL: '90' })).toMatchObject({
         shutdownGraceMs: 0,
         accessTokenTtlSec: 90,
+      });
+    });
+
+    describe('with the deprecated ADMIN_USERNAME', () => {
+      it('reads it as ADMIN_EMAIL and says where the email came from', () => {
+        const env = { ADMIN_USERNAME: 'old@example.com', ADMIN_PASSWORD: 'pw' };
+        expect(loadConfig(env)).toMatchObject({
+          adminEmail: 'old@example.com',
+          adminPassword: 'pw',
+          adminEmailVariable: 'ADMIN_USERNAME',
+        });
+      });
+
+      it('prefers ADMIN_EMAIL when both name the same admin', () => {
+        const env = { ADMIN_EMAIL: 'a@example.com', ADMIN_USERNAME: 'a@example.com' };
+        expect(loadConfig({ ...env, ADMIN_PASSWORD: 'pw' }).adminEmailVariable).toBe('ADMIN_EMAIL');
+      });
+
+      it('refuses two different admins, naming ADMIN_USERNAME', () => {
+        const err = configError({
+          ADMIN_EMAIL: 'a@example.com',
+          ADMIN_USERNAME: 'b@example.com',
+          ADMIN_PASSWORD: 'pw',
+        });
+        expect(err.variable).toBe('ADMIN_USERNAME');
+        expect(err.message).toBe(
+          'ADMIN_USERNAME is a deprecated alias of ADMIN_EMAIL and names another admin; unset ADMIN_USERNAME',
+        );
+      });
+
+      it('names ADMIN_USERNAME when its value or its password is wrong', () => {
+        expect(configError({ ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: 'pw' }).message).toBe(
+          'ADMIN_USERNAME must be an email address; got "admin"',
+        );
+        expect(configError({ ADMIN_USERNAME: 'a@example.com' }).message).toBe(
+          'ADMIN_PASSWORD must be set together with ADMIN_USERNAME',
+        );
       });
     });
 

@@ -21,6 +21,12 @@ export interface AppConfig {
   readonly corsOrigins: readonly string[];
   readonly adminEmail: string | undefined;
   readonly adminPassword: string | undefined;
+  /**
+   * The variable `adminEmail` came from: `ADMIN_USERNAME` is a deprecated alias of `ADMIN_EMAIL`
+   * (the name generated services used), read only when `ADMIN_EMAIL` is unset and warned about
+   * at boot. @default 'ADMIN_EMAIL'
+   */
+  readonly adminEmailVariable: AdminEmailVariable;
   readonly shutdownGraceMs: number;
   /** Pre-stop delay: readiness answers 503 while requests are still served. */
   readonly shutdownDelayMs: number;
@@ -47,6 +53,8 @@ const LOG_LEVELS: readonly LogLevel[] = [
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+export type AdminEmailVariable = 'ADMIN_EMAIL' | 'ADMIN_USERNAME';
+
 /** Reads and validates the environment; a bad value throws a `ConfigError` naming the variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const read = (name: string): string | undefined => {
@@ -54,7 +62,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     return v === '' ? undefined : v;
   };
   const dataDir = resolve(read('DATA_DIR') ?? './data');
-  const { adminEmail, adminPassword } = admin(read('ADMIN_EMAIL'), env.ADMIN_PASSWORD || undefined);
+  const adminEmailVariable = adminVariable(read('ADMIN_EMAIL'), read('ADMIN_USERNAME'));
+  const { adminEmail, adminPassword } = admin(
+    adminEmailVariable,
+    read(adminEmailVariable),
+    env.ADMIN_PASSWORD || undefined,
+  );
   return Object.freeze({
     host: host(read('HOST') ?? '127.0.0.1'),
     port: port(read('PORT') ?? '3000'),
@@ -74,6 +87,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     corsOrigins: corsOrigins(read('CORS_ORIGINS') ?? ''),
     adminEmail,
     adminPassword,
+    adminEmailVariable,
     shutdownGraceMs: duration(
       'SHUTDOWN_GRACE_MS',
       read('SHUTDOWN_GRACE_MS') ?? '10000ms',
@@ -124,18 +138,31 @@ function shutdownDelay(value: string | undefined, grace: string | undefined): nu
   return ms;
 }
 
+/** `ADMIN_EMAIL` unless only the deprecated `ADMIN_USERNAME` is set; both set must agree. */
+function adminVariable(
+  email: string | undefined,
+  username: string | undefined,
+): AdminEmailVariable {
+  if (username === undefined) return 'ADMIN_EMAIL';
+  if (email === undefined) return 'ADMIN_USERNAME';
+  if (email === username) return 'ADMIN_EMAIL';
+  throw new ConfigError(
+    'ADMIN_USERNAME',
+    'is a deprecated alias of ADMIN_EMAIL and names another admin; unset ADMIN_USERNAME',
+  );
+}
+
 function admin(
+  variable: AdminEmailVariable,
   email: string | undefined,
   password: string | undefined,
 ): { adminEmail: string | undefined; adminPassword: string | undefined } {
   if ((email === undefined) !== (password === undefined)) {
-    const [missing, given] = email
-      ? ['ADMIN_PASSWORD', 'ADMIN_EMAIL']
-      : ['ADMIN_EMAIL', 'ADMIN_PASSWORD'];
+    const [missing, given] = email ? ['ADMIN_PASSWORD', variable] : [variable, 'ADMIN_PASSWORD'];
     throw new ConfigError(missing, `must be set together with ${given}`);
   }
   if (email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(email)) {
-    throw new ConfigError('ADMIN_EMAIL', `must be an email address; got "${email}"`);
+    throw new ConfigError(variable, `must be an email address; got "${email}"`);
   }
   return { adminEmail: email, adminPassword: password };
 }

@@ -14,8 +14,11 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { adminEmail, adminPassword } = this.config;
+    const { adminEmail, adminPassword, adminEmailVariable } = this.config;
     if (!adminEmail || !adminPassword) return;
+    if (adminEmailVariable === 'ADMIN_USERNAME') {
+      this.logger.warn('ADMIN_USERNAME is deprecated: rename it to ADMIN_EMAIL');
+    }
     const outcome = await this.users.ensureAdmin(adminEmail, adminPassword);
     this.logger.log(
       outcome === 'created' ? `created admin ${adminEmail}` : `admin ${adminEmail} already exists`,

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -98,4 +99,16 @@ export class ServiceProcess extends NodeProcess {
   constructor(env: Record<string, string>, cwd: string) {
     super(join(ROOT, 'dist', 'src', 'main.js'), cwd, env);
   }
+}
+
+/** Bound of `buildIfNeeded()`; a hook calling it needs a Jest timeout above this. */
+export const BUILD_TIMEOUT_MS = 180_000;
+
+/** Builds dist/ only when it is missing or stale (CI runs `npm run build` before `npm test`). */
+export async function buildIfNeeded(): Promise<void> {
+  await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build-if-needed.js')], {
+    cwd: ROOT,
+    timeout: BUILD_TIMEOUT_MS,
+    maxBuffer: 16 * 1024 * 1024,
+  });
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { LifespanError } from './lifespan.errors';
+import type { Redis } from 'ioredis';
+import { LifespanConfigError, LifespanError } from './lifespan.errors';
 import type { ResolvedRedisOptions } from './lifespan-options.interface';
 import type { Resource } from './resource.interface';
 import type { ResourceRegistry } from './resource.registry';
@@ -22,7 +22,7 @@ export class RedisResource implements Resource, OnModuleInit {
   ) {
     this.target = options.target;
     this.connectTimeoutMs = options.connectTimeoutMs;
-    this.client = new Redis(options.url, {
+    this.client = new (loadIoredis().Redis)(options.url, {
       lazyConnect: true,
       connectTimeout: options.connectTimeoutMs,
       maxRetriesPerRequest: 2,
@@ -89,5 +89,23 @@ export class RedisResource implements Resource, OnModuleInit {
     // Re-read: the QUIT above may have ended it meanwhile.
     if (this.client.status !== 'end') client.disconnect();
     await ended;
+  }
+}
+
+/**
+ * ioredis is an optional peer of the packaged lib: loaded only when a Redis resource is
+ * configured, so services without Redis (and `@kit/auth` without `RedisLoginThrottle`) need not
+ * install it.
+ */
+function loadIoredis(): typeof import('ioredis') {
+  try {
+    return require('ioredis') as typeof import('ioredis');
+  } catch (err) {
+    const { code, message } = err as { code?: unknown; message?: unknown };
+    if (code !== 'MODULE_NOT_FOUND' || !String(message).includes("'ioredis'")) throw err;
+    throw new LifespanConfigError(
+      'lifespan.redis',
+      'needs the ioredis package, which is not installed: npm install ioredis, or drop the redis option',
+    );
   }
 }

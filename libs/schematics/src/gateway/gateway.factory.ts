@@ -15,7 +15,7 @@ import { formatTouchedFiles } from '../utils/format';
 import { addToModuleImports } from '../utils/module-imports';
 import { type Names, validateName } from '../utils/names';
 import {
-  addKitDependency,
+  withKitDependency,
   assertGenerated,
   type ServiceDirs,
   serviceDirs,
@@ -45,6 +45,7 @@ export function main(options: GatewayOptions): Rule {
       );
     }
     const appModule = wire ? wiredAppModule(tree, dirs, names) : undefined;
+    const packageJson = withKitDependency(tree, dirs, 'realtime');
     const templateOptions = { name: names.kebab, names };
     return chain([
       mergeWith(
@@ -61,7 +62,7 @@ export function main(options: GatewayOptions): Rule {
         : noop(),
       (host: Tree) => {
         if (appModule !== undefined) host.overwrite(dirs.appModule, appModule);
-        addKitDependency(host, dirs, 'realtime');
+        if (packageJson !== undefined) host.overwrite(packageJson.file, packageJson.text);
         return host;
       },
       formatTouchedFiles(),

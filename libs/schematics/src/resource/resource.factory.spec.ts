@@ -65,7 +65,7 @@ describe('resource', () => {
     beforeAll(async () => {
       clockAt('2026-12-04T10:15:00.250Z');
       tree = await runner.runSchematic('resource', { name: 'invoices' }, await service());
-    });
+    }, 30_000);
 
     it('generates module, controller, service, repository, DTOs, errors and the e2e test', () => {
       expect(tree.files.filter((f) => f.includes('invoice')).toSorted()).toEqual([

@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { Tree } from '@angular-devkit/schematics';
 import type { UnitTestTree } from '@angular-devkit/schematics/testing';
 import {
@@ -54,6 +54,7 @@ const STANDALONE_FILES = [
   'src/database/migrations.ts',
   'src/database/unique-violation.ts',
   'src/main.ts',
+  'src/node-version.guard.js',
   'test/accounts.e2e-spec.ts',
   'test/app.e2e-spec.ts',
   'test/support/app.ts',
@@ -88,6 +89,23 @@ describe('service', () => {
       );
       expect(thirdParty).toEqual(thirdParty.map(([name]) => [name, rootPkg[name]]));
       expect(pkg.devDependencies.node).toBe(rootPkg.node);
+    });
+
+    it("refuses Node < 24.9 first thing in main.ts and jest.config.js, with the kit's guard", () => {
+      const kitGuard = readFileSync(
+        join(__dirname, '..', '..', '..', '..', 'src', 'node-version.guard.js'),
+        'utf8',
+      );
+      expect(tree.readText('billing/src/node-version.guard.js')).toBe(kitGuard);
+      expect(tree.readText('billing/src/main.ts').split('\n')[0]).toMatch(
+        /^import '\.\/node-version\.guard';/,
+      );
+      expect(tree.readText('billing/jest.config.js')).toMatch(
+        /^(\/\/.*\n)*require\('\.\/src\/node-version\.guard\.js'\);/,
+      );
+      expect(json(tree, 'billing/tsconfig.build.json')).toMatchObject({
+        compilerOptions: { allowJs: true },
+      });
     });
 
     it('builds with tsc and runs Jest the Nest 12 way', () => {
@@ -172,12 +190,12 @@ describe('service', () => {
     beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), 'kit-packs-'));
       for (const lib of ['http', 'auth', 'lifespan', 'tasks', 'testing', 'schematics']) {
-        writeFileSync(join(dir, `kit-${lib}-${versions.version}.tgz`), '');
+        writeFileSync(join(dir, `kit-${lib}-${versions.version}.tgz`), `${lib} tarball`);
       }
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('depends on the tarballs by a path relative to the project', async () => {
+    it('copies the packed kit into vendor/ and depends on it there, so the folder can move', async () => {
       const tree = await runner.runSchematic(
         'service',
         { name: 'billing', packages: dir, libs: 'tasks' },
@@ -187,11 +205,17 @@ describe('service', () => {
         dependencies: Record<string, string>;
         devDependencies: Record<string, string>;
       };
-      const spec = (lib: string): string =>
-        `file:${relative(join(process.cwd(), 'billing'), join(dir, `kit-${lib}-${versions.version}.tgz`))}`;
+      const spec = (lib: string): string => `file:vendor/kit-${lib}-${versions.version}.tgz`;
       expect(pkg.dependencies['@kit/http']).toBe(spec('http'));
       expect(pkg.dependencies['@kit/tasks']).toBe(spec('tasks'));
       expect(pkg.devDependencies['@kit/testing']).toBe(spec('testing'));
+      const vendored = tree.files.filter((f) => f.startsWith('/billing/vendor/')).toSorted();
+      expect(vendored).toEqual(
+        ['auth', 'http', 'lifespan', 'schematics', 'tasks', 'testing'].map(
+          (lib) => `/billing/vendor/kit-${lib}-${versions.version}.tgz`,
+        ),
+      );
+      expect(tree.readText(`billing/vendor/kit-http-${versions.version}.tgz`)).toBe('http tarball');
     });
 
     it('fails naming the missing tarball and the command that makes it', async () => {

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { isAbsolute, posix, relative, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, isAbsolute, posix, resolve } from 'node:path';
 import {
   apply,
   applyTemplates,
@@ -55,8 +55,13 @@ interface ServicePlan {
   /** Directory of the service, relative to the workspace root (posix). */
   readonly root: string;
   readonly libs: ReadonlySet<OptionalLib>;
+  /** Packed kit tarballs (absolute paths) copied into `<root>/vendor/` (`--packages`). */
+  readonly tarballs: readonly string[];
   readonly templateOptions: Record<string, unknown>;
 }
+
+/** Where a service with `--packages` keeps the kit's tarballs, relative to its root. */
+const VENDOR_DIR = 'vendor';
 
 /** `service`: a new service wired with @kit/http, @kit/auth, @kit/lifespan (and tasks, realtime). */
 export function main(options: ServiceOptions): Rule {
@@ -68,6 +73,7 @@ export function main(options: ServiceOptions): Rule {
       files('./files/service'),
       files(plan.type === 'app' ? './files/app' : './files/standalone'),
       plan.type === 'app' ? registerProject(plan) : noop(),
+      vendorTarballs(plan),
       plan.libs.has('realtime')
         ? schematic('gateway', { name: 'rooms', sourceRoot: `${plan.root}/src` })
         : noop(),
@@ -98,12 +104,13 @@ function planService(options: ServiceOptions, tree: Tree): ServicePlan {
         'Drop --packages or pass --type=standalone. Nothing was written.',
     );
   }
-  const kit = kitSpecs(versions, libs, root, options.packages);
+  const kit = kitSpecs(versions, libs, options.packages);
   return {
     type,
     names,
     root,
     libs,
+    tarballs: kit.tarballs,
     templateOptions: {
       names,
       dot: '.',
@@ -117,11 +124,11 @@ function planService(options: ServiceOptions, tree: Tree): ServicePlan {
       redis: libs.size > 0,
       dependencies: jsonEntries({
         ...pick(versions, DEPENDENCIES),
-        ...pickKit(kit, ['http', 'auth', 'lifespan', ...libs]),
+        ...pickKit(kit.specs, ['http', 'auth', 'lifespan', ...libs]),
       }),
       devDependencies: jsonEntries({
         ...pick(versions, DEV_DEPENDENCIES),
-        ...pickKit(kit, ['testing', 'schematics']),
+        ...pickKit(kit.specs, ['testing', 'schematics']),
       }),
       allowScripts: jsonEntries({ ...versions.allowScripts, node: true }),
     },
@@ -184,33 +191,50 @@ function normalizeDir(dir: string): string {
   return normalized;
 }
 
-/** `@kit/<lib>` → version, or `file:` spec of the packed tarball when `--packages` is given. */
+/**
+ * `@kit/<lib>` → version; with `--packages`, `file:vendor/kit-<lib>-<version>.tgz`, and the
+ * tarballs to copy there: the service's own, plus every other lib packed next to them (so that
+ * `nest g gateway` can add `@kit/realtime` later without the kit at hand). Vendored rather than
+ * referenced by a relative path, so the service folder can be moved.
+ */
 function kitSpecs(
   versions: KitVersions,
   libs: ReadonlySet<OptionalLib>,
-  root: string,
   packages: string | undefined,
-): Record<string, string> {
+): { specs: Record<string, string>; tarballs: string[] } {
   const needed = ['http', 'auth', 'lifespan', ...libs, 'testing', 'schematics'];
-  const specs: Record<string, string> = {};
+  if (packages === undefined) {
+    return {
+      specs: Object.fromEntries(needed.map((lib) => [lib, versions.version])),
+      tarballs: [],
+    };
+  }
+  const dir = isAbsolute(packages) ? packages : resolve(process.cwd(), packages);
+  const tarball = (lib: string): string => resolve(dir, `kit-${lib}-${versions.version}.tgz`);
   for (const lib of needed) {
-    if (packages === undefined) {
-      specs[lib] = versions.version;
-      continue;
-    }
-    const dir = isAbsolute(packages) ? packages : resolve(process.cwd(), packages);
-    const tarball = resolve(dir, `kit-${lib}-${versions.version}.tgz`);
-    if (!existsSync(tarball)) {
+    if (!existsSync(tarball(lib))) {
       throw new SchematicsException(
         `--packages "${packages}" has no kit-${lib}-${versions.version}.tgz: run ` +
           '`npm run build:libs -- --pack --out <dir>` in the kit and pass that directory. ' +
           'Nothing was written.',
       );
     }
-    const fromProject = relative(resolve(process.cwd(), root), tarball).replace(/\\/g, '/');
-    specs[lib] = `file:${fromProject}`;
   }
-  return specs;
+  const specs = Object.fromEntries(
+    needed.map((lib) => [lib, `file:${VENDOR_DIR}/${basename(tarball(lib))}`]),
+  );
+  const packed = [...new Set([...versions.libs, ...needed])].map(tarball).filter(existsSync);
+  return { specs, tarballs: packed };
+}
+
+/** Copies the packed kit into `<root>/vendor/` (only with `--packages`). */
+function vendorTarballs(plan: ServicePlan): Rule {
+  return (tree: Tree) => {
+    for (const file of plan.tarballs) {
+      tree.create(posix.join(plan.root, VENDOR_DIR, basename(file)), readFileSync(file));
+    }
+    return tree;
+  };
 }
 
 function pick(versions: KitVersions, names: readonly string[]): Record<string, string> {

@@ -9,7 +9,7 @@ export interface ServiceOptions extends NestCliOptions {
   libs?: string | readonly string[];
   /** Parent directory of the service. @default '.' (standalone) or 'apps' (app) */
   directory?: string;
-  /** Directory holding the packed kit (`kit-<lib>-<version>.tgz`) to depend on instead of versions. */
+  /** Directory holding the packed kit (`kit-<lib>-<version>.tgz`), copied into the service's `vendor/` and depended on there instead of versions. */
   packages?: string;
   /** The Nest CLI's positional path: used as `directory` when that is not given. */
   path?: string;

@@ -40,21 +40,40 @@ export function assertGenerated(tree: Tree, path: string, what: string, fix: str
 }
 
 /**
- * In a standalone service (its package.json depends on `@kit/http`), adds `@kit/<lib>` the same
- * way `@kit/http` is given: the kit's version, or the packed tarball next to `@kit/http`'s.
+ * In a standalone service (its package.json depends on `@kit/http`), its package.json with
+ * `@kit/<lib>` added the same way `@kit/http` is given: the kit's version, or the packed tarball
+ * next to `@kit/http`'s (in the service's `vendor/`, where `service --packages` copied the whole
+ * packed kit). Computed before anything is written; undefined when there is nothing to add.
  */
-export function addKitDependency(tree: Tree, dirs: ServiceDirs, lib: string): void {
+export function withKitDependency(
+  tree: Tree,
+  dirs: ServiceDirs,
+  lib: string,
+): { file: string; text: string } | undefined {
   const beside = posix.join(posix.dirname(dirs.sourceRoot), 'package.json');
   const file = tree.exists(beside) ? beside : 'package.json';
   const pkg = readJson(tree, file);
   const deps = (pkg?.dependencies ?? {}) as Record<string, string>;
   const http = deps['@kit/http'];
-  if (!pkg || http === undefined || deps[`@kit/${lib}`] !== undefined) return;
+  if (!pkg || http === undefined || deps[`@kit/${lib}`] !== undefined) return undefined;
   deps[`@kit/${lib}`] = http.startsWith('file:')
-    ? http.replace(/kit-http-([^/]+)\.tgz$/, `kit-${lib}-$1.tgz`)
+    ? vendoredSpec(tree, file, http, lib)
     : kitVersions().version;
   pkg.dependencies = Object.fromEntries(
     Object.entries(deps).sort(([a], [b]) => a.localeCompare(b)),
   );
-  tree.overwrite(file, JSON.stringify(pkg, null, 2) + '\n');
+  return { file, text: JSON.stringify(pkg, null, 2) + '\n' };
+}
+
+/** `file:` spec of `lib`'s tarball beside `@kit/http`'s; fails unless that tarball is there. */
+function vendoredSpec(tree: Tree, packageJson: string, httpSpec: string, lib: string): string {
+  const spec = httpSpec.replace(/kit-http-([^/]+)\.tgz$/, `kit-${lib}-$1.tgz`);
+  const tarball = posix.join(posix.dirname(packageJson), spec.slice('file:'.length));
+  if (!tree.exists(tarball)) {
+    throw new SchematicsException(
+      `${tarball} does not exist: copy kit-${lib}-*.tgz from the kit's ` +
+        '`npm run build:libs -- --pack` output there. Nothing was written.',
+    );
+  }
+  return spec;
 }

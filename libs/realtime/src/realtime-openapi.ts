@@ -10,7 +10,7 @@ const DESCRIPTION = [
   'Each JSON text message is broadcast to the room as',
   '`{type:"message", room, id, from:{id}, data, ts}` (sender included); joins and leaves as',
   '`{type:"presence", room, event, user:{id}}`; recoverable errors as `{type:"error", error, detail}`',
-  '(`INVALID_JSON`, `RATE_LIMITED`). Close codes: 1001 shutdown, 1003 binary frame, 1008 abuse or',
+  '(`INVALID_JSON`, `JSON_TOO_DEEP`, `RATE_LIMITED`). Close codes: 1001 shutdown, 1003 binary frame, 1008 abuse or',
   'policy, 1009 message too big, 1013 slow consumer, 4001 token expired or user deactivated.',
 ].join(' ');
 

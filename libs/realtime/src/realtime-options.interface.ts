@@ -43,6 +43,11 @@ export interface RealtimeModuleOptions {
   /** Largest incoming message in bytes; a larger one closes the socket with 1009. @default 65_536 */
   maxPayloadBytes?: number;
   /**
+   * Deepest nesting of arrays and objects in an incoming message; a deeper one is answered with
+   * a `JSON_TOO_DEEP` error (never parsed) and counts as a refused message. @default 64
+   */
+  maxJsonDepth?: number;
+  /**
    * Bytes a socket may have queued for sending; a client past it is closed with 1013 (slow
    * consumer). At least twice `maxPayloadBytes`. @default 1_048_576
    */
@@ -89,6 +94,7 @@ export interface ResolvedRealtimeOptions {
   readonly allowedOrigins: ReadonlySet<string>;
   readonly redis: ResolvedRedisBrokerOptions | undefined;
   readonly maxPayloadBytes: number;
+  readonly maxJsonDepth: number;
   readonly sendBufferCapBytes: number;
   readonly rateLimit: ResolvedRateLimit;
   readonly maxViolations: number;

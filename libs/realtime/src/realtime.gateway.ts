@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUTH_PRINCIPAL, type AuthUser } from '@kit/auth';
-import { createContextStore, DomainError, RequestContext } from '@kit/http';
+import { createContextStore, DomainError, jsonDepthExceeds, RequestContext } from '@kit/http';
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { errorFrame, messageFrame, presenceFrame } from './envelope';
@@ -52,6 +52,7 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
   /** room → user id → sockets of that user in the room on this instance. */
   private readonly presence = new Map<string, Map<string, number>>();
   private readonly tokensPerMs: number;
+  private readonly tooDeepDetail: string;
   private readonly counters: Omit<GatewayStats, 'connections' | 'rooms'> = {
     messagesIn: 0,
     deliveries: 0,
@@ -71,6 +72,7 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
     private readonly users: UserLookup,
   ) {
     this.tokensPerMs = options.rateLimit.messagesPerSecond / 1000;
+    this.tooDeepDetail = `Messages may nest arrays and objects at most ${options.maxJsonDepth} levels deep.`;
     broker.attach(this);
   }
 
@@ -206,6 +208,12 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
       return;
     }
     const text = raw.toString('utf8');
+    if (jsonDepthExceeds(text, this.options.maxJsonDepth)) {
+      this.counters.invalidMessages++;
+      this.logger.debug(`message refused in room ${conn.room}: nested deeper than allowed`);
+      this.refuse(conn, 'JSON_TOO_DEEP', this.tooDeepDetail);
+      return;
+    }
     let data: unknown;
     try {
       data = JSON.parse(text);

@@ -144,7 +144,8 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
   pingAll(): void {
     for (const conn of this.connections) {
       if (!conn.alive) {
-        this.logger.debug(`dropping ${conn.id}: no pong within ${this.options.pingIntervalMs} ms`);
+        conn.closeCode ??= 1006;
+        conn.closeReason ??= `no pong within ${this.options.pingIntervalMs} ms`;
         conn.ws.terminate();
         continue;
       }
@@ -229,8 +230,17 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
   }
 
   /** @internal */
-  onClose(conn: RoomConnection, code: number): void {
+  onClose(conn: RoomConnection, code: number, reason: string): void {
     if (!this.connections.delete(conn)) return;
+    this.logger.log({
+      msg: 'room socket closed',
+      reqId: conn.upgradeRequestId,
+      room: conn.room,
+      userId: conn.user.id,
+      code: conn.closeCode ?? code,
+      reason: conn.closeCode === undefined ? reason : conn.closeReason,
+      by: conn.closeCode === undefined ? 'client' : 'server',
+    });
     clearTimeout(conn.expiryTimer);
     conn.closing = true;
     this.leave(conn, code);
@@ -313,6 +323,7 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
     if (conn.closing) return;
     conn.closing = true;
     conn.closeCode = code;
+    conn.closeReason = reason;
     conn.ws.close(code, reason);
     this.leave(conn, code);
   }
@@ -408,9 +419,9 @@ function onSocketPong(this: TaggedSocket): void {
   const conn = this[CONNECTION];
   if (conn) conn.alive = true;
 }
-function onSocketClose(this: TaggedSocket, code: number): void {
+function onSocketClose(this: TaggedSocket, code: number, reason: Buffer): void {
   const conn = this[CONNECTION];
-  if (conn) conn.owner.onClose(conn, code);
+  if (conn) conn.owner.onClose(conn, code, reason.toString('utf8'));
 }
 function onSocketError(this: TaggedSocket, err: Error): void {
   const conn = this[CONNECTION];

@@ -5,7 +5,7 @@ import type { RoomClient } from './room-gateway.interface';
 /** Who handles a connection's socket events (its gateway). */
 export interface ConnectionOwner {
   onMessage(conn: RoomConnection, data: Buffer, isBinary: boolean): void;
-  onClose(conn: RoomConnection, code: number): void;
+  onClose(conn: RoomConnection, code: number, reason: string): void;
   onError(conn: RoomConnection, err: Error): void;
   expire(conn: RoomConnection): void;
 }
@@ -27,6 +27,8 @@ export class RoomConnection implements RoomClient {
   left = false;
   /** The code this side closed with, if it did. */
   closeCode: number | undefined;
+  /** The reason this side closed with, if it did. */
+  closeReason: string | undefined;
   expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(

@@ -12,6 +12,11 @@ import {
 // Messages in a room: the envelope and presence, recoverable errors, the close codes for
 // binary, oversize and abuse, the rate limit, and backpressure on a slow consumer.
 
+/** A JSON text of `depth` nested arrays. */
+function nested(depth: number): string {
+  return '['.repeat(depth) + ']'.repeat(depth);
+}
+
 describe('realtime: messages', () => {
   let s: RealtimeTestService;
   let alice: TestUser;
@@ -120,7 +125,6 @@ describe('realtime: messages', () => {
       const room = uniqueRoom();
       const a = await join(alice, room);
       const b = await join(bob, room);
-      const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
       // Brackets inside strings are text, not nesting.
       const deepInString = JSON.stringify({ s: '['.repeat(100) });
       a.sendRaw(nested(65));
@@ -144,7 +148,7 @@ describe('realtime: messages', () => {
 
     it('counts too-deep messages as refused: 21 in a row close the socket with 1008', async () => {
       const a = await join(alice, uniqueRoom());
-      for (let i = 0; i < 21; i++) a.sendRaw('['.repeat(65) + ']'.repeat(65));
+      for (let i = 0; i < 21; i++) a.sendRaw(nested(65));
       expect(await a.waitForClose()).toEqual({ code: 1008, reason: 'too many refused messages' });
       expect(a.received.filter((m) => m.error === 'JSON_TOO_DEEP')).toHaveLength(20);
     }, 15_000);

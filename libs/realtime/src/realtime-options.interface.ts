@@ -48,8 +48,10 @@ export interface RealtimeModuleOptions {
    */
   maxJsonDepth?: number;
   /**
-   * Bytes a socket may have queued for sending; a client past it is closed with 1013 (slow
-   * consumer). At least twice `maxPayloadBytes`. @default 1_048_576
+   * Bytes held for sending to one socket — the kit's own queue plus what the socket has not
+   * handed to the kernel yet. A client past it is closed with 1013 (slow consumer): its queue is
+   * dropped, so the close frame goes out right behind what the socket already holds (at most
+   * its high-water mark and one frame). At least twice `maxPayloadBytes`. @default 1_048_576
    */
   sendBufferCapBytes?: number;
   /** Per-connection message rate. @default { messagesPerSecond: 20, burst: 40 } */

@@ -1,5 +1,7 @@
 import type { AuthUser } from '@kit/auth';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { SendQueue } from './frame-writer';
 import type { RoomClient } from './room-gateway.interface';
 
 /** Who handles a connection's socket events (its gateway). */
@@ -30,11 +32,14 @@ export class RoomConnection implements RoomClient {
   /** The reason this side closed with, if it did. */
   closeReason: string | undefined;
   expiryTimer: NodeJS.Timeout | undefined;
+  /** Frames for this client that its socket has not taken yet (bounded by the send cap). */
+  readonly sendQueue: SendQueue;
 
   constructor(
     readonly owner: ConnectionOwner,
     readonly id: string,
     readonly ws: WebSocket,
+    socket: Duplex,
     public user: AuthUser,
     readonly room: string,
     readonly expiresAt: number,
@@ -44,6 +49,7 @@ export class RoomConnection implements RoomClient {
     now: number,
   ) {
     this.userJson = JSON.stringify(user.id);
+    this.sendQueue = new SendQueue(socket, ws);
     this.tokens = burst;
     this.refilledAt = now;
   }

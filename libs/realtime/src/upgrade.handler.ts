@@ -141,7 +141,7 @@ export class UpgradeHandler {
         userId: outcome.user.id,
         status: 101,
       });
-      this.gateway.accept(ws, outcome);
+      this.gateway.accept(ws, outcome, socket);
     });
   }
 

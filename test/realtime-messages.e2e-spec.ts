@@ -12,6 +12,11 @@ import {
 // Messages in a room: the envelope and presence, recoverable errors, the close codes for
 // binary, oversize and abuse, the rate limit, and backpressure on a slow consumer.
 
+/** A JSON text of `depth` nested arrays. */
+function nested(depth: number): string {
+  return '['.repeat(depth) + ']'.repeat(depth);
+}
+
 describe('realtime: messages', () => {
   let s: RealtimeTestService;
   let alice: TestUser;
@@ -115,6 +120,38 @@ describe('realtime: messages', () => {
       a.send({ ok: true });
       expect(await a.nextOfType('message')).toEqual(messageEnvelope(room, alice.id, { ok: true }));
     });
+
+    it('answers JSON nested past 64 levels with JSON_TOO_DEEP, relays none of it, goes on', async () => {
+      const room = uniqueRoom();
+      const a = await join(alice, room);
+      const b = await join(bob, room);
+      // Brackets inside strings are text, not nesting.
+      const deepInString = JSON.stringify({ s: '['.repeat(100) });
+      a.sendRaw(nested(65));
+      expect(await a.nextOfType('error')).toEqual({
+        type: 'error',
+        error: 'JSON_TOO_DEEP',
+        detail: 'Messages may nest arrays and objects at most 64 levels deep.',
+      });
+      a.sendRaw(`{"x":${nested(30_000)}}`);
+      expect((await a.nextOfType('error')).error).toBe('JSON_TOO_DEEP');
+      a.sendRaw(nested(64));
+      a.sendRaw(deepInString);
+      expect(await b.nextOfType('message')).toEqual(
+        messageEnvelope(room, alice.id, JSON.parse(nested(64))),
+      );
+      expect(await b.nextOfType('message')).toEqual(
+        messageEnvelope(room, alice.id, JSON.parse(deepInString)),
+      );
+      expect(b.received.filter((m) => m.type === 'message')).toHaveLength(2);
+    }, 15_000);
+
+    it('counts too-deep messages as refused: 21 in a row close the socket with 1008', async () => {
+      const a = await join(alice, uniqueRoom());
+      for (let i = 0; i < 21; i++) a.sendRaw(nested(65));
+      expect(await a.waitForClose()).toEqual({ code: 1008, reason: 'too many refused messages' });
+      expect(a.received.filter((m) => m.error === 'JSON_TOO_DEEP')).toHaveLength(20);
+    }, 15_000);
   });
 
   describe('close codes', () => {

@@ -3,17 +3,13 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { Auth, type AuthUser, CurrentUser } from '@kit/auth';
 import { ApiProblem } from '@kit/http';
 import { Background, type BackgroundTasks } from '@kit/tasks';
-import { ActivityView, CreateOrderDto, OrderView } from './order.dto';
-import { ActivityRepository } from './orders.repository';
+import { CreateOrderDto, OrderView } from './order.dto';
 import { OrdersService } from './orders.service';
 
 @ApiTags('orders')
 @Controller()
 export class OrdersController {
-  constructor(
-    private readonly orders: OrdersService,
-    private readonly activity: ActivityRepository,
-  ) {}
+  constructor(private readonly orders: OrdersService) {}
 
   @Post('orders')
   @Auth()
@@ -41,14 +37,5 @@ export class OrdersController {
   @ApiOkResponse({ type: [OrderView] })
   list(@CurrentUser() user: AuthUser): Promise<OrderView[]> {
     return this.orders.list(user.id);
-  }
-
-  @Get('admin/activity')
-  @Auth('admin')
-  @ApiTags('admin')
-  @ApiOperation({ summary: 'Activities, newest first (at most 100)' })
-  @ApiOkResponse({ type: [ActivityView] })
-  listActivity(): Promise<ActivityView[]> {
-    return this.activity.list();
   }
 }

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { ActivityController } from './activity.controller';
 import { OrdersController } from './orders.controller';
 import { ActivityRepository, OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
 
 @Module({
-  controllers: [OrdersController],
+  controllers: [OrdersController, ActivityController],
   providers: [OrdersRepository, ActivityRepository, OrdersService],
 })
 export class OrdersModule {}

@@ -7,6 +7,12 @@ import {
 import { ApiSecurity } from '@nestjs/swagger';
 import { ApiProblem, requestOf } from '@kit/http';
 import { API_KEY_SCHEME, API_KEY_SCOPES_KEY, CLAIMS_ONLY_KEY, ROLES_KEY } from './auth.constants';
+import {
+  InsufficientRoleError,
+  InvalidApiKeyError,
+  InvalidTokenError,
+  MissingApiKeyError,
+} from './auth.errors';
 import type { AccessTokenClaims, ApiKeyRecord, AuthUser } from './auth.interfaces';
 
 declare module 'fastify' {
@@ -39,8 +45,13 @@ export function ApiKeyAuth(...scopes: string[]): MethodDecorator & ClassDecorato
   return applyDecorators(
     SetMetadata(API_KEY_SCOPES_KEY, scopes),
     ApiSecurity(API_KEY_SCHEME),
-    ApiProblem(401, 'AUTH_API_KEY_MISSING', 'No X-API-Key header'),
-    ApiProblem(403, 'AUTH_API_KEY_INVALID', 'Invalid, revoked or out-of-scope API key'),
+    ApiProblem(401, 'AUTH_API_KEY_MISSING', 'No X-API-Key header', new MissingApiKeyError().detail),
+    ApiProblem(
+      403,
+      'AUTH_API_KEY_INVALID',
+      'Invalid, revoked or out-of-scope API key',
+      new InvalidApiKeyError().detail,
+    ),
   );
 }
 
@@ -50,12 +61,22 @@ export function ApiKeyAuth(...scopes: string[]): MethodDecorator & ClassDecorato
  */
 export function Auth(...roles: string[]): MethodDecorator & ClassDecorator {
   const decorators = [
-    ApiProblem(401, 'AUTH_TOKEN_INVALID', 'Missing, invalid or expired bearer token'),
+    ApiProblem(
+      401,
+      'AUTH_TOKEN_INVALID',
+      'Missing, invalid or expired bearer token',
+      new InvalidTokenError().detail,
+    ),
   ];
   if (roles.length > 0) {
     decorators.push(
       SetMetadata(ROLES_KEY, roles),
-      ApiProblem(403, 'AUTH_INSUFFICIENT_ROLE', `Needs role ${roles.join(' or ')}`),
+      ApiProblem(
+        403,
+        'AUTH_INSUFFICIENT_ROLE',
+        `Needs role ${roles.join(' or ')}`,
+        new InsufficientRoleError(roles).detail,
+      ),
     );
   }
   return applyDecorators(...decorators);

@@ -1,21 +1,62 @@
-import type { OpenAPIObject } from '@nestjs/swagger';
-import { type OpenApiRegistry, PROBLEM_CONTENT_TYPE } from '@kit/http';
+import type { ContentObject, OpenAPIObject } from '@nestjs/swagger';
+import {
+  DEFAULT_PROBLEM_TYPE_BASE,
+  type OpenApiRegistry,
+  PROBLEM_CONTENT_TYPE,
+  problemTypeOf,
+  titleForStatus,
+} from '@kit/http';
+import { Rejections, type UpgradeRejection } from './upgrade-rejection';
 
-const PROBLEM = {
-  [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } },
-};
+const EXAMPLE_REQUEST_ID = '4f1c2a9e-2b8d-4f0e-9d8a-0f7c1b2e3d4f';
 
 const DESCRIPTION = [
-  'RFC 6455 WebSocket upgrade (not socket.io). Everything is decided before the upgrade.',
+  'RFC 6455 WebSocket upgrade (not socket.io), decided before the upgrade. Connect with a',
+  'WebSocket client, e.g. `new WebSocket("wss://<host>/ws/lobby?token=<access token>")` in a',
+  'browser or `wscat -c "ws://<host>/ws/lobby" -H "Authorization: Bearer <access token>"`.',
+  "Swagger UI's Try it out sends a plain GET (no `Upgrade: websocket`): that gets 404 `NOT_FOUND`,",
+  'as this path serves nothing but upgrades.',
   'Each JSON text message is broadcast to the room as',
   '`{type:"message", room, id, from:{id}, data, ts}` (sender included); joins and leaves as',
   '`{type:"presence", room, event, user:{id}}`; recoverable errors as `{type:"error", error, detail}`',
-  '(`INVALID_JSON`, `RATE_LIMITED`). Close codes: 1001 shutdown, 1003 binary frame, 1008 abuse or',
-  'policy, 1009 message too big, 1013 slow consumer, 4001 token expired or user deactivated.',
+  '(`INVALID_JSON`, `JSON_TOO_DEEP`, `RATE_LIMITED`). Close codes: 1001 shutdown, 1003 binary frame,',
+  '1008 abuse or policy, 1009 message too big, 1013 slow consumer, 4001 token expired or user',
+  'deactivated.',
 ].join(' ');
+
+/** One problem+json example per refusal, under its code, for the status that carries it. */
+function problemContent(...rejections: UpgradeRejection[]): ContentObject {
+  const examples: Record<string, { summary: string; value: Record<string, unknown> }> = {};
+  for (const r of rejections) {
+    examples[examples[r.code] ? `${r.code}_${Object.keys(examples).length}` : r.code] = {
+      summary: r.detail,
+      value: {
+        // The app's own base replaces the default when the document is built.
+        type: problemTypeOf(DEFAULT_PROBLEM_TYPE_BASE, r.code),
+        title: titleForStatus(r.status),
+        status: r.status,
+        detail: r.detail,
+        error: r.code,
+        request_id: EXAMPLE_REQUEST_ID,
+      },
+    };
+  }
+  return {
+    [PROBLEM_CONTENT_TYPE]: {
+      schema: { $ref: '#/components/schemas/ProblemDetailsDto' },
+      examples,
+    },
+  };
+}
 
 /** Documents `GET <path>/{room}` (the upgrade), which no controller declares. */
 export function registerRealtimeOpenApi(registry: OpenApiRegistry, path: string): void {
+  // What the router answers a plain GET (see routeNotFound in @kit/http).
+  const plainGet: UpgradeRejection = {
+    status: 404,
+    code: 'NOT_FOUND',
+    detail: `Cannot GET ${path}/lobby`,
+  };
   registry.addTransform((document: OpenAPIObject) => {
     document.paths[`${path}/{room}`] = {
       get: {
@@ -40,11 +81,39 @@ export function registerRealtimeOpenApi(registry: OpenApiRegistry, path: string)
         ],
         responses: {
           '101': { description: 'Switching Protocols: the socket is in the room' },
-          '400': { description: 'Bad room name or handshake', content: PROBLEM },
-          '401': { description: 'Missing, invalid or expired token', content: PROBLEM },
-          '403': { description: 'Origin not allowed, or room not permitted', content: PROBLEM },
-          '426': { description: 'WebSocket version other than 13', content: PROBLEM },
-          '503': { description: 'At capacity or shutting down', content: PROBLEM },
+          '400': {
+            description: 'Bad room name or handshake',
+            content: problemContent(
+              Rejections.invalidRoom,
+              Rejections.notWebSocket,
+              Rejections.badKey,
+            ),
+          },
+          '401': {
+            description: 'Missing, invalid or expired token',
+            content: problemContent(Rejections.tokenMissing, Rejections.tokenInvalid),
+          },
+          '403': {
+            description: 'Origin not allowed, or room not permitted',
+            content: problemContent(Rejections.originForbidden, Rejections.roomForbidden),
+          },
+          '404': {
+            description: 'A plain GET without `Upgrade: websocket` (what Try it out sends)',
+            content: problemContent(plainGet),
+          },
+          '426': {
+            description: 'WebSocket version other than 13',
+            content: problemContent(Rejections.badVersion),
+          },
+          '503': {
+            description: 'At capacity, shutting down, or the checks took too long',
+            content: problemContent(
+              Rejections.atCapacity,
+              Rejections.tooManyRooms,
+              Rejections.shuttingDown,
+              Rejections.handshakeTimeout,
+            ),
+          },
         },
       },
     };

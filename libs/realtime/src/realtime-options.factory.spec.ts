@@ -19,6 +19,7 @@ describe('resolveRealtimeOptions', () => {
       allowedOrigins: new Set(),
       redis: undefined,
       maxPayloadBytes: 65_536,
+      maxJsonDepth: 64,
       sendBufferCapBytes: 1_048_576,
       rateLimit: { messagesPerSecond: 20, burst: 40 },
       maxViolations: 20,
@@ -81,6 +82,16 @@ describe('resolveRealtimeOptions', () => {
         'an infinite payload limit',
         { maxPayloadBytes: Infinity },
         'realtime.maxPayloadBytes must be a whole number from 1024 to 16777216; got Infinity',
+      ],
+      [
+        'a zero JSON depth',
+        { maxJsonDepth: 0 },
+        'realtime.maxJsonDepth must be a whole number from 1 to 1000; got 0',
+      ],
+      [
+        'an unbounded JSON depth',
+        { maxJsonDepth: Infinity },
+        'realtime.maxJsonDepth must be a whole number from 1 to 1000; got Infinity',
       ],
       [
         'a send buffer smaller than two messages',

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_JSON_DEPTH } from '@kit/http';
 import { RealtimeConfigError } from './realtime.errors';
 import type {
   RealtimeModuleOptions,
@@ -9,6 +10,7 @@ import type {
 const DEFAULTS = Object.freeze({
   path: '/ws',
   maxPayloadBytes: 65_536,
+  maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
   sendBufferCapBytes: 1_048_576,
   maxViolations: 20,
   maxConnections: 10_000,
@@ -76,6 +78,7 @@ export function resolveRealtimeOptions(raw: RealtimeModuleOptions = {}): Resolve
     ...origins(raw.allowedOrigins ?? []),
     redis: raw.redisUrl === undefined ? undefined : resolveRedis(raw.redisUrl, raw.redis ?? {}),
     maxPayloadBytes,
+    maxJsonDepth: int('realtime.maxJsonDepth', o.maxJsonDepth, 1, 1_000),
     sendBufferCapBytes,
     rateLimit: Object.freeze({
       messagesPerSecond: int(

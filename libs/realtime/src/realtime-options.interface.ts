@@ -43,8 +43,15 @@ export interface RealtimeModuleOptions {
   /** Largest incoming message in bytes; a larger one closes the socket with 1009. @default 65_536 */
   maxPayloadBytes?: number;
   /**
-   * Bytes a socket may have queued for sending; a client past it is closed with 1013 (slow
-   * consumer). At least twice `maxPayloadBytes`. @default 1_048_576
+   * Deepest nesting of arrays and objects in an incoming message; a deeper one is answered with
+   * a `JSON_TOO_DEEP` error (never parsed) and counts as a refused message. @default 64
+   */
+  maxJsonDepth?: number;
+  /**
+   * Bytes held for sending to one socket — the kit's own queue plus what the socket has not
+   * handed to the kernel yet. A client past it is closed with 1013 (slow consumer): its queue is
+   * dropped, so the close frame goes out right behind what the socket already holds (at most
+   * its high-water mark and one frame). At least twice `maxPayloadBytes`. @default 1_048_576
    */
   sendBufferCapBytes?: number;
   /** Per-connection message rate. @default { messagesPerSecond: 20, burst: 40 } */
@@ -89,6 +96,7 @@ export interface ResolvedRealtimeOptions {
   readonly allowedOrigins: ReadonlySet<string>;
   readonly redis: ResolvedRedisBrokerOptions | undefined;
   readonly maxPayloadBytes: number;
+  readonly maxJsonDepth: number;
   readonly sendBufferCapBytes: number;
   readonly rateLimit: ResolvedRateLimit;
   readonly maxViolations: number;

@@ -33,4 +33,5 @@ export const CloseCode = Object.freeze({
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 
 /** Codes of the `{type:"error", error, detail}` replies; the socket stays open. */
-export type RealtimeErrorReplyCode = 'INVALID_JSON' | 'RATE_LIMITED' | 'MESSAGE_FAILED';
+export type RealtimeErrorReplyCode =
+  'INVALID_JSON' | 'JSON_TOO_DEEP' | 'RATE_LIMITED' | 'MESSAGE_FAILED';

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUTH_PRINCIPAL, type AuthUser } from '@kit/auth';
-import { createContextStore, DomainError, RequestContext } from '@kit/http';
+import { createContextStore, DomainError, jsonDepthExceeds, RequestContext } from '@kit/http';
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { errorFrame, messageFrame, presenceFrame } from './envelope';
 import { SharedFrame } from './frame-writer';
@@ -31,9 +32,15 @@ export interface GatewayStats {
   rateLimited: number;
   invalidMessages: number;
   slowConsumersClosed: number;
+  /**
+   * Bytes held for this instance's sockets: queued by the kit plus handed to the sockets and not
+   * yet taken by the kernel. A slow consumer's share is dropped when it is closed.
+   */
+  sendBufferedBytes: number;
 }
 
 const CONNECTION = Symbol('kit.realtime.connection');
+const OPEN = 1;
 const MAX_TIMEOUT_MS = 2_147_483_647;
 const RECHECK_CONCURRENCY = 8;
 
@@ -52,7 +59,8 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
   /** room → user id → sockets of that user in the room on this instance. */
   private readonly presence = new Map<string, Map<string, number>>();
   private readonly tokensPerMs: number;
-  private readonly counters: Omit<GatewayStats, 'connections' | 'rooms'> = {
+  private readonly tooDeepDetail: string;
+  private readonly counters: Omit<GatewayStats, 'connections' | 'rooms' | 'sendBufferedBytes'> = {
     messagesIn: 0,
     deliveries: 0,
     rateLimited: 0,
@@ -71,6 +79,7 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
     private readonly users: UserLookup,
   ) {
     this.tokensPerMs = options.rateLimit.messagesPerSecond / 1000;
+    this.tooDeepDetail = `Messages may nest arrays and objects at most ${options.maxJsonDepth} levels deep.`;
     broker.attach(this);
   }
 
@@ -86,13 +95,17 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
     return undefined;
   }
 
-  /** Takes an upgraded socket into its room. Synchronous, so capacity checks cannot race. */
-  accept(ws: WebSocket, client: AdmittedClient): void {
+  /**
+   * Takes an upgraded socket into its room. Synchronous, so capacity checks cannot race.
+   * `socket` is the TCP socket the upgrade came on (the one `ws` writes to).
+   */
+  accept(ws: WebSocket, client: AdmittedClient, socket: Duplex): void {
     const now = performance.now();
     const conn = new RoomConnection(
       this,
       `${client.requestId}:${(++this.sequence).toString(36)}`,
       ws,
+      socket,
       client.user,
       client.room,
       client.expiresAt,
@@ -135,14 +148,24 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
   }
 
   stats(): GatewayStats {
-    return { connections: this.connections.size, rooms: this.rooms.size, ...this.counters };
+    let sendBufferedBytes = 0;
+    for (const conn of this.connections) {
+      sendBufferedBytes += conn.sendQueue.queuedBytes + conn.sendQueue.socketBytes;
+    }
+    return {
+      connections: this.connections.size,
+      rooms: this.rooms.size,
+      ...this.counters,
+      sendBufferedBytes,
+    };
   }
 
   /** One liveness round: drops peers that missed the previous ping, pings the others. */
   pingAll(): void {
     for (const conn of this.connections) {
       if (!conn.alive) {
-        this.logger.debug(`dropping ${conn.id}: no pong within ${this.options.pingIntervalMs} ms`);
+        conn.closeCode ??= 1006;
+        conn.closeReason ??= `no pong within ${this.options.pingIntervalMs} ms`;
         conn.ws.terminate();
         continue;
       }
@@ -206,6 +229,12 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
       return;
     }
     const text = raw.toString('utf8');
+    if (jsonDepthExceeds(text, this.options.maxJsonDepth)) {
+      this.counters.invalidMessages++;
+      this.logger.debug(`message refused in room ${conn.room}: nested deeper than allowed`);
+      this.refuse(conn, 'JSON_TOO_DEEP', this.tooDeepDetail);
+      return;
+    }
     let data: unknown;
     try {
       data = JSON.parse(text);
@@ -221,8 +250,18 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
   }
 
   /** @internal */
-  onClose(conn: RoomConnection, code: number): void {
+  onClose(conn: RoomConnection, code: number, reason: string): void {
     if (!this.connections.delete(conn)) return;
+    conn.sendQueue.drop();
+    this.logger.log({
+      msg: 'room socket closed',
+      reqId: conn.upgradeRequestId,
+      room: conn.room,
+      userId: conn.user.id,
+      code: conn.closeCode ?? code,
+      reason: conn.closeCode === undefined ? reason : conn.closeReason,
+      by: conn.closeCode === undefined ? 'client' : 'server',
+    });
     clearTimeout(conn.expiryTimer);
     conn.closing = true;
     this.leave(conn, code);
@@ -263,27 +302,23 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
     const members = this.rooms.get(room);
     if (!members) return;
     const frame = new SharedFrame(payload);
-    const cap = this.options.sendBufferCapBytes - frame.length;
     let delivered = 0;
     for (const conn of members) {
-      if (conn.closing) continue;
-      if (conn.ws.bufferedAmount > cap) {
-        this.slowConsumer(conn);
-        continue;
-      }
-      if (frame.sendTo(conn.ws)) delivered++;
+      if (this.deliver(conn, frame)) delivered++;
     }
     this.counters.deliveries += delivered;
   }
 
   private send(conn: RoomConnection, text: string): void {
-    if (conn.closing) return;
-    const frame = new SharedFrame(Buffer.from(text, 'utf8'));
-    if (conn.ws.bufferedAmount > this.options.sendBufferCapBytes - frame.length) {
-      this.slowConsumer(conn);
-      return;
-    }
-    frame.sendTo(conn.ws);
+    this.deliver(conn, new SharedFrame(Buffer.from(text, 'utf8')));
+  }
+
+  /** Writes or queues a frame for one client; a client past its send cap is closed with 1013. */
+  private deliver(conn: RoomConnection, frame: SharedFrame): boolean {
+    if (conn.closing || conn.ws.readyState !== OPEN) return false;
+    if (conn.sendQueue.push(frame.bytes, this.options.sendBufferCapBytes)) return true;
+    this.slowConsumer(conn);
+    return false;
   }
 
   private refuse(conn: RoomConnection, code: string, detail: string): void {
@@ -296,15 +331,28 @@ export class RealtimeGateway implements LocalRooms, ConnectionOwner {
 
   private slowConsumer(conn: RoomConnection): void {
     this.counters.slowConsumersClosed++;
-    this.logger.debug(`closing slow consumer ${conn.id} in room ${conn.room}`);
+    const queue = conn.sendQueue;
+    this.logger.debug({
+      msg: 'closing a slow consumer',
+      reqId: conn.upgradeRequestId,
+      room: conn.room,
+      droppedBytes: queue.queuedBytes,
+      aheadOfCloseBytes: queue.socketBytes,
+    });
     this.close(conn, CloseCode.TRY_AGAIN_LATER, 'slow consumer');
   }
 
-  /** Closes a socket and takes it out of its room at once, without waiting for the peer. */
+  /**
+   * Closes a socket and takes it out of its room at once, without waiting for the peer. Frames
+   * still queued for it are dropped, so the close frame is the next thing its socket gets; the
+   * socket is destroyed if the closing handshake takes longer than `closeTimeoutMs`.
+   */
   private close(conn: RoomConnection, code: number, reason: string): void {
     if (conn.closing) return;
     conn.closing = true;
     conn.closeCode = code;
+    conn.closeReason = reason;
+    conn.sendQueue.drop();
     conn.ws.close(code, reason);
     this.leave(conn, code);
   }
@@ -400,9 +448,9 @@ function onSocketPong(this: TaggedSocket): void {
   const conn = this[CONNECTION];
   if (conn) conn.alive = true;
 }
-function onSocketClose(this: TaggedSocket, code: number): void {
+function onSocketClose(this: TaggedSocket, code: number, reason: Buffer): void {
   const conn = this[CONNECTION];
-  if (conn) conn.owner.onClose(conn, code);
+  if (conn) conn.owner.onClose(conn, code, reason.toString('utf8'));
 }
 function onSocketError(this: TaggedSocket, err: Error): void {
   const conn = this[CONNECTION];

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { type ConnectionOwner, RoomConnection } from './room-connection';
 
@@ -6,6 +7,7 @@ function connection(burst: number, now = 0): RoomConnection {
     {} as ConnectionOwner,
     'c1',
     {} as WebSocket,
+    new PassThrough(),
     { id: 'u1', roles: [], active: true },
     'lobby',
     Date.now() + 60_000,

@@ -1,11 +1,13 @@
 import type { AuthUser } from '@kit/auth';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { SendQueue } from './frame-writer';
 import type { RoomClient } from './room-gateway.interface';
 
 /** Who handles a connection's socket events (its gateway). */
 export interface ConnectionOwner {
   onMessage(conn: RoomConnection, data: Buffer, isBinary: boolean): void;
-  onClose(conn: RoomConnection, code: number): void;
+  onClose(conn: RoomConnection, code: number, reason: string): void;
   onError(conn: RoomConnection, err: Error): void;
   expire(conn: RoomConnection): void;
 }
@@ -27,12 +29,17 @@ export class RoomConnection implements RoomClient {
   left = false;
   /** The code this side closed with, if it did. */
   closeCode: number | undefined;
+  /** The reason this side closed with, if it did. */
+  closeReason: string | undefined;
   expiryTimer: NodeJS.Timeout | undefined;
+  /** Frames for this client that its socket has not taken yet (bounded by the send cap). */
+  readonly sendQueue: SendQueue;
 
   constructor(
     readonly owner: ConnectionOwner,
     readonly id: string,
     readonly ws: WebSocket,
+    socket: Duplex,
     public user: AuthUser,
     readonly room: string,
     readonly expiresAt: number,
@@ -42,6 +49,7 @@ export class RoomConnection implements RoomClient {
     now: number,
   ) {
     this.userJson = JSON.stringify(user.id);
+    this.sendQueue = new SendQueue(socket, ws);
     this.tokens = burst;
     this.refilledAt = now;
   }

@@ -23,8 +23,14 @@ const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 const REQUEST_ID = Symbol('kit.realtime.requestId');
 
 const STARTED_AT = Symbol('kit.realtime.startedAt');
+const USER_ID = Symbol('kit.realtime.userId');
 
-type TaggedRequest = IncomingMessage & { [REQUEST_ID]?: string; [STARTED_AT]?: number };
+type TaggedRequest = IncomingMessage & {
+  [REQUEST_ID]?: string;
+  [STARTED_AT]?: number;
+  /** Set once the token is verified, so a later refusal names the user. */
+  [USER_ID]?: string;
+};
 
 /**
  * Decides every `GET <path>/{room}` upgrade before it happens — handshake, token, user, Origin,
@@ -127,7 +133,16 @@ export class UpgradeHandler {
       this.reject(req, socket, rejection, requestId);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.gateway.accept(ws, outcome));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.logger.log({
+        msg: 'room socket opened',
+        reqId: requestId,
+        room: outcome.room,
+        userId: outcome.user.id,
+        status: 101,
+      });
+      this.gateway.accept(ws, outcome, socket);
+    });
   }
 
   private async decide(
@@ -140,6 +155,7 @@ export class UpgradeHandler {
     if (presented === null) return Rejections.tokenInvalid;
     const admitted = await this.authenticate(presented);
     if (!admitted) return Rejections.tokenInvalid;
+    (req as TaggedRequest)[USER_ID] = admitted.user.id;
     const origin = req.headers.origin;
     if (origin !== undefined && !this.originAllowed(origin)) return Rejections.originForbidden;
     const room = path.slice(this.prefix.length);
@@ -179,6 +195,13 @@ export class UpgradeHandler {
     return this.options.anyOrigin || this.options.allowedOrigins.has(origin);
   }
 
+  /** The room an upgrade asked for, when its name is one (anything else is not logged as a room). */
+  private roomOf(url: string): string | undefined {
+    const q = url.indexOf('?');
+    const room = (q < 0 ? url : url.slice(0, q)).slice(this.prefix.length);
+    return url.startsWith(this.prefix) && ROOM_NAME_PATTERN.test(room) ? room : undefined;
+  }
+
   /** An upgrade for a path nobody serves (only when Node cannot route upgrades by path). */
   notFound(req: IncomingMessage, socket: Duplex): void {
     this.reject(req, socket, Rejections.notFound, begin(req, socket));
@@ -190,9 +213,17 @@ export class UpgradeHandler {
     rejection: UpgradeRejection,
     requestId: string,
   ): void {
-    this.logger.debug(
-      `upgrade ${redactUrl(req.url ?? '')} refused: ${rejection.status} ${rejection.code} (reqId ${requestId})`,
-    );
+    const url = redactUrl(req.url ?? '');
+    this.logger.log({
+      msg: 'room socket refused',
+      reqId: requestId,
+      url,
+      room: this.roomOf(url),
+      userId: (req as TaggedRequest)[USER_ID],
+      status: rejection.status,
+      code: rejection.code,
+      reason: rejection.detail,
+    });
     writeRejection(
       socket,
       this.problemTypeBase,

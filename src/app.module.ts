@@ -54,7 +54,9 @@ export class AppModule {
         LifespanModule.forRoot({
           isGlobal: true,
           database: { url: config.databaseUrl, migrations },
-          redis: config.redisUrl ? { url: config.redisUrl } : undefined,
+          // Users, orders and same-instance rooms work without Redis: readiness reports it down
+          // but stays 200 ("degraded"), so a Redis outage does not empty the balancer.
+          redis: config.redisUrl ? { url: config.redisUrl, required: false } : undefined,
         }),
         AuthModule.forRootAsync({
           isGlobal: true,
@@ -84,6 +86,7 @@ export class AppModule {
           isGlobal: true,
           gateway: RoomsGateway,
           redisUrl: config.redisUrl,
+          redis: { required: false },
           allowedOrigins: config.corsOrigins,
         }),
         RoomsModule,

@@ -10,6 +10,7 @@ import type { ResourceRegistry } from './resource.registry';
 export class RedisResource implements Resource, OnModuleInit {
   readonly name = 'redis';
   readonly target: string;
+  readonly required: boolean;
   /** The client; it reconnects by itself after a drop (readiness shows it down meanwhile). */
   readonly client: Redis;
   private readonly logger = new Logger('Redis');
@@ -21,6 +22,7 @@ export class RedisResource implements Resource, OnModuleInit {
     private readonly registry: ResourceRegistry,
   ) {
     this.target = options.target;
+    this.required = options.required;
     this.connectTimeoutMs = options.connectTimeoutMs;
     this.client = new Redis(options.url, {
       lazyConnect: true,

@@ -40,6 +40,7 @@ describe('resolveRealtimeOptions', () => {
       reconnectMaxDelayMs: 2_000,
       presenceHeartbeatMs: 5_000,
       presenceTtlMs: 15_000,
+      required: true,
     });
   });
 

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { waitFor } from '@kit/testing';
+
+/** A port the OS says is free now (listen on 0, read it, close). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || !address) throw new Error('no port was assigned');
+  return address.port;
+}
+
+/**
+ * A `redis-server` this test owns, on a free port, without persistence: `stop()` takes it away
+ * (an outage), `start()` brings it back on the same port. Never the shared Redis.
+ */
+export class OwnRedisServer {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> | undefined;
+
+  private constructor(readonly port: number) {}
+
+  /** Starts one on a free port and resolves once it answers PING (within `withinMs`). */
+  static async start(withinMs = 10_000): Promise<OwnRedisServer> {
+    const server = new OwnRedisServer(await freePort());
+    await server.start(withinMs);
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** (Re)starts it on its port; resolves once it answers PING. */
+  async start(withinMs = 10_000): Promise<void> {
+    if (this.child) return;
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    await waitFor(() => this.answers(), {
+      timeoutMs: withinMs,
+      intervalMs: 20,
+      description: `redis-server on port ${this.port} to answer PING`,
+    });
+  }
+
+  /** Kills it (SIGKILL: clients see the connection drop) and waits for it to exit. Safe twice. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child) return;
+    child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  private async answers(): Promise<boolean> {
+    const probe = new Redis(this.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 500,
+    });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      return (await probe.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      probe.disconnect();
+    }
+  }
+}

@@ -53,7 +53,12 @@ export class AppModule {
         }),
         LifespanModule.forRoot({
           isGlobal: true,
-          database: { url: config.databaseUrl, migrations },
+          database: {
+            url: config.databaseUrl,
+            migrations,
+            queryTimeoutMs: config.databaseQueryTimeoutMs,
+            acquireTimeoutMs: config.databaseAcquireTimeoutMs,
+          },
           // Users, orders and same-instance rooms work without Redis: readiness reports it down
           // but stays 200 ("degraded"), so a Redis outage does not empty the balancer.
           redis: config.redisUrl ? { url: config.redisUrl, required: false } : undefined,

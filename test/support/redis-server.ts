@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
+import { connect, createServer } from 'node:net';
 import { waitFor } from '@kit/testing';
 
 /** A port the OS says is free now (listen on 0, read it, close). */
@@ -60,21 +59,22 @@ export class OwnRedisServer {
     await this.exited;
   }
 
-  private async answers(): Promise<boolean> {
-    const probe = new Redis(this.url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      connectTimeout: 500,
+  /** One raw `PING` over TCP: true on `+PONG`, false on refusal or anything else. */
+  private answers(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = connect(this.port, '127.0.0.1');
+      let reply = '';
+      const done = (ok: boolean): void => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.setTimeout(500, () => done(false));
+      socket.once('error', () => done(false));
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.on('data', (chunk: Buffer) => {
+        reply += chunk.toString('latin1');
+        if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      });
     });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      return (await probe.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      probe.disconnect();
-    }
   }
 }

@@ -149,6 +149,11 @@ describe('resolveRealtimeOptions', () => {
         'realtime.redisUrl must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; set REDIS_URL',
       ],
       [
+        'a broker "required" that is not a boolean',
+        { redisUrl: 'redis://h', redis: { required: 'yes' as unknown as boolean } },
+        'realtime.redis.required must be true or false; got yes',
+      ],
+      [
         'a key prefix with spaces',
         { redisUrl: 'redis://h', redis: { keyPrefix: 'my app' } },
         'realtime.redis.keyPrefix must be 1 to 64 characters among A-Z, a-z, 0-9, ":", ".", "_" and "-"; got "my app"',

@@ -93,7 +93,12 @@ describe('HTTP client resource', () => {
       title: 'Service Unavailable',
       detail: 'A resource the service needs is not answering.',
       resources: {
-        'http:upstream': { status: 'down', required: true, durationMs: expect.any(Number), error: 'CHECK_FAILED' },
+        'http:upstream': {
+          status: 'down',
+          required: true,
+          durationMs: expect.any(Number),
+          error: 'CHECK_FAILED',
+        },
       },
       shuttingDown: false,
     });
@@ -108,7 +113,12 @@ describe('HTTP client resource', () => {
       title: 'Service Unavailable',
       detail: 'A resource the service needs is not answering.',
       resources: {
-        'http:upstream': { status: 'down', required: true, durationMs: expect.any(Number), error: 'CHECK_FAILED' },
+        'http:upstream': {
+          status: 'down',
+          required: true,
+          durationMs: expect.any(Number),
+          error: 'CHECK_FAILED',
+        },
       },
       shuttingDown: false,
     });

@@ -102,7 +102,12 @@ describeWithRedis('Redis resource on the real Redis', () => {
       title: 'Service Unavailable',
       detail: 'A resource the service needs is not answering.',
       resources: {
-        redis: { status: 'down', required: true, durationMs: expect.any(Number), error: 'CHECK_FAILED' },
+        redis: {
+          status: 'down',
+          required: true,
+          durationMs: expect.any(Number),
+          error: 'CHECK_FAILED',
+        },
       },
       shuttingDown: false,
     });

@@ -50,6 +50,16 @@ export class OwnRedisServer {
     });
   }
 
+  /** SIGSTOP: connections stay open but nothing answers (a hung server or a silent network). */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT: it answers again. */
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** Kills it (SIGKILL: clients see the connection drop) and waits for it to exit. Safe twice. */
   async stop(): Promise<void> {
     const child = this.child;

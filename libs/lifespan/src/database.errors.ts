@@ -81,7 +81,8 @@ export function classifyPostgresError(err: unknown): DatabaseError | undefined {
   };
   if (typeof message === 'string' && PG_TIMEOUTS[message])
     return new DatabaseTimeoutError(PG_TIMEOUTS[message], err);
-  if (code === STATEMENT_TIMEOUT_SQLSTATE) return new DatabaseTimeoutError('statement timeout', err);
+  if (code === STATEMENT_TIMEOUT_SQLSTATE)
+    return new DatabaseTimeoutError('statement timeout', err);
   if (typeof message === 'string' && PG_LOST.has(message)) return new DatabaseUnavailableError(err);
   if (typeof code === 'string' && (NETWORK_CODES.has(code) || isUnavailableSqlState(code)))
     return new DatabaseUnavailableError(err);

@@ -1,9 +1,4 @@
-import type {
-  PostgresCursor,
-  PostgresPool,
-  PostgresPoolClient,
-  PostgresQueryResult,
-} from 'kysely';
+import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import type { Pool, PoolClient } from 'pg';
 import { classifyPostgresError, STATEMENT_TIMEOUT_SQLSTATE } from './database.errors';
 

@@ -164,6 +164,7 @@ describe('resolveLifespanOptions', () => {
         url: 'redis://:pw@127.0.0.1:6379/2',
         target: 'redis://:****@127.0.0.1:6379/2',
         connectTimeoutMs: 5000,
+        commandTimeoutMs: 2000,
         required: true,
       });
     });

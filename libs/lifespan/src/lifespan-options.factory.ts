@@ -35,8 +35,10 @@ function resolveRedis(raw: RedisOptions): ResolvedRedisOptions {
   }
   const connectTimeoutMs = raw.connectTimeoutMs ?? 5_000;
   positiveInt('lifespan.redis.connectTimeoutMs', connectTimeoutMs);
+  const commandTimeoutMs = raw.commandTimeoutMs ?? 2_000;
+  positiveInt('lifespan.redis.commandTimeoutMs', commandTimeoutMs);
   const required = flag('lifespan.redis.required', raw.required);
-  return Object.freeze({ url, target: maskUrl(url), connectTimeoutMs, required });
+  return Object.freeze({ url, target: maskUrl(url), connectTimeoutMs, commandTimeoutMs, required });
 }
 
 function resolveHttpClient(name: string, raw: HttpClientOptions): ResolvedHttpClientOptions {

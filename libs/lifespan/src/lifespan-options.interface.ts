@@ -44,6 +44,11 @@ export interface RedisOptions {
   /** Milliseconds to wait for the first connection at boot. @default 5_000 */
   connectTimeoutMs?: number;
   /**
+   * Milliseconds the readiness `PING` and the `QUIT` at shutdown may take; past it the check
+   * counts as failed and the connection is dropped. @default 2_000
+   */
+  commandTimeoutMs?: number;
+  /**
    * Whether readiness fails (503) while it is down; `false` reports it down but keeps readiness
    * at 200 (`status: "degraded"`). @default true
    */
@@ -99,6 +104,7 @@ export interface ResolvedRedisOptions {
   readonly url: string;
   readonly target: string;
   readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number;
   readonly required: boolean;
 }
 

@@ -149,6 +149,8 @@ export class DatabaseResource implements Resource, OnModuleInit {
     const pool = new Pool({ connectionString: o.url, ...limits });
     // An idle client losing its server emits here; unhandled it would crash the process.
     pool.on('error', (err) => this.logger.warn(`idle database connection failed: ${err.message}`));
-    return new PostgresDialect({ pool: new GuardedPostgresPool(pool) });
+    // Boot failures keep the driver's own error: it names the cause (ECONNREFUSED, auth) for
+    // the boot log, where a 503 for clients would say nothing.
+    return new PostgresDialect({ pool: use === 'serving' ? new GuardedPostgresPool(pool) : pool });
   }
 }

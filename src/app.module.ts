@@ -48,7 +48,10 @@ export class AppModule {
             title: 'Nest service kit: reference service',
             version: '0.1.0',
             description:
-              'Users, tokens, API keys, ingest and health, built from the kit libraries.',
+              'Users, tokens, API keys, ingest and health, built from the kit libraries. ' +
+              'Any route that reads or writes the database may answer 503 DATABASE_TIMEOUT (a ' +
+              'query or the wait for a connection ran past its deadline) or DATABASE_UNAVAILABLE ' +
+              '(the database is unreachable), with Retry-After.',
           },
         }),
         LifespanModule.forRoot({

@@ -19,6 +19,13 @@ import type { Resource } from './resource.interface';
 import type { ResourceRegistry } from './resource.registry';
 
 /**
+ * How much later than the server's `statement_timeout` the client gives up on a query itself
+ * (`query_timeout`): the server normally cancels first, and its session stays usable; the
+ * client deadline is for a server that stopped answering (its connection is then dropped).
+ */
+const CLIENT_DEADLINE_MARGIN_MS = 250;
+
+/**
  * The database: SQLite through `node:sqlite` or PostgreSQL through `pg`, behind one Kysely
  * query builder. Opened (connectivity check, then migrations) in `onModuleInit`.
  */
@@ -143,7 +150,7 @@ export class DatabaseResource implements Resource, OnModuleInit {
             max: o.poolSize,
             connectionTimeoutMillis: o.acquireTimeoutMs,
             statement_timeout: o.queryTimeoutMs,
-            query_timeout: o.queryTimeoutMs,
+            query_timeout: o.queryTimeoutMs + CLIENT_DEADLINE_MARGIN_MS,
           }
         : { max: 1, connectionTimeoutMillis: o.connectTimeoutMs };
     const pool = new Pool({ connectionString: o.url, ...limits });

@@ -18,10 +18,10 @@ export interface DatabaseOptions {
    */
   acquireTimeoutMs?: number;
   /**
-   * Milliseconds one PostgreSQL query may take once sent, enforced by the server
-   * (`statement_timeout`) and by the client (`query_timeout`, for a server that stopped
-   * answering); past it the request fails with 503 `DATABASE_TIMEOUT`. Migrations at boot are
-   * not bound by it. @default 10_000
+   * Milliseconds one PostgreSQL query may take, enforced by the server (`statement_timeout`)
+   * and, 250 ms later, by the client (`query_timeout`, for a server that stopped answering);
+   * past it the request fails with 503 `DATABASE_TIMEOUT`. Migrations at boot are not bound by
+   * it. @default 10_000
    */
   queryTimeoutMs?: number;
   /** Milliseconds SQLite waits on a locked database before failing. @default 5_000 */

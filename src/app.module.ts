@@ -53,13 +53,23 @@ export class AppModule {
             title: 'Nest service kit: reference service',
             version: '0.1.0',
             description:
-              'Users, tokens, API keys, ingest and health, built from the kit libraries.',
+              'Users, tokens, API keys, ingest and health, built from the kit libraries. ' +
+              'Any route that reads or writes the database may answer 503 DATABASE_TIMEOUT (a ' +
+              'query or the wait for a connection ran past its deadline) or DATABASE_UNAVAILABLE ' +
+              '(the database is unreachable), with Retry-After.',
           },
         }),
         LifespanModule.forRoot({
           isGlobal: true,
-          database: { url: config.databaseUrl, migrations: migrationSets },
-          redis: config.redisUrl ? { url: config.redisUrl } : undefined,
+          database: {
+            url: config.databaseUrl,
+            migrations: migrationSets,
+            queryTimeoutMs: config.databaseQueryTimeoutMs,
+            acquireTimeoutMs: config.databaseAcquireTimeoutMs,
+          },
+          // Users, orders and same-instance rooms work without Redis: readiness reports it down
+          // but stays 200 ("degraded"), so a Redis outage does not empty the balancer.
+          redis: config.redisUrl ? { url: config.redisUrl, required: false } : undefined,
         }),
         AuthModule.forRootAsync({
           isGlobal: true,
@@ -94,6 +104,7 @@ export class AppModule {
           isGlobal: true,
           gateway: RoomsGateway,
           redisUrl: config.redisUrl,
+          redis: { required: false },
           allowedOrigins: config.corsOrigins,
         }),
         RoomsModule,

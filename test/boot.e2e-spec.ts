@@ -145,7 +145,7 @@ describe('booting the built reference service', () => {
       expect(await res.json()).toEqual({
         status: 'ok',
         shuttingDown: false,
-        resources: { database: { status: 'up', durationMs: expect.any(Number) } },
+        resources: { database: { status: 'up', required: true, durationMs: expect.any(Number) } },
       });
       expect(boot.stdout).toContain(
         `"msg":"opened database (sqlite:${join(dir, 'data', 'app.db')})"`,

@@ -227,7 +227,7 @@ describe('ingest while Redis is down (a redis-server of its own)', () => {
   let s: TasksService | undefined;
 
   afterAll(async () => {
-    await server?.restart(10_000).catch(() => undefined);
+    await server?.start(10_000).catch(() => undefined);
     await s?.close();
     await server?.stop();
   }, 30_000);
@@ -254,7 +254,7 @@ describe('ingest while Redis is down (a redis-server of its own)', () => {
       { timeoutMs: 10_000 },
     );
 
-    await server.restart(10_000);
+    await server.start(10_000);
     await waitFor(
       async () => ((await statuses(service, batchId))[0] === 'processed' ? true : undefined),
       { timeoutMs: 20_000, description: 'the batch stored during the outage to be processed' },

@@ -22,7 +22,7 @@ describe('BullMQ jobs on a redis-server of their own', () => {
     server = await OwnRedisServer.start(10_000);
   }, 15_000);
   afterAll(async () => {
-    await server.restart(10_000).catch(() => undefined);
+    await server.start(10_000).catch(() => undefined);
     for (const o of opened.splice(0).toReversed()) await o.close().catch(() => undefined);
     await server.stop();
   }, 30_000);
@@ -89,7 +89,7 @@ describe('BullMQ jobs on a redis-server of their own', () => {
       headers: { 'retry-after': '5' },
     });
     expect(Date.now() - started).toBeLessThan(5_000);
-    await server.restart(10_000);
+    await server.start(10_000);
     // Once Redis is back, enqueueing works again (and the queue is closed connected).
     await waitFor(
       () =>

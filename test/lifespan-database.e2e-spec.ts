@@ -158,7 +158,7 @@ describe.each(databaseVariants())('database resource on $name', (variant) => {
     expect(await res.json()).toEqual({
       status: 'ok',
       shuttingDown: false,
-      resources: { database: { status: 'up', durationMs: expect.any(Number) } },
+      resources: { database: { status: 'up', required: true, durationMs: expect.any(Number) } },
     });
   });
 });

@@ -13,9 +13,10 @@ import {
 } from './support/recording-resource';
 import { TcpProxy } from './support/tcp-proxy';
 
-const up = { status: 'up', durationMs: expect.any(Number) };
+const up = { status: 'up', required: true, durationMs: expect.any(Number) };
 const down = (error: 'CHECK_FAILED' | 'CHECK_TIMEOUT') => ({
   status: 'down',
+  required: true,
   durationMs: expect.any(Number),
   error,
 });
@@ -80,6 +81,54 @@ describe('readiness', () => {
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ status: 'ok' });
     });
+  });
+
+  describe('when some resources are not required', () => {
+    const optionalUp = { ...up, required: false };
+    const optionalDown = { ...down('CHECK_FAILED'), required: false };
+    beforeEach(async () => {
+      t = await createTestApp(
+        recordingResourcesModule(
+          [],
+          [
+            { name: 'store', required: true },
+            { name: 'cache', required: false },
+            { name: 'bus', required: false },
+          ],
+        ),
+      );
+    }, 10_000);
+
+    it('answers 200 "degraded" while only those are down, naming them', async () => {
+      await resource('cache').outage();
+      await resource('bus').outage();
+      const res = await fetch(`${t!.url}/health/ready`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        status: 'degraded',
+        shuttingDown: false,
+        resources: { store: up, cache: optionalDown, bus: optionalDown },
+      });
+
+      await resource('cache').recover();
+      await resource('bus').recover();
+      const again = await fetch(`${t!.url}/health/ready`);
+      expect(await again.json()).toEqual({
+        status: 'ok',
+        shuttingDown: false,
+        resources: { store: up, cache: optionalUp, bus: optionalUp },
+      });
+    }, 10_000);
+
+    it('answers 503 once a required one is down too', async () => {
+      await resource('cache').outage();
+      await resource('store').outage();
+      const res = await fetch(`${t!.url}/health/ready`);
+      await expectProblem(res, 503, 'NOT_READY', {
+        ...NOT_ANSWERING,
+        resources: { store: down('CHECK_FAILED'), cache: optionalDown, bus: optionalUp },
+      });
+    }, 10_000);
   });
 
   describe('when a check hangs', () => {

@@ -29,7 +29,7 @@ async function bootFailure(module: DynamicModule): Promise<{ error: unknown; log
   throw new Error('the boot was expected to fail but succeeded');
 }
 
-const up = { status: 'up', durationMs: expect.any(Number) };
+const up = { status: 'up', required: true, durationMs: expect.any(Number) };
 
 describe('resource lifecycle', () => {
   let t: TestApp | undefined;

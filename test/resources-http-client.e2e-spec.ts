@@ -7,7 +7,7 @@ import { Upstream } from './support/shutdown-support';
 // The outbound HTTP client resource in an app, against a real upstream on 127.0.0.1:0: request
 // ids carried from the incoming request, the base path, readiness from the health path, close.
 
-const up = { status: 'up', durationMs: expect.any(Number) };
+const up = { status: 'up', required: true, durationMs: expect.any(Number) };
 
 describe('HTTP client resource', () => {
   let upstream: Upstream;
@@ -93,7 +93,12 @@ describe('HTTP client resource', () => {
       title: 'Service Unavailable',
       detail: 'A resource the service needs is not answering.',
       resources: {
-        'http:upstream': { status: 'down', durationMs: expect.any(Number), error: 'CHECK_FAILED' },
+        'http:upstream': {
+          status: 'down',
+          required: true,
+          durationMs: expect.any(Number),
+          error: 'CHECK_FAILED',
+        },
       },
       shuttingDown: false,
     });
@@ -108,7 +113,12 @@ describe('HTTP client resource', () => {
       title: 'Service Unavailable',
       detail: 'A resource the service needs is not answering.',
       resources: {
-        'http:upstream': { status: 'down', durationMs: expect.any(Number), error: 'CHECK_FAILED' },
+        'http:upstream': {
+          status: 'down',
+          required: true,
+          durationMs: expect.any(Number),
+          error: 'CHECK_FAILED',
+        },
       },
       shuttingDown: false,
     });

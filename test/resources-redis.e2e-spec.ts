@@ -9,7 +9,7 @@ import { TcpProxy } from './support/tcp-proxy';
 // The Redis resource in an app: readiness on the real Redis, an outage through a TCP proxy that
 // the resource recovers from by itself, and a boot that fails naming the resource.
 
-const up = { status: 'up', durationMs: expect.any(Number) };
+const up = { status: 'up', required: true, durationMs: expect.any(Number) };
 
 const ready = (app: TestApp): Promise<Response> => fetch(`${app.url}/health/ready`);
 
@@ -102,7 +102,12 @@ describeWithRedis('Redis resource on the real Redis', () => {
       title: 'Service Unavailable',
       detail: 'A resource the service needs is not answering.',
       resources: {
-        redis: { status: 'down', durationMs: expect.any(Number), error: 'CHECK_FAILED' },
+        redis: {
+          status: 'down',
+          required: true,
+          durationMs: expect.any(Number),
+          error: 'CHECK_FAILED',
+        },
       },
       shuttingDown: false,
     });

@@ -10,7 +10,7 @@ import { acceptsConnections, attempt, pollUntil } from './support/shutdown-suppo
 // listener draining in-flight requests, steps after it, resources in reverse, readiness, the
 // grace, refused late tasks. The real process is driven in shutdown-process.e2e-spec.ts.
 
-const up = { status: 'up', durationMs: expect.any(Number) };
+const up = { status: 'up', required: true, durationMs: expect.any(Number) };
 
 describe('graceful shutdown (fixture app, in process)', () => {
   let state: ShutdownFixtureState;

@@ -11,6 +11,10 @@ export interface AppConfig {
   readonly dataDir: string;
   /** `postgres://…`, or the SQLite file under `dataDir` when `DATABASE_URL` is unset. */
   readonly databaseUrl: string;
+  /** Milliseconds one PostgreSQL query may run before the request answers 503. */
+  readonly databaseQueryTimeoutMs: number;
+  /** Milliseconds a request waits for a pooled PostgreSQL connection before it answers 503. */
+  readonly databaseAcquireTimeoutMs: number;
   readonly redisUrl: string | undefined;
   readonly jwtSecret: string | undefined;
   readonly jwtClockToleranceSec: number;
@@ -73,6 +77,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: port(read('PORT') ?? '3000'),
     dataDir,
     databaseUrl: databaseUrl(read('DATABASE_URL'), dataDir),
+    databaseQueryTimeoutMs: duration(
+      'DATABASE_QUERY_TIMEOUT_MS',
+      read('DATABASE_QUERY_TIMEOUT_MS') ?? '10000ms',
+      100,
+      600_000,
+      'ms',
+    ),
+    databaseAcquireTimeoutMs: duration(
+      'DATABASE_ACQUIRE_TIMEOUT_MS',
+      read('DATABASE_ACQUIRE_TIMEOUT_MS') ?? '3000ms',
+      100,
+      600_000,
+      'ms',
+    ),
     redisUrl: redisUrl(read('REDIS_URL')),
     jwtSecret: jwtSecret(env.JWT_SECRET || undefined),
     jwtClockToleranceSec:

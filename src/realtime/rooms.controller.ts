@@ -24,6 +24,11 @@ export class RoomsController {
   @ApiAcceptedResponse({ type: RoomMessageDto })
   @ApiProblem(400, 'REALTIME_INVALID_ROOM')
   @ApiProblem(413, 'REALTIME_MESSAGE_TOO_LARGE')
+  @ApiProblem(
+    503,
+    'REALTIME_BROKER_UNAVAILABLE',
+    'Redis is not reachable: nothing was delivered; retry after Retry-After seconds',
+  )
   post(@Param('room') room: string, @Body() dto: PostRoomMessageDto): MessageEnvelope {
     return this.realtime.broadcast(room, dto.data);
   }

@@ -16,6 +16,8 @@ export interface RecordingResourceSpec {
   beforeOpen?: () => Promise<void>;
   /** `open()` throws this (after `beforeOpen`). */
   failOpen?: Error;
+  /** `Resource.required`; unset leaves the registry's default. */
+  required?: boolean;
 }
 
 /**
@@ -25,6 +27,7 @@ export interface RecordingResourceSpec {
 export class RecordingResource implements Resource, OnModuleInit {
   readonly name: string;
   readonly target: string;
+  readonly required: boolean | undefined;
   private server: Server | undefined;
   private boundPort = 0;
   private stall: { promise: Promise<void>; release: () => void } | undefined;
@@ -36,6 +39,7 @@ export class RecordingResource implements Resource, OnModuleInit {
   ) {
     this.name = spec.name;
     this.target = spec.target ?? `tcp://127.0.0.1/${spec.name}`;
+    this.required = spec.required;
   }
 
   onModuleInit(): Promise<void> {

@@ -136,6 +136,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   private logServerError(request: FastifyRequest, exception: unknown, parts: ProblemParts): void {
+    if (exception instanceof DomainError && exception.status === 503) {
+      logUnavailableLine(request, exception);
+      return;
+    }
     const err =
       exception instanceof Error
         ? exception
@@ -151,6 +155,25 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       'request failed',
     );
   }
+}
+
+/**
+ * A 503 the code chose (a dependency down or past its deadline) is an expected condition, not a
+ * bug: one warn line with its code and cause, no stack.
+ */
+function logUnavailableLine(request: FastifyRequest, exception: DomainError): void {
+  const cause = exception.cause instanceof Error ? exception.cause.message : undefined;
+  request.log.warn(
+    {
+      reqId: request.id,
+      error: exception.code,
+      method: request.method,
+      route: request.routeOptions?.url,
+      detail: exception.detail,
+      ...(cause && { cause }),
+    },
+    'request failed',
+  );
 }
 
 function isFastifyError(value: unknown): value is Error {

@@ -32,21 +32,28 @@ export class HealthController {
 
   @Get('ready')
   @ApiOperation({
-    summary: 'Readiness: 200 when every resource answers and the service is not shutting down',
+    summary:
+      'Readiness: 200 when every required resource answers and the service is not shutting down',
+    description:
+      'Each resource reports `status` (`up`/`down`) and `required`. A resource with ' +
+      '`required: false` that is down leaves readiness at 200 with `status: "degraded"`.',
   })
   @ApiOkResponse({
     schema: {
       example: {
-        status: 'ok',
+        status: 'degraded',
         shuttingDown: false,
-        resources: { database: { status: 'up', durationMs: 1 } },
+        resources: {
+          database: { status: 'up', required: true, durationMs: 1 },
+          redis: { status: 'down', required: false, durationMs: 0, error: 'CHECK_FAILED' },
+        },
       },
     },
   })
-  @ApiProblem(503, 'NOT_READY', 'A resource is down or the service is shutting down')
+  @ApiProblem(503, 'NOT_READY', 'A required resource is down or the service is shutting down')
   async ready(): Promise<HealthReport> {
     const report = await this.registry.health();
-    if (report.status !== 'ok') throw new NotReadyError(report);
+    if (report.status === 'unavailable') throw new NotReadyError(report);
     return report;
   }
 }

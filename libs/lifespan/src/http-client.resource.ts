@@ -29,12 +29,14 @@ export interface HttpClientResponse {
 export class HttpClient implements Resource {
   readonly name: string;
   readonly target: string;
+  readonly required: boolean;
   private readonly pool: Pool;
   private closed = false;
 
   constructor(private readonly options: ResolvedHttpClientOptions) {
     this.name = `http:${options.name}`;
     this.target = options.origin + options.basePath;
+    this.required = options.required;
     this.pool = new Pool(options.origin, {
       connections: options.connections,
       headersTimeout: options.timeoutMs,

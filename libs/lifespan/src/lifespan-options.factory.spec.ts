@@ -57,7 +57,10 @@ describe('resolveLifespanOptions', () => {
         migrations: [],
         poolSize: 10,
         connectTimeoutMs: 5000,
+        acquireTimeoutMs: 3000,
+        queryTimeoutMs: 10000,
         sqliteBusyTimeoutMs: 5000,
+        required: true,
       });
     });
 
@@ -109,6 +112,26 @@ describe('resolveLifespanOptions', () => {
         'database.sqliteBusyTimeoutMs = Infinity',
         { database: { url: ':memory:', sqliteBusyTimeoutMs: Number.POSITIVE_INFINITY } },
         /^lifespan\.database\.sqliteBusyTimeoutMs must be a whole number above 0; got Infinity$/,
+      ],
+      [
+        'database.acquireTimeoutMs = 0',
+        { database: { url: ':memory:', acquireTimeoutMs: 0 } },
+        /^lifespan\.database\.acquireTimeoutMs must be a whole number above 0; got 0$/,
+      ],
+      [
+        'database.queryTimeoutMs = 2.5',
+        { database: { url: ':memory:', queryTimeoutMs: 2.5 } },
+        /^lifespan\.database\.queryTimeoutMs must be a whole number above 0; got 2\.5$/,
+      ],
+      [
+        'database.required not a boolean',
+        { database: { url: ':memory:', required: 'no' as unknown as boolean } },
+        /^lifespan\.database\.required must be true or false; got no$/,
+      ],
+      [
+        'redis.required not a boolean',
+        { redis: { url: 'redis://127.0.0.1:6379', required: 0 as unknown as boolean } },
+        /^lifespan\.redis\.required must be true or false; got 0$/,
       ],
       [
         'database.url empty',
@@ -232,6 +255,8 @@ describe('resolveLifespanOptions', () => {
         url: 'redis://:pw@127.0.0.1:6379/2',
         target: 'redis://:****@127.0.0.1:6379/2',
         connectTimeoutMs: 5000,
+        commandTimeoutMs: 2000,
+        required: true,
       });
     });
 
@@ -259,6 +284,7 @@ describe('resolveLifespanOptions', () => {
         healthPath: '/health',
         connections: 10,
         timeoutMs: 10000,
+        required: true,
       });
     });
 

@@ -38,7 +38,10 @@ function resolveRedis(raw: RedisOptions): ResolvedRedisOptions {
   }
   const connectTimeoutMs = raw.connectTimeoutMs ?? 5_000;
   positiveInt('lifespan.redis.connectTimeoutMs', connectTimeoutMs);
-  return Object.freeze({ url, target: maskUrl(url), connectTimeoutMs });
+  const commandTimeoutMs = raw.commandTimeoutMs ?? 2_000;
+  positiveInt('lifespan.redis.commandTimeoutMs', commandTimeoutMs);
+  const required = flag('lifespan.redis.required', raw.required);
+  return Object.freeze({ url, target: maskUrl(url), connectTimeoutMs, commandTimeoutMs, required });
 }
 
 function resolveHttpClient(name: string, raw: HttpClientOptions): ResolvedHttpClientOptions {
@@ -70,6 +73,7 @@ function resolveHttpClient(name: string, raw: HttpClientOptions): ResolvedHttpCl
     healthPath: raw.healthPath,
     connections,
     timeoutMs,
+    required: flag(`${option}.required`, raw.required),
   });
 }
 
@@ -83,9 +87,14 @@ function resolveDatabase(raw: DatabaseOptions): ResolvedDatabaseOptions {
   const poolSize = raw.poolSize ?? 10;
   const connectTimeoutMs = raw.connectTimeoutMs ?? 5_000;
   const sqliteBusyTimeoutMs = raw.sqliteBusyTimeoutMs ?? 5_000;
+  const acquireTimeoutMs = raw.acquireTimeoutMs ?? 3_000;
+  const queryTimeoutMs = raw.queryTimeoutMs ?? 10_000;
   positiveInt('lifespan.database.poolSize', poolSize);
   positiveInt('lifespan.database.connectTimeoutMs', connectTimeoutMs);
+  positiveInt('lifespan.database.acquireTimeoutMs', acquireTimeoutMs);
+  positiveInt('lifespan.database.queryTimeoutMs', queryTimeoutMs);
   positiveInt('lifespan.database.sqliteBusyTimeoutMs', sqliteBusyTimeoutMs);
+  const required = flag('lifespan.database.required', raw.required);
   const migrations = resolveMigrationSets(raw.migrations);
   if (/^postgres(ql)?:\/\//i.test(url)) {
     if (!URL.canParse(url)) {
@@ -99,7 +108,10 @@ function resolveDatabase(raw: DatabaseOptions): ResolvedDatabaseOptions {
       migrations,
       poolSize,
       connectTimeoutMs,
+      acquireTimeoutMs,
+      queryTimeoutMs,
       sqliteBusyTimeoutMs,
+      required,
     });
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
@@ -122,7 +134,10 @@ function resolveDatabase(raw: DatabaseOptions): ResolvedDatabaseOptions {
     migrations,
     poolSize,
     connectTimeoutMs,
+    acquireTimeoutMs,
+    queryTimeoutMs,
     sqliteBusyTimeoutMs,
+    required,
   });
 }
 
@@ -214,4 +229,12 @@ function positiveInt(option: string, value: number): void {
   if (!Number.isInteger(value) || value <= 0) {
     throw new LifespanConfigError(option, `must be a whole number above 0; got ${String(value)}`);
   }
+}
+
+/** A `required` option: a boolean when given, true when omitted. */
+function flag(option: string, value: boolean | undefined): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean')
+    throw new LifespanConfigError(option, `must be true or false; got ${String(value)}`);
+  return value;
 }

@@ -37,10 +37,27 @@ export interface DatabaseOptions {
   migrations?: readonly MigrationSet[];
   /** Most PostgreSQL connections in the pool. @default 10 */
   poolSize?: number;
-  /** Milliseconds to wait for a PostgreSQL connection. @default 5_000 */
+  /** Milliseconds to wait for a PostgreSQL connection at boot (check and migrations). @default 5_000 */
   connectTimeoutMs?: number;
+  /**
+   * Milliseconds a query waits for a pooled PostgreSQL connection, connecting a new one
+   * included; past it the request fails with 503 `DATABASE_TIMEOUT`. @default 3_000
+   */
+  acquireTimeoutMs?: number;
+  /**
+   * Milliseconds one PostgreSQL query may take, enforced by the server (`statement_timeout`)
+   * and, 250 ms later, by the client (`query_timeout`, for a server that stopped answering);
+   * past it the request fails with 503 `DATABASE_TIMEOUT`. Migrations at boot are not bound by
+   * it. @default 10_000
+   */
+  queryTimeoutMs?: number;
   /** Milliseconds SQLite waits on a locked database before failing. @default 5_000 */
   sqliteBusyTimeoutMs?: number;
+  /**
+   * Whether readiness fails (503) while it is down; `false` reports it down but keeps readiness
+   * at 200 (`status: "degraded"`). @default true
+   */
+  required?: boolean;
 }
 
 export interface HealthOptions {
@@ -53,6 +70,16 @@ export interface RedisOptions {
   url: string;
   /** Milliseconds to wait for the first connection at boot. @default 5_000 */
   connectTimeoutMs?: number;
+  /**
+   * Milliseconds the readiness `PING` and the `QUIT` at shutdown may take; past it the check
+   * counts as failed and the connection is dropped. @default 2_000
+   */
+  commandTimeoutMs?: number;
+  /**
+   * Whether readiness fails (503) while it is down; `false` reports it down but keeps readiness
+   * at 200 (`status: "degraded"`). @default true
+   */
+  required?: boolean;
 }
 
 export interface HttpClientOptions {
@@ -64,6 +91,11 @@ export interface HttpClientOptions {
   connections?: number;
   /** Milliseconds for the response head and, separately, the body. @default 10_000 */
   timeoutMs?: number;
+  /**
+   * Whether readiness fails (503) while it is down; `false` reports it down but keeps readiness
+   * at 200 (`status: "degraded"`). @default true
+   */
+  required?: boolean;
 }
 
 /** Options of `LifespanModule.forRoot()` / `forRootAsync()`. */
@@ -89,7 +121,10 @@ export interface ResolvedDatabaseOptions {
   readonly migrations: readonly ResolvedMigrationSet[];
   readonly poolSize: number;
   readonly connectTimeoutMs: number;
+  readonly acquireTimeoutMs: number;
+  readonly queryTimeoutMs: number;
   readonly sqliteBusyTimeoutMs: number;
+  readonly required: boolean;
 }
 
 export interface ResolvedMigrationSet extends MigrationSet {
@@ -103,6 +138,8 @@ export interface ResolvedRedisOptions {
   readonly url: string;
   readonly target: string;
   readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+  readonly required: boolean;
 }
 
 export interface ResolvedHttpClientOptions {
@@ -112,6 +149,7 @@ export interface ResolvedHttpClientOptions {
   readonly healthPath: string | undefined;
   readonly connections: number;
   readonly timeoutMs: number;
+  readonly required: boolean;
 }
 
 export interface ResolvedLifespanOptions {

@@ -1,5 +1,6 @@
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { classifySqliteError } from './database.errors';
 
 const MAX_CACHED_STATEMENTS = 256;
 
@@ -23,7 +24,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     if (statement) {
       this.statements.delete(sql);
     } else {
-      statement = new NodeSqliteStatement(this.db.prepare(sql));
+      statement = new NodeSqliteStatement(guarded(() => this.db.prepare(sql)));
       if (this.statements.size >= MAX_CACHED_STATEMENTS) {
         const oldest = this.statements.keys().next();
         if (!oldest.done) this.statements.delete(oldest.value);
@@ -47,18 +48,27 @@ class NodeSqliteStatement implements SqliteStatement {
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {
-    return this.statement.all(...bind(parameters));
+    return guarded(() => this.statement.all(...bind(parameters)));
   }
 
   run(parameters: ReadonlyArray<unknown>): {
     changes: number | bigint;
     lastInsertRowid: number | bigint;
   } {
-    return this.statement.run(...bind(parameters));
+    return guarded(() => this.statement.run(...bind(parameters)));
   }
 
   iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
     return this.statement.iterate(...bind(parameters));
+  }
+}
+
+/** Runs `fn`; a busy/locked database past the busy timeout becomes `DatabaseTimeoutError` (503). */
+function guarded<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw classifySqliteError(err) ?? err;
   }
 }
 

@@ -1,19 +1,24 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { withTimeout } from '@kit/http';
 import { LifespanConfigError, LifespanError } from './lifespan.errors';
 import type { ResolvedRedisOptions } from './lifespan-options.interface';
 import type { Resource } from './resource.interface';
 import type { ResourceRegistry } from './resource.registry';
+
+/** Longest wait for ioredis' `end` after a disconnect (its `disconnectTimeout` is 100 ms). */
+const END_WAIT_MS = 500;
 
 /** A Redis connection (ioredis): connected at boot, `PING`ed by readiness, quit at shutdown. */
 @Injectable()
 export class RedisResource implements Resource, OnModuleInit {
   readonly name = 'redis';
   readonly target: string;
+  readonly required: boolean;
   /** The client; it reconnects by itself after a drop (readiness shows it down meanwhile). */
   readonly client: Redis;
   private readonly logger = new Logger('Redis');
-  private readonly connectTimeoutMs: number;
+  private readonly commandTimeoutMs: number;
   private closed = false;
 
   constructor(
@@ -21,7 +26,8 @@ export class RedisResource implements Resource, OnModuleInit {
     private readonly registry: ResourceRegistry,
   ) {
     this.target = options.target;
-    this.connectTimeoutMs = options.connectTimeoutMs;
+    this.required = options.required;
+    this.commandTimeoutMs = options.commandTimeoutMs;
     this.client = new (loadIoredis().Redis)(options.url, {
       lazyConnect: true,
       connectTimeout: options.connectTimeoutMs,
@@ -59,36 +65,55 @@ export class RedisResource implements Resource, OnModuleInit {
     }
   }
 
+  /** Ready and answering `PING` within `commandTimeoutMs`. */
   async check(): Promise<void> {
     if (this.client.status !== 'ready')
       throw new LifespanError('REDIS_NOT_READY', `redis connection is ${this.client.status}`);
-    await this.client.ping();
+    await withTimeout(this.client.ping(), this.commandTimeoutMs, () => this.timeout('PING'));
   }
 
   /**
-   * `QUIT`s (pending replies arrive first) and resolves once the connection has ended, so no
-   * socket or reconnect timer outlives it. A `QUIT` unanswered within `connectTimeoutMs` (a
-   * silent network) gives way to a plain disconnect. Safe to call twice.
+   * `QUIT`s a ready connection (pending replies arrive first) within `commandTimeoutMs`, then
+   * disconnects whatever is left: a connection that is down or silent is dropped without
+   * waiting for Redis, since ioredis' `quit()` would wait for a reconnection that may never
+   * come. Resolves once the client has ended (`END_WAIT_MS` at most). Safe to call twice.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     const client = this.client;
+    if (client.status === 'ready') {
+      await withTimeout(client.quit(), this.commandTimeoutMs, () => this.timeout('QUIT')).catch(
+        () => undefined,
+      );
+    }
     if (client.status === 'end') return;
-    // No connection now (never opened, or waiting to reconnect): QUIT would open one first, and
-    // there is nothing to wait for; a disconnect cancels the reconnect timer.
-    if (client.status === 'wait' || client.status === 'reconnecting' || client.status === 'close')
-      return client.disconnect();
-    const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
-    let timer: NodeJS.Timeout | undefined;
-    const quitTimeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.connectTimeoutMs);
-    });
-    await Promise.race([client.quit().catch(() => undefined), quitTimeout]);
-    clearTimeout(timer);
-    // Re-read: the QUIT above may have ended it meanwhile.
-    if (this.client.status !== 'end') client.disconnect();
+    // Without a socket (waiting to reconnect) a disconnect only cancels the reconnect timer and
+    // no `end` follows; otherwise the socket is destroyed and `end` comes next.
+    const socketGone = client.status === 'reconnecting' || client.status === 'close';
+    const ended = socketGone ? undefined : this.ended();
+    client.disconnect();
     await ended;
+  }
+
+  /** Resolves on the client's `end`, or after `END_WAIT_MS` at most. */
+  private ended(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.client.off('end', done);
+        resolve();
+      };
+      const timer = setTimeout(done, END_WAIT_MS);
+      this.client.once('end', done);
+    });
+  }
+
+  private timeout(command: string): LifespanError {
+    return new LifespanError(
+      'REDIS_TIMEOUT',
+      `redis did not answer ${command} within ${this.commandTimeoutMs} ms`,
+    );
   }
 }
 

@@ -7,6 +7,12 @@ export interface Resource {
   readonly name: string;
   /** Where it points, safe to log (passwords masked), e.g. `postgres://app:****@db:5432/app`. */
   readonly target: string;
+  /**
+   * Whether readiness fails while it is down. `false` marks a resource the service can degrade
+   * without (a cache, a fan-out bus): it is still checked and reported, but readiness stays 200
+   * with `status: "degraded"`, so a balancer keeps the instance. @default true
+   */
+  readonly required?: boolean;
   /** Opens it; throwing stops the boot. */
   open(): Promise<void>;
   /** Resolves when healthy, throws when not. Must not hang: the registry times it out anyway. */
@@ -23,12 +29,18 @@ export type ResourceState = 'up' | 'down';
 /** Readiness of one resource. `error` is a stable code, never driver text. */
 export interface ResourceHealth {
   status: ResourceState;
+  /** Whether this resource being down fails readiness (see `Resource.required`). */
+  required: boolean;
   durationMs: number;
   error?: 'CHECK_FAILED' | 'CHECK_TIMEOUT';
 }
 
+/**
+ * `ok`: everything up. `degraded`: only resources with `required: false` are down; readiness
+ * still answers 200. `unavailable`: a required resource is down or the service is shutting down.
+ */
 export interface HealthReport {
-  status: 'ok' | 'unavailable';
+  status: 'ok' | 'degraded' | 'unavailable';
   shuttingDown: boolean;
   resources: Record<string, ResourceHealth>;
 }

@@ -83,18 +83,18 @@ export class ResourceRegistry implements BeforeApplicationShutdown, OnApplicatio
     return this.shuttingDown;
   }
 
-  /** Checks every resource concurrently, each bounded by `health.checkTimeoutMs`. */
+  /**
+   * Checks every resource concurrently, each bounded by `health.checkTimeoutMs`. A required
+   * resource down makes the report `unavailable`; only optional ones down, `degraded`.
+   */
   async health(): Promise<HealthReport> {
     const entries = await Promise.all(
       this.opened.map(async (r) => [r.name, await this.checkOne(r)] as const),
     );
-    const resources = Object.fromEntries(entries);
-    const healthy = entries.every(([, h]) => h.status === 'up');
-    return {
-      status: healthy && !this.shuttingDown ? 'ok' : 'unavailable',
-      shuttingDown: this.shuttingDown,
-      resources,
-    };
+    const down = entries.filter(([, h]) => h.status === 'down').map(([, h]) => h);
+    let status: HealthReport['status'] = down.length === 0 ? 'ok' : 'degraded';
+    if (this.shuttingDown || down.some((h) => h.required)) status = 'unavailable';
+    return { status, shuttingDown: this.shuttingDown, resources: Object.fromEntries(entries) };
   }
 
   beforeApplicationShutdown(): void {
@@ -187,6 +187,7 @@ export class ResourceRegistry implements BeforeApplicationShutdown, OnApplicatio
   }
 
   private async checkOne(resource: Resource): Promise<ResourceHealth> {
+    const required = resource.required ?? true;
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
@@ -195,13 +196,14 @@ export class ResourceRegistry implements BeforeApplicationShutdown, OnApplicatio
     try {
       const outcome = await Promise.race([resource.check().then(() => 'up' as const), timeout]);
       const durationMs = Math.round(performance.now() - started);
-      if (outcome === 'up') return { status: 'up', durationMs };
+      if (outcome === 'up') return { status: 'up', required, durationMs };
       this.logger.warn(`readiness check of ${resource.name} timed out`);
-      return { status: 'down', durationMs, error: 'CHECK_TIMEOUT' };
+      return { status: 'down', required, durationMs, error: 'CHECK_TIMEOUT' };
     } catch (err) {
       this.logger.warn(`readiness check of ${resource.name} failed: ${errorMessage(err)}`);
       return {
         status: 'down',
+        required,
         durationMs: Math.round(performance.now() - started),
         error: 'CHECK_FAILED',
       };

@@ -41,6 +41,7 @@ describe('resolveRealtimeOptions', () => {
       reconnectMaxDelayMs: 2_000,
       presenceHeartbeatMs: 5_000,
       presenceTtlMs: 15_000,
+      required: true,
     });
   });
 
@@ -157,6 +158,11 @@ describe('resolveRealtimeOptions', () => {
         'an http URL as Redis',
         { redisUrl: 'http://127.0.0.1:6379' },
         'realtime.redisUrl must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; set REDIS_URL',
+      ],
+      [
+        'a broker "required" that is not a boolean',
+        { redisUrl: 'redis://h', redis: { required: 'yes' as unknown as boolean } },
+        'realtime.redis.required must be true or false; got yes',
       ],
       [
         'a key prefix with spaces',

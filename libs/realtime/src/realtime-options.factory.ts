@@ -30,6 +30,7 @@ const REDIS_DEFAULTS = Object.freeze({
   reconnectMaxDelayMs: 2_000,
   presenceHeartbeatMs: 5_000,
   presenceTtlMs: 15_000,
+  required: true,
 });
 
 const DAY_MS = 86_400_000;
@@ -44,6 +45,11 @@ function int(option: string, value: number, min: number, max: number): number {
     );
   }
   return value;
+}
+
+function bool(option: string, value: boolean): boolean {
+  if (typeof value === 'boolean') return value;
+  throw new RealtimeConfigError(option, `must be true or false; got ${String(value)}`);
 }
 
 function defined<T extends object>(raw: T): Partial<T> {
@@ -167,5 +173,6 @@ function resolveRedis(url: string, raw: RedisBrokerOptions): ResolvedRedisBroker
     ),
     presenceHeartbeatMs: heartbeat,
     presenceTtlMs: ttl,
+    required: bool('realtime.redis.required', o.required),
   });
 }

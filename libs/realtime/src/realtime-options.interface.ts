@@ -23,6 +23,12 @@ export interface RedisBrokerOptions {
    * disappear after this. At least twice `presenceHeartbeatMs`. @default 15_000
    */
   presenceTtlMs?: number;
+  /**
+   * Whether readiness fails (503) while the broker is down. `false` keeps the instance in the
+   * balancer (readiness 200, `status: "degraded"`): its own rooms still work, and server-side
+   * broadcasts answer 503 `REALTIME_BROKER_UNAVAILABLE` until Redis is back. @default true
+   */
+  required?: boolean;
 }
 
 /** Options of `RealtimeModule.forRoot()` / `forRootAsync()`. */
@@ -88,6 +94,7 @@ export interface ResolvedRedisBrokerOptions {
   readonly reconnectMaxDelayMs: number;
   readonly presenceHeartbeatMs: number;
   readonly presenceTtlMs: number;
+  readonly required: boolean;
 }
 
 export interface ResolvedRealtimeOptions {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { type MessageEnvelope, messageFrame } from './envelope';
 import { REALTIME_BROKER, ROOM_NAME_PATTERN } from './realtime.constants';
-import { InvalidRoomError, MessageTooLargeError } from './realtime.errors';
+import { BrokerUnavailableError, InvalidRoomError, MessageTooLargeError } from './realtime.errors';
 import { type GatewayStats, RealtimeGateway } from './realtime.gateway';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
 import type { BrokerStats, RealtimeBroker } from './realtime-broker.interface';
@@ -26,11 +26,14 @@ export class RealtimeService {
 
   /**
    * Broadcasts `data` (any JSON value) into `room` on every instance, from `{id: "system"}`.
-   * Throws `InvalidRoomError` (400) for a bad room name and `MessageTooLargeError` (413) when
-   * the envelope would exceed `maxPayloadBytes`.
+   * Throws `InvalidRoomError` (400) for a bad room name, `MessageTooLargeError` (413) when
+   * the envelope would exceed `maxPayloadBytes`, and `BrokerUnavailableError` (503) while the
+   * broker cannot reach the other instances: then nothing is delivered, not even here, so a
+   * retry reaches every member once instead of this instance's members only.
    */
   broadcast(room: string, data: unknown, from: string = SYSTEM_SENDER): MessageEnvelope {
     assertRoom(room);
+    if (!this.broker.stats().connected) throw new BrokerUnavailableError();
     const dataJson = JSON.stringify(data ?? null);
     const envelope: MessageEnvelope = {
       type: 'message',

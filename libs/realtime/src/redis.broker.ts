@@ -25,6 +25,7 @@ export class RedisBroker implements RealtimeBroker, Resource {
   readonly kind = 'redis';
   readonly name = 'realtime-redis';
   readonly target: string;
+  readonly required: boolean;
   /** The pub/sub channel every instance of this prefix shares. */
   readonly channel: string;
   private readonly instancesKey: string;
@@ -53,6 +54,7 @@ export class RedisBroker implements RealtimeBroker, Resource {
     private readonly maxFrameBytes: number,
   ) {
     this.target = maskUrl(options.url);
+    this.required = options.required;
     this.channel = `${options.keyPrefix}:bus`;
     this.instancesKey = `${options.keyPrefix}:instances`;
     this.pub = new Redis(options.url, this.connectionOptions('pub'));

@@ -141,9 +141,21 @@ export class BullmqJobQueue extends JobQueue {
     return this.closing;
   }
 
+  /**
+   * Active jobs finish, then the connections close. With Redis down, a graceful close would wait
+   * for a reconnection that may not come before the grace period ends (and active jobs could
+   * not report their outcome anyway): the connections are dropped first and the worker closes
+   * without waiting; BullMQ retries those jobs once their locks expire.
+   */
   private async shutdown(): Promise<void> {
-    await this.worker?.close();
+    const redisDown = this.queueConnection.status !== 'ready';
+    if (redisDown) this.disconnect();
+    await this.worker?.close(redisDown);
     await this.queue.close();
+    this.disconnect();
+  }
+
+  private disconnect(): void {
     this.workerConnection?.disconnect();
     this.queueConnection.disconnect();
   }

@@ -1,0 +1,94 @@
+import { sql } from 'kysely';
+import {
+  DatabaseResource,
+  type DatabaseOptions,
+  ResourceRegistry,
+  resolveLifespanOptions,
+} from '@kit/lifespan';
+import { postgresVariant, type TestDatabase } from './support/database-variants';
+
+// @kit/lifespan's PostgreSQL pool on the shared server (its own schema): a query past
+// queryTimeoutMs and a wait for a pooled connection past acquireTimeoutMs both fail with the
+// 503 DATABASE_TIMEOUT error, each within its deadline, and the pool keeps serving afterwards.
+
+const SLACK_MS = 1_500;
+
+async function timed(work: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
+  const started = performance.now();
+  let error: unknown;
+  await work.catch((err: unknown) => (error = err));
+  return { ms: performance.now() - started, error };
+}
+
+const pg = postgresVariant();
+const describePostgres = pg ? describe : describe.skip;
+
+describePostgres('PostgreSQL deadlines of the database resource', () => {
+  let db: TestDatabase | undefined;
+  let database: DatabaseResource | undefined;
+
+  async function open(options: Omit<DatabaseOptions, 'url'>): Promise<DatabaseResource> {
+    db = await pg!.create('db_deadlines');
+    const resolved = resolveLifespanOptions({ database: { url: db.url, ...options } });
+    database = new DatabaseResource(resolved.database!, new ResourceRegistry(resolved));
+    await database.open();
+    return database;
+  }
+
+  afterEach(async () => {
+    await database?.close();
+    await db?.drop();
+    database = db = undefined;
+  }, 15_000);
+
+  it('fails a query past queryTimeoutMs with DATABASE_TIMEOUT, and the pool still serves', async () => {
+    const kysely = (await open({ queryTimeoutMs: 300 })).kysely();
+    const { ms, error } = await timed(sql`select pg_sleep(5)`.execute(kysely));
+    expect(error).toMatchObject({
+      code: 'DATABASE_TIMEOUT',
+      status: 503,
+      detail: 'The database did not answer in time (statement timeout); try again shortly.',
+      headers: { 'retry-after': '5' },
+    });
+    expect(ms).toBeGreaterThanOrEqual(280);
+    expect(ms).toBeLessThan(300 + SLACK_MS);
+    const { rows } = await sql<{ one: number }>`select 1 as one`.execute(kysely);
+    expect(rows).toEqual([{ one: 1 }]);
+  }, 15_000);
+
+  it('fails the wait for a pooled connection past acquireTimeoutMs with DATABASE_TIMEOUT', async () => {
+    const kysely = (await open({ poolSize: 1, acquireTimeoutMs: 300 })).kysely();
+    let release: (() => void) | undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding: (() => void) | undefined;
+    const started = new Promise<void>((resolve) => (holding = resolve));
+    // The pool's only connection, held by a transaction until the test releases it.
+    const transaction = kysely.transaction().execute(async (trx) => {
+      await sql`select 1`.execute(trx);
+      holding!();
+      await held;
+    });
+    await started;
+    try {
+      const { ms, error } = await timed(sql`select 1`.execute(kysely));
+      expect(error).toMatchObject({
+        code: 'DATABASE_TIMEOUT',
+        detail:
+          'The database did not answer in time (waiting for a connection); try again shortly.',
+      });
+      expect(ms).toBeGreaterThanOrEqual(280);
+      expect(ms).toBeLessThan(300 + SLACK_MS);
+    } finally {
+      release!();
+      await transaction;
+    }
+    const { rows } = await sql<{ one: number }>`select 1 as one`.execute(kysely);
+    expect(rows).toEqual([{ one: 1 }]);
+  }, 15_000);
+
+  it('leaves other database errors as they are', async () => {
+    const kysely = (await open({})).kysely();
+    const { error } = await timed(sql`select * from no_such_table`.execute(kysely));
+    expect(error).toMatchObject({ code: '42P01' });
+  }, 15_000);
+});

@@ -241,7 +241,9 @@ describe.each(databaseVariants())('migration sets on $name', (variant) => {
         expect(appliedAtBoot(t)).toEqual(['service/0005_invoices']);
         const messages = t.logs.lines.map((l) => l.msg);
         expect(messages).toContain('adopted 2 migration(s) of auth into kit_migrations_auth');
-        expect(messages).toContain('adopted 4 migration(s) of service into kit_migrations_service');
+        expect(messages).toContain(
+          `adopted ${Object.keys(migrations).length} migration(s) of service into kit_migrations_service`,
+        );
         const ownedBy = (names: Record<string, Migration>): MigrationRow[] =>
           legacy.filter((r) => Object.hasOwn(names, r.name));
         expect(await rowsOf(q, 'kit_migrations_auth')).toEqual(ownedBy(authMigrations));

@@ -7,6 +7,9 @@ const shared = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   testEnvironment: 'node',
+  // Default bound of a test or hook that waits for nothing long (boots on a busy machine included);
+  // one that waits longer (child processes, builds, long waitFor bounds) says so explicitly.
+  testTimeout: 30_000,
 };
 
 module.exports = {

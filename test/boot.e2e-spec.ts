@@ -48,13 +48,17 @@ describe('booting the built reference service', () => {
         '*',
         'CORS_ORIGINS must list exact origins, not "*": the service answers CORS with credentials',
       ],
-    ])('%s=%s exits 1 with a message naming the variable', async (name, value, message) => {
-      const boot = start({ [name]: value });
-      expect(await boot.exited(15_000)).toEqual({ code: 1, signal: null });
-      expect(boot.stderr).toBe(`boot failed: ${message}\n`);
-      expect(boot.stdout).toBe('');
-      expect(existsSync(join(dir, 'data'))).toBe(false);
-    });
+    ])(
+      '%s=%s exits 1 with a message naming the variable',
+      async (name, value, message) => {
+        const boot = start({ [name]: value });
+        expect(await boot.exited(15_000)).toEqual({ code: 1, signal: null });
+        expect(boot.stderr).toBe(`boot failed: ${message}\n`);
+        expect(boot.stdout).toBe('');
+        expect(existsSync(join(dir, 'data'))).toBe(false);
+      },
+      25_000,
+    );
   });
 
   describe('with a database that cannot be reached', () => {
@@ -74,7 +78,7 @@ describe('booting the built reference service', () => {
       // The log lines still buffered when the process exits are written out, not lost.
       expect(boot.stdout).toContain('"msg":"Starting Nest application..."');
       expect(boot.stdout).toContain('"msg":"Mapped {/health/live, GET} route"');
-    });
+    }, 40_000);
   });
 
   describe('with zero configuration', () => {
@@ -99,6 +103,6 @@ describe('booting the built reference service', () => {
       boot.signal('SIGTERM');
       expect(await boot.exited(15_000)).toEqual({ code: 0, signal: null });
       expect(boot.stdout).toContain('"msg":"closed database"');
-    });
+    }, 60_000);
   });
 });

@@ -1,3 +1,4 @@
+import { Closer } from '@kit/testing';
 import {
   ADMIN,
   AUDIENCE,
@@ -28,10 +29,11 @@ const BAD_REFRESH = 'The refresh token is invalid, expired or revoked.';
 describe.each(databaseVariants())('token endpoint on $name', (variant) => {
   let s: Service;
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootService(variant, 'auth_token');
+    s = await closer.adopt(bootService(variant, 'auth_token'));
   });
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   describe('password grant', () => {
     it('issues an RFC 9068 access token and a refresh token, with Cache-Control: no-store', async () => {

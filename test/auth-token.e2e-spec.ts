@@ -333,10 +333,11 @@ describe.each(databaseVariants())('token endpoint on $name', (variant) => {
 describe.each(databaseVariants())('token endpoint throttling per address on $name', (variant) => {
   let s: Service;
 
+  const addrCloser = new Closer();
   beforeEach(async () => {
-    s = await bootService(variant, 'auth_addr');
+    s = await addrCloser.adopt(bootService(variant, 'auth_addr'));
   });
-  afterEach(() => s?.close());
+  afterEach(() => addrCloser.closeAll());
 
   it('100 failures from one address (any usernames) make the 101st attempt 429', async () => {
     const user = await register(s, uniqueEmail('addr'), 'Address-Pass-12');

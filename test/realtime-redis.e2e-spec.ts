@@ -258,7 +258,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
       expect(c.received.filter(arrived('and back'))).toHaveLength(1);
     }
     expect(b1.received.filter(arrived('local only'))).toHaveLength(0);
-  });
+  }, 60_000);
 
   it('forgets the members of an instance that died without cleaning up', async () => {
     const cProxy = await TcpProxy.forUrl(url, 6379);
@@ -294,7 +294,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
       await c.close();
       await cProxy.stop();
     }
-  });
+  }, 60_000);
 });
 
 function arrived(data: unknown): (m: { type: string; data?: unknown }) => boolean {

@@ -12,6 +12,10 @@ const shared = {
 };
 
 module.exports = {
+  // Default bound of a test or hook that waits for nothing long (boots on a busy machine included);
+  // one that waits longer (child processes, builds, long waitFor bounds) says so explicitly.
+  // A global option: jest-circus ignores testTimeout inside a project entry.
+  testTimeout: 30_000,
   projects: [
     {
       ...shared,

@@ -1,3 +1,4 @@
+import { Closer } from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import {
   ADMIN,
@@ -39,11 +40,12 @@ describe.each(databaseVariants())('admin routes on $name', (variant) => {
   let s: Service;
   let admin: string;
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootService(variant, 'admin');
+    s = await closer.adopt(bootService(variant, 'admin'));
     admin = await adminToken(s);
   });
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   describe('access', () => {
     it('every admin route is 401 with a bare Bearer challenge without a token', async () => {

@@ -1,4 +1,4 @@
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp, Closer } from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import {
   adminToken,
@@ -16,16 +16,14 @@ import { databaseVariants } from './support/database-variants';
 describe.each(databaseVariants())('user changes across instances on $name', (variant) => {
   let a: Service;
   let b: TestApp;
+  const closer = new Closer();
 
   beforeAll(async () => {
-    a = await bootService(variant, 'instances');
-    b = await createTestApp(AppModule.forRoot(a.config, { scryptCost: 1024 }));
+    a = await closer.adopt(bootService(variant, 'instances'));
+    b = await closer.adopt(createTestApp(AppModule.forRoot(a.config, { scryptCost: 1024 })));
   });
 
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-  });
+  afterAll(() => closer.closeAll());
 
   it('a deactivation through instance A is refused by A at once and by B within 1 s', async () => {
     const { tokens, user } = await registerAndLogin(a);

@@ -1,4 +1,4 @@
-import { createApiKey } from '@kit/testing';
+import { createApiKey, Closer } from '@kit/testing';
 import {
   ADMIN,
   bootService,
@@ -21,10 +21,13 @@ const WRONG_PASSWORD = 'Wrong-Log-Secret-9c1e';
 describe.each(databaseVariants())('secrets never logged on $name', (variant) => {
   let s: Service;
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootService(variant, 'auth_logs', { LOG_LEVEL: 'trace' }, { logLevel: 'trace' });
+    s = await closer.adopt(
+      bootService(variant, 'auth_logs', { LOG_LEVEL: 'trace' }, { logLevel: 'trace' }),
+    );
   });
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   it('after logins, refreshes, failed attempts and secrets in URLs', async () => {
     const secrets: string[] = [PASSWORD, WRONG_PASSWORD, ADMIN.password];

@@ -1,3 +1,4 @@
+import { Closer } from '@kit/testing';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { AppModuleOverrides } from '../src/app.module';
@@ -24,6 +25,7 @@ const describeWithRedis = REDIS_URL ? describe : describe.skip;
 describeWithRedis('login throttling across instances on Redis', () => {
   let a: Service;
   let b: Service;
+  const closer = new Closer();
   const overrides: AppModuleOverrides = {
     loginThrottleKeyPrefix: `kit-e2e:${randomUUID()}:`,
     jobsQueueName: uniqueQueueName('throttle'),
@@ -31,13 +33,14 @@ describeWithRedis('login throttling across instances on Redis', () => {
 
   beforeAll(async () => {
     const env = { REDIS_URL: REDIS_URL as string };
-    a = await bootService(sqliteVariant, 'throttle-redis', env, {}, { overrides });
-    b = await bootService(sqliteVariant, 'throttle-redis-b', env, {}, { db: a.db, overrides });
+    a = await closer.adopt(bootService(sqliteVariant, 'throttle-redis', env, {}, { overrides }));
+    b = await closer.adopt(
+      bootService(sqliteVariant, 'throttle-redis-b', env, {}, { db: a.db, overrides }),
+    );
   });
 
   afterAll(async () => {
-    await b?.close();
-    await a?.close();
+    await closer.closeAll();
     // Nothing left in the shared Redis: the failure counts and the (unused) job queue.
     const redis = new Redis(REDIS_URL as string);
     try {

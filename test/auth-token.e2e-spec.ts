@@ -1,3 +1,4 @@
+import { Closer } from '@kit/testing';
 import {
   ADMIN,
   AUDIENCE,
@@ -28,10 +29,11 @@ const BAD_REFRESH = 'The refresh token is invalid, expired or revoked.';
 describe.each(databaseVariants())('token endpoint on $name', (variant) => {
   let s: Service;
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootService(variant, 'auth_token');
+    s = await closer.adopt(bootService(variant, 'auth_token'));
   });
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   describe('password grant', () => {
     it('issues an RFC 9068 access token and a refresh token, with Cache-Control: no-store', async () => {
@@ -331,10 +333,11 @@ describe.each(databaseVariants())('token endpoint on $name', (variant) => {
 describe.each(databaseVariants())('token endpoint throttling per address on $name', (variant) => {
   let s: Service;
 
+  const addrCloser = new Closer();
   beforeEach(async () => {
-    s = await bootService(variant, 'auth_addr');
+    s = await addrCloser.adopt(bootService(variant, 'auth_addr'));
   });
-  afterEach(() => s?.close());
+  afterEach(() => addrCloser.closeAll());
 
   it('100 failures from one address (any usernames) make the 101st attempt 429', async () => {
     const user = await register(s, uniqueEmail('addr'), 'Address-Pass-12');

@@ -1,3 +1,4 @@
+import { Closer } from '@kit/testing';
 import { createServer, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import {
@@ -66,13 +67,14 @@ describe.each(databaseVariants())('access-token verification on $name', (variant
   let refreshToken: string;
   let adminId: string;
   const trap = new LoopbackTrap();
+  const closer = new Closer();
   const attacker = attackerRsaKey();
 
   const claims = (overrides: Record<string, unknown> = {}) =>
     validClaims(user.id, { issuer: ISSUER, audience: AUDIENCE }, overrides);
   beforeAll(async () => {
     await trap.start();
-    s = await bootService(variant, 'auth_verify', { JWT_CLOCK_TOLERANCE: '0' });
+    s = await closer.adopt(bootService(variant, 'auth_verify', { JWT_CLOCK_TOLERANCE: '0' }));
     const session = await registerAndLogin(s);
     user = session.user;
     realToken = session.tokens.access_token;
@@ -84,7 +86,7 @@ describe.each(databaseVariants())('access-token verification on $name', (variant
     if (primed.status !== 200) throw new Error(`the issued token was refused: ${primed.status}`);
   });
   afterAll(async () => {
-    await s?.close();
+    await closer.closeAll();
     await trap.close();
   });
 
@@ -578,11 +580,12 @@ describe.each(databaseVariants())('clock tolerance (default 30 s) on $name', (va
   let s: Service;
   let user: UserView;
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootService(variant, 'auth_skew');
+    s = await closer.adopt(bootService(variant, 'auth_skew'));
     user = (await registerAndLogin(s)).user;
   });
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   const token = (overrides: Record<string, unknown>) =>
     craftToken({

@@ -58,7 +58,7 @@ describe('booting the built reference service', () => {
         expect(boot.stdout).toBe('');
         expect(existsSync(join(dir, 'data'))).toBe(false);
       },
-      20_000,
+      25_000,
     );
   });
 
@@ -79,7 +79,7 @@ describe('booting the built reference service', () => {
       // The log lines still buffered when the process exits are written out, not lost.
       expect(boot.stdout).toContain('"msg":"Starting Nest application..."');
       expect(boot.stdout).toContain('"msg":"Mapped {/health/live, GET} route"');
-    }, 35_000);
+    }, 40_000);
   });
 
   describe('with a database that cannot be reached, stdout and stderr in one stream', () => {

@@ -1,5 +1,5 @@
 import { HttpKitConfigError, type HttpKitModuleOptions } from '@kit/http';
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp, Closer } from '@kit/testing';
 import {
   expectProblem,
   HttpFixtureRootModule,
@@ -57,10 +57,11 @@ async function bootError(cors: HttpKitModuleOptions['cors']): Promise<HttpKitCon
 
 describe('CORS with exact origins and credentials', () => {
   let t: TestApp;
+  const closer = new Closer();
   beforeAll(async () => {
-    t = await createTestApp(HttpFixtureRootModule.forRoot({ cors: CORS }));
+    t = await closer.adopt(createTestApp(HttpFixtureRootModule.forRoot({ cors: CORS })));
   });
-  afterAll(() => t.close());
+  afterAll(() => closer.closeAll());
 
   const get = (path: string, origin: string) => fetch(`${t.url}${path}`, { headers: { origin } });
 
@@ -232,10 +233,13 @@ describe('CORS with exact origins and credentials', () => {
 
 describe('CORS with ["*"] and no credentials', () => {
   let t: TestApp;
+  const closer = new Closer();
   beforeAll(async () => {
-    t = await createTestApp(HttpFixtureRootModule.forRoot({ cors: { origins: ['*'] } }));
+    t = await closer.adopt(
+      createTestApp(HttpFixtureRootModule.forRoot({ cors: { origins: ['*'] } })),
+    );
   });
-  afterAll(() => t.close());
+  afterAll(() => closer.closeAll());
 
   it('answers any origin with ACAO * and never with credentials', async () => {
     const res = await fetch(`${t.url}/fixture/ok`, { headers: { origin: 'https://any.test' } });
@@ -256,10 +260,11 @@ describe('CORS with ["*"] and no credentials', () => {
 
 describe('no CORS configured', () => {
   let t: TestApp;
+  const closer = new Closer();
   beforeAll(async () => {
-    t = await createTestApp(HttpFixtureRootModule.forRoot());
+    t = await closer.adopt(createTestApp(HttpFixtureRootModule.forRoot()));
   });
-  afterAll(() => t.close());
+  afterAll(() => closer.closeAll());
 
   it('sends no CORS headers to any origin', async () => {
     const res = await fetch(`${t.url}/fixture/ok`, { headers: { origin: ALLOWED } });

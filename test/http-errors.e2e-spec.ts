@@ -1,4 +1,4 @@
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp, Closer } from '@kit/testing';
 import { request as httpRequest } from 'node:http';
 import {
   CRASH_MESSAGE,
@@ -51,10 +51,11 @@ const bodyOf = (size: number) => JSON.stringify({ note: 'x'.repeat(size - '{"not
 
 describe('problem+json errors (default limits)', () => {
   let t: TestApp;
+  const closer = new Closer();
   beforeAll(async () => {
-    t = await createTestApp(HttpFixtureRootModule.forRoot());
+    t = await closer.adopt(createTestApp(HttpFixtureRootModule.forRoot()));
   });
-  afterAll(() => t.close());
+  afterAll(() => closer.closeAll());
 
   const get = (path: string, headers: Headers = {}) => fetch(`${t.url}${path}`, { headers });
   const post = (path: string, body: string, headers: Headers = json) =>
@@ -433,10 +434,11 @@ describe('problem+json errors (default limits)', () => {
 
 describe('problem+json errors (bodyLimit 1024)', () => {
   let t: TestApp;
+  const closer = new Closer();
   beforeAll(async () => {
-    t = await createTestApp(HttpFixtureRootModule.forRoot(), { bodyLimit: 1024 });
+    t = await closer.adopt(createTestApp(HttpFixtureRootModule.forRoot(), { bodyLimit: 1024 }));
   });
-  afterAll(() => t.close());
+  afterAll(() => closer.closeAll());
 
   const post = (body: string) =>
     fetch(`${t.url}/fixture/context`, { method: 'POST', headers: json, body });

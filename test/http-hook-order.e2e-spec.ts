@@ -1,4 +1,4 @@
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp, Closer } from '@kit/testing';
 import { HttpFixtureRootModule, rawGet, rawRequest } from './fixtures/http-fixture.module';
 
 // The kit enters the request context in Nest's first onRequest hook, ahead of the hooks Nest
@@ -13,12 +13,13 @@ describe('@kit/http hook order', () => {
   let t: TestApp;
   let slots: Slots;
 
+  const closer = new Closer();
   beforeAll(async () => {
-    t = await createTestApp(HttpFixtureRootModule.forRoot());
+    t = await closer.adopt(createTestApp(HttpFixtureRootModule.forRoot()));
     const instance = t.app.getHttpAdapter().getInstance() as unknown as Record<symbol, Slots>;
     slots = instance[Symbol.for('kit.http.hookSlots')] as Slots;
   });
-  afterAll(() => t.close());
+  afterAll(() => closer.closeAll());
   afterEach(() => {
     slots.closing = false;
   });

@@ -1,5 +1,5 @@
 import { MetricsService } from '@kit/http';
-import { createTestApp, type TestApp, waitFor } from '@kit/testing';
+import { createTestApp, type TestApp, waitFor, Closer } from '@kit/testing';
 import { request as httpRequest } from 'node:http';
 import {
   DURATION,
@@ -18,12 +18,15 @@ const GOOD_ID = 'client-id.1:2_3';
 
 let t: TestApp;
 
+const closer = new Closer();
 beforeAll(async () => {
-  t = await createTestApp(
-    HttpFixtureRootModule.forRoot({ cors: { origins: [ALLOWED], credentials: true } }),
+  t = await closer.adopt(
+    createTestApp(
+      HttpFixtureRootModule.forRoot({ cors: { origins: [ALLOWED], credentials: true } }),
+    ),
   );
 });
-afterAll(() => t.close());
+afterAll(() => closer.closeAll());
 
 type Headers = Record<string, string>;
 const get = (path: string, headers: Headers = {}) => fetch(`${t.url}${path}`, { headers });
@@ -414,10 +417,13 @@ describe('request logging', () => {
 
 describe('request logging above info (LOG_LEVEL=warn)', () => {
   let quiet: TestApp;
+  const quietCloser = new Closer();
   beforeAll(async () => {
-    quiet = await createTestApp(HttpFixtureRootModule.forRoot(), { logLevel: 'warn' });
+    quiet = await quietCloser.adopt(
+      createTestApp(HttpFixtureRootModule.forRoot(), { logLevel: 'warn' }),
+    );
   });
-  afterAll(() => quiet.close());
+  afterAll(() => quietCloser.closeAll());
 
   it('writes no request line (the response hook ran: the request was counted)', async () => {
     const res = await fetch(`${quiet.url}/fixture/ok`);

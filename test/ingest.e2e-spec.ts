@@ -1,5 +1,5 @@
 import { KYSELY } from '@kit/lifespan';
-import { createApiKey } from '@kit/testing';
+import { createApiKey, Closer } from '@kit/testing';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../src/database/schema';
 import { rawHttp, rawRequest } from './support/auth-raw-http';
@@ -55,12 +55,13 @@ describe.each(databaseVariants())('ingest on $name', (variant) => {
   let s: Service;
   let key: string;
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootService(variant, 'ingest');
+    s = await closer.adopt(bootService(variant, 'ingest'));
     const created = await createApiKey(s.t.app, 'ingest e2e');
     key = created.key;
   });
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   function rawIngest(apiKeyLines: (string | Buffer)[]): Buffer {
     const body = JSON.stringify(EVENTS);

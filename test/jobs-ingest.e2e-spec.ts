@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { JobQueue } from '@kit/tasks';
-import { createApiKey } from '@kit/testing';
+import { createApiKey, Closer } from '@kit/testing';
 import { databaseVariants } from './support/database-variants';
 import {
   bootTasksService,
@@ -27,14 +27,15 @@ describe.each(CASES)('ingest on $variant.name with $queue jobs', ({ variant, url
   let s: TasksService;
   let apiKey: string;
   const queueName = uniqueQueueName('ingest');
+  const closer = new Closer();
 
   beforeAll(async () => {
     if (missing) throw new Error(missing);
-    s = await bootTasksService(variant, 'ingest', { redisUrl: url, queueName });
+    s = await closer.adopt(bootTasksService(variant, 'ingest', { redisUrl: url, queueName }));
     apiKey = (await createApiKey(s.t.app, 'ingest test')).key;
   });
   afterAll(async () => {
-    await s?.close();
+    await closer.closeAll();
     if (url) await obliterateQueue(url, queueName);
   });
 

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { HttpKitModule } from '@kit/http';
 import { LifespanModule } from '@kit/lifespan';
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp, Closer } from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
 import { postgresVariant, type TestDatabase } from './support/database-variants';
@@ -39,7 +39,9 @@ async function readyAgain(url: string, withinMs: number): Promise<Response> {
 
 describe('readiness', () => {
   let t: TestApp | undefined;
+  const closer = new Closer();
   afterEach(async () => {
+    await closer.closeAll();
     await t?.close();
     t = undefined;
   });
@@ -48,8 +50,10 @@ describe('readiness', () => {
 
   describe('when a resource stops answering', () => {
     beforeEach(async () => {
-      t = await createTestApp(
-        recordingResourcesModule([], [{ name: 'alpha' }, { name: 'beta' }, { name: 'gamma' }]),
+      t = await closer.adopt(
+        createTestApp(
+          recordingResourcesModule([], [{ name: 'alpha' }, { name: 'beta' }, { name: 'gamma' }]),
+        ),
       );
     });
 

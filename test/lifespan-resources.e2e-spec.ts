@@ -6,7 +6,7 @@ import {
   ResourceOpenError,
   ResourceRegistry,
 } from '@kit/lifespan';
-import { createTestApp, LogCapture, type TestApp } from '@kit/testing';
+import { createTestApp, LogCapture, type TestApp, Closer } from '@kit/testing';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { expectProblem } from './support/problem';
 import { acceptsConnections } from './support/shutdown-support';
@@ -37,7 +37,9 @@ describe('resource lifecycle', () => {
   beforeEach(() => {
     journal = [];
   });
+  const closer = new Closer();
   afterEach(async () => {
+    await closer.closeAll();
     await t?.close();
     t = undefined;
   });
@@ -47,13 +49,15 @@ describe('resource lifecycle', () => {
 
   describe('with three resources that depend on each other', () => {
     beforeEach(async () => {
-      t = await createTestApp(
-        recordingResourcesModule(
-          journal,
-          [{ name: 'alpha' }, { name: 'beta' }, { name: 'gamma' }],
-          {
-            chained: true,
-          },
+      t = await closer.adopt(
+        createTestApp(
+          recordingResourcesModule(
+            journal,
+            [{ name: 'alpha' }, { name: 'beta' }, { name: 'gamma' }],
+            {
+              chained: true,
+            },
+          ),
         ),
       );
     });

@@ -1,3 +1,4 @@
+import { Closer } from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import {
   adminToken,
@@ -27,8 +28,9 @@ describe('GET /metrics', () => {
   let metricsKey: string;
   let otherKey: string;
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootService(sqlite, 'metrics');
+    s = await closer.adopt(bootService(sqlite, 'metrics'));
     const admin = await adminToken(s);
     const createKey = async (name: string, scopes: string[]): Promise<string> => {
       const res = await call(s, '/admin/api-keys', { token: admin, json: { name, scopes } });
@@ -38,7 +40,7 @@ describe('GET /metrics', () => {
     metricsKey = await createKey('prometheus', ['metrics']);
     otherKey = await createKey('pipeline', ['ingest']);
   }, 30_000);
-  afterAll(() => s.close());
+  afterAll(() => closer.closeAll());
 
   const scrape = (apiKey?: string): Promise<Response> =>
     call(s, '/metrics', apiKey === undefined ? {} : { apiKey });

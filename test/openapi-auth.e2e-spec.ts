@@ -1,3 +1,4 @@
+import { Closer } from '@kit/testing';
 import { bootService, type Service } from './support/auth-service';
 import { databaseVariants } from './support/database-variants';
 
@@ -21,13 +22,14 @@ describe.each(databaseVariants())('OpenAPI security on $name', (variant) => {
   let s: Service;
   let doc: Document;
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootService(variant, 'openapi_auth');
+    s = await closer.adopt(bootService(variant, 'openapi_auth'));
     const res = await fetch(`${s.url}/openapi.json`);
     if (res.status !== 200) throw new Error(`GET /openapi.json answered ${res.status}`);
     doc = (await res.json()) as Document;
   });
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   const op = (path: string, method: string): Operation => {
     const operation = doc.paths[path]?.[method];

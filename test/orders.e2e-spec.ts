@@ -1,3 +1,4 @@
+import { Closer } from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import { TaskRunner } from '@kit/tasks';
 import { databaseVariants } from './support/database-variants';
@@ -22,11 +23,12 @@ describe.each(databaseVariants())('orders on $name', (variant) => {
   let s: TasksService;
   let admin: string;
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootTasksService(variant, 'orders');
+    s = await closer.adopt(bootTasksService(variant, 'orders'));
     admin = await login(s, ADMIN.email, ADMIN.password);
   });
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   async function activityFor(orderId: string): Promise<Activity> {
     return pollFor(async () => {

@@ -1,5 +1,5 @@
 import { HTTP_KIT_MODULE_OPTIONS, type HttpKitModuleOptions } from '@kit/http';
-import { WsTestClient } from '@kit/testing';
+import { WsTestClient, Closer } from '@kit/testing';
 import { expectedProblemType, expectProblem } from './support/problem';
 import { expectUpgradeRejected, uniqueRoom } from './support/ws-expect';
 import {
@@ -15,6 +15,7 @@ const BASE = 'https://errors.example.com/problems/';
 
 describe('problem type base', () => {
   let s: RealtimeTestService;
+  const closer = new Closer();
 
   beforeAll(async () => {
     const options: HttpKitModuleOptions & { isGlobal: boolean } = {
@@ -22,12 +23,14 @@ describe('problem type base', () => {
       cors: { origins: [WS_ALLOWED_ORIGIN], credentials: true },
       problemTypeBase: BASE,
     };
-    s = await bootRealtimeService({
-      label: 'type-base',
-      override: (builder) => builder.overrideProvider(HTTP_KIT_MODULE_OPTIONS).useValue(options),
-    });
+    s = await closer.adopt(
+      bootRealtimeService({
+        label: 'type-base',
+        override: (builder) => builder.overrideProvider(HTTP_KIT_MODULE_OPTIONS).useValue(options),
+      }),
+    );
   });
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   it('starts the type of an HTTP problem', async () => {
     await expectProblem(await fetch(`${s.url}/no-such-route`), 404, 'NOT_FOUND', {

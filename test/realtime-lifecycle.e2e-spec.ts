@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AUTH_PRINCIPAL } from '@kit/auth';
 import { DomainError, RequestContext } from '@kit/http';
 import { REALTIME_CLIENT, RealtimeService, ROOM_GATEWAY, type RoomClient } from '@kit/realtime';
-import { WsTestClient } from '@kit/testing';
+import { WsTestClient, Closer } from '@kit/testing';
 import { RoomsGateway } from '../src/realtime/rooms.gateway';
 import { ClientPool, messageEnvelope, presence, UUID, uniqueRoom } from './support/ws-expect';
 import {
@@ -23,14 +23,17 @@ describe('realtime: while connected', () => {
   let s: RealtimeTestService;
   const pool = new ClientPool();
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootRealtimeService({
-      label: 'lifecycle',
-      realtime: { ...FAST_REALTIME, pingIntervalMs: 100, userRecheckIntervalMs: 100 },
-    });
+    s = await closer.adopt(
+      bootRealtimeService({
+        label: 'lifecycle',
+        realtime: { ...FAST_REALTIME, pingIntervalMs: 100, userRecheckIntervalMs: 100 },
+      }),
+    );
   });
   afterEach(() => pool.closeAll());
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   it('closes with 4001 when the token expires, without waiting for a message', async () => {
     const user = await s.user();
@@ -126,15 +129,18 @@ describe('realtime: request context per message', () => {
   let user: TestUser;
   const pool = new ClientPool();
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootRealtimeService({
-      label: 'context',
-      override: (builder) => builder.overrideProvider(ROOM_GATEWAY).useClass(RecordingGateway),
-    });
+    s = await closer.adopt(
+      bootRealtimeService({
+        label: 'context',
+        override: (builder) => builder.overrideProvider(ROOM_GATEWAY).useClass(RecordingGateway),
+      }),
+    );
     user = await s.user();
   });
   afterEach(() => pool.closeAll());
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   it('runs each message with a fresh request id (the message id) and the user', async () => {
     const room = uniqueRoom();

@@ -1,5 +1,5 @@
 import { RealtimeService } from '@kit/realtime';
-import type { WsTestClient } from '@kit/testing';
+import { Closer, type WsTestClient } from '@kit/testing';
 import { ClientPool, messageEnvelope, presence, uniqueRoom } from './support/ws-expect';
 import {
   bootRealtimeService,
@@ -23,20 +23,23 @@ describe('realtime: messages', () => {
   let bob: TestUser;
   const pool = new ClientPool();
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootRealtimeService({
-      label: 'messages',
-      realtime: {
-        ...FAST_REALTIME,
-        rateLimit: { messagesPerSecond: 20, burst: 40 },
-        maxViolations: 20,
-      },
-    });
+    s = await closer.adopt(
+      bootRealtimeService({
+        label: 'messages',
+        realtime: {
+          ...FAST_REALTIME,
+          rateLimit: { messagesPerSecond: 20, burst: 40 },
+          maxViolations: 20,
+        },
+      }),
+    );
     alice = await s.user();
     bob = await s.user();
   });
   afterEach(() => pool.closeAll());
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   async function join(user: TestUser, room: string): Promise<WsTestClient> {
     const c = await pool.connect(s.url, `/ws/${room}`, { token: user.token });
@@ -210,20 +213,23 @@ describe('realtime: backpressure', () => {
   const pool = new ClientPool();
   const CAP = 256 * 1024;
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootRealtimeService({
-      label: 'backpressure',
-      realtime: {
-        ...FAST_REALTIME,
-        sendBufferCapBytes: CAP,
-        rateLimit: { messagesPerSecond: 100_000, burst: 100_000 },
-        closeTimeoutMs: 10_000,
-      },
-    });
+    s = await closer.adopt(
+      bootRealtimeService({
+        label: 'backpressure',
+        realtime: {
+          ...FAST_REALTIME,
+          sendBufferCapBytes: CAP,
+          rateLimit: { messagesPerSecond: 100_000, burst: 100_000 },
+          closeTimeoutMs: 10_000,
+        },
+      }),
+    );
     users = [await s.user(), await s.user(), await s.user()];
   });
   afterEach(() => pool.closeAll());
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   it('closes a client that stops reading with 1013; the others get every message', async () => {
     const room = uniqueRoom();

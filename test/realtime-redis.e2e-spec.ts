@@ -1,5 +1,5 @@
 import { RealtimeService, type RealtimeModuleOptions } from '@kit/realtime';
-import type { WsTestClient } from '@kit/testing';
+import { Closer, type WsTestClient } from '@kit/testing';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { ClientPool, messageEnvelope, uniqueRoom } from './support/ws-expect';
@@ -34,6 +34,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
   let a: RealtimeTestService;
   let b: RealtimeTestService;
   let raw: Redis;
+  const closer = new Closer();
 
   const options = (redis: string): RealtimeModuleOptions => ({
     ...FAST_REALTIME,
@@ -53,12 +54,16 @@ describeWithRedis('realtime across instances (Redis)', () => {
     proxy = await TcpProxy.forUrl(url, 6379);
     raw = new Redis(url, { lazyConnect: true });
     await raw.connect();
-    a = await bootRealtimeService({ label: 'redis-a', store, realtime: options(proxy.url(url)) });
-    b = await bootRealtimeService({ label: 'redis-b', store, realtime: options(url) });
+    a = await closer.adopt(
+      bootRealtimeService({ label: 'redis-a', store, realtime: options(proxy.url(url)) }),
+    );
+    b = await closer.adopt(
+      bootRealtimeService({ label: 'redis-b', store, realtime: options(url) }),
+    );
   });
   afterEach(() => pool.closeAll());
   afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
+    await closer.closeAll();
     await proxy?.stop();
     if (raw) {
       await deleteRedisKeys(raw, `${prefix}:`);
@@ -253,7 +258,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
       expect(c.received.filter(arrived('and back'))).toHaveLength(1);
     }
     expect(b1.received.filter(arrived('local only'))).toHaveLength(0);
-  });
+  }, 60_000);
 
   it('forgets the members of an instance that died without cleaning up', async () => {
     const cProxy = await TcpProxy.forUrl(url, 6379);
@@ -289,7 +294,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
       await c.close();
       await cProxy.stop();
     }
-  });
+  }, 60_000);
 });
 
 function arrived(data: unknown): (m: { type: string; data?: unknown }) => boolean {

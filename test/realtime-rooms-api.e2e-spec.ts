@@ -1,3 +1,4 @@
+import { Closer } from '@kit/testing';
 import {
   ClientPool,
   ISO_DATE,
@@ -38,13 +39,14 @@ describe('realtime: rooms API', () => {
   let bob: TestUser;
   const pool = new ClientPool();
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootRealtimeService({ label: 'rooms-api' });
+    s = await closer.adopt(bootRealtimeService({ label: 'rooms-api' }));
     alice = await s.user();
     bob = await s.user();
   });
   afterEach(() => pool.closeAll());
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   describe('POST /rooms/{room}/messages', () => {
     it('broadcasts as "system" and answers 202 with the envelope the members got', async () => {

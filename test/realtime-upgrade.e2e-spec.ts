@@ -1,4 +1,4 @@
-import { WsTestClient } from '@kit/testing';
+import { WsTestClient, Closer } from '@kit/testing';
 import {
   ClientPool,
   expectTimingHeaders,
@@ -26,12 +26,15 @@ describe('realtime: the upgrade', () => {
   let alice: TestUser;
   const pool = new ClientPool();
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootRealtimeService({ label: 'upgrade', server: { logLevel: 'debug' } });
+    s = await closer.adopt(
+      bootRealtimeService({ label: 'upgrade', server: { logLevel: 'debug' } }),
+    );
     alice = await s.user();
   });
   afterEach(() => pool.closeAll());
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   describe('accepted', () => {
     it('takes the token from ?token= and answers 101 with an X-Request-ID and timing', async () => {
@@ -234,15 +237,18 @@ describe('realtime: capacity', () => {
   let alice: TestUser;
   const pool = new ClientPool();
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootRealtimeService({
-      label: 'capacity',
-      realtime: { ...FAST_REALTIME, maxConnections: 2, maxRooms: 1 },
-    });
+    s = await closer.adopt(
+      bootRealtimeService({
+        label: 'capacity',
+        realtime: { ...FAST_REALTIME, maxConnections: 2, maxRooms: 1 },
+      }),
+    );
     alice = await s.user();
   });
   afterEach(() => pool.closeAll());
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   it('refuses a new room past maxRooms, then a socket past maxConnections, with 503', async () => {
     const room = uniqueRoom();

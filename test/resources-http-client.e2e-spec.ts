@@ -1,5 +1,5 @@
 import { HttpClients } from '@kit/lifespan';
-import { createTestApp, type TestApp } from '@kit/testing';
+import { Closer, createTestApp, type TestApp } from '@kit/testing';
 import { shutdownFixtureModule, ShutdownFixtureState } from './fixtures/shutdown-fixture.module';
 import { expectProblem } from './support/problem';
 import { Upstream } from './support/shutdown-support';
@@ -13,30 +13,32 @@ describe('HTTP client resource', () => {
   let upstream: Upstream;
   let healthStatus: number;
   let t: TestApp;
+  const closer = new Closer();
 
   beforeEach(async () => {
     healthStatus = 200;
-    upstream = await Upstream.start((req, res) => {
-      const status = req.url === '/api/v1/health' ? healthStatus : 200;
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ path: req.url, requestId: req.headers['x-request-id'] ?? null }));
-    });
-    t = await createTestApp(
-      shutdownFixtureModule({
-        state: new ShutdownFixtureState(),
-        lifespan: {
-          httpClients: {
-            upstream: { baseUrl: `${upstream.origin}/api/v1/`, healthPath: '/health' },
-          },
-        },
+    upstream = await closer.adopt(
+      Upstream.start((req, res) => {
+        const status = req.url === '/api/v1/health' ? healthStatus : 200;
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ path: req.url, requestId: req.headers['x-request-id'] ?? null }));
       }),
+    );
+    t = await closer.adopt(
+      createTestApp(
+        shutdownFixtureModule({
+          state: new ShutdownFixtureState(),
+          lifespan: {
+            httpClients: {
+              upstream: { baseUrl: `${upstream.origin}/api/v1/`, healthPath: '/health' },
+            },
+          },
+        }),
+      ),
     );
   });
 
-  afterEach(async () => {
-    await t.close();
-    await upstream.close();
-  });
+  afterEach(() => closer.closeAll());
 
   const outbound = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
     fetch(`${t.url}/fixture/outbound?path=${encodeURIComponent(path)}`, { headers });

@@ -129,5 +129,5 @@ describeWithRedis('Redis resource on the real Redis', () => {
       resources: { redis: up },
     });
     expect(await app.app.get<Redis>(REDIS).ping()).toBe('PONG');
-  }, 20_000);
+  }, 40_000);
 });

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -7,10 +8,11 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { waitFor } from '@kit/testing';
 
 // The kit used from outside this repository, end to end: pack the libs, install the packed
@@ -44,23 +46,40 @@ interface Run {
   output: string;
 }
 
+/** Commands still running, killed in `afterAll` when a test failed or timed out under them. */
+const running = new Set<ChildProcess>();
+
+/**
+ * Kills a command and closes our ends of its pipes: what it spawned (npm's own children) may
+ * still hold the other ends, and open pipes would keep Jest from exiting.
+ */
+function kill(child: ChildProcess): void {
+  child.kill('SIGKILL');
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+  running.delete(child);
+}
+
 /** Runs a command with a bound; resolves with its exit code and combined output. */
 function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      kill(child);
       reject(new Error(`${command} ${args.join(' ')} took over ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
+      running.delete(child);
       reject(err);
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      running.delete(child);
       resolve({ code, output });
     });
   });
@@ -125,6 +144,57 @@ async function bootAndStop(cwd: string, dataDir: string, started: ChildProcess[]
   return output;
 }
 
+const CACHE = join(ROOT, 'node_modules', '.cache');
+const PACKS_PREFIX = 'kit-e2e-packages-';
+/** Written last into a packs directory: the packing finished. */
+const PACKED_MARKER = '.packed';
+
+/**
+ * What the packed libs are made of: every file under libs/, the build script, the pinned
+ * versions and the compiler options. Packs are cached under this key: packing takes about a
+ * third of this suite, and identical inputs pack identical tarballs.
+ */
+function packsKey(): string {
+  const hash = createHash('sha256');
+  const libs = readdirSync(join(ROOT, 'libs'), { recursive: true, encoding: 'utf8' })
+    .map((file) => join(ROOT, 'libs', file))
+    .filter((file) => statSync(file).isFile());
+  const inputs = ['scripts/build-libs.js', 'package.json', 'package-lock.json', 'tsconfig.json'];
+  for (const file of [...libs, ...inputs.map((f) => join(ROOT, f))].sort()) {
+    hash
+      .update(`${relative(ROOT, file)}\0`)
+      .update(readFileSync(file))
+      .update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * Packs the libs into `packs` unless a previous run already did from the same sources: built
+ * beside it, moved in place once complete; packs of other sources are removed.
+ */
+async function packOnce(packs: string): Promise<void> {
+  if (existsSync(join(packs, PACKED_MARKER))) return;
+  const building = `${packs}.${process.pid}`;
+  try {
+    await ok(
+      NODE,
+      [join(ROOT, 'scripts', 'build-libs.js'), '--out', building, '--pack'],
+      ROOT,
+      5 * MINUTE,
+    );
+    writeFileSync(join(building, PACKED_MARKER), '');
+    for (const entry of readdirSync(CACHE)) {
+      if (entry.startsWith(PACKS_PREFIX) && /^[\w-]+$/.test(entry)) {
+        rmSync(join(CACHE, entry), { recursive: true, force: true });
+      }
+    }
+    renameSync(building, packs);
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
+}
+
 /** The environment without the npm_* variables of the `npm test` around us. */
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -137,7 +207,8 @@ function childEnv(): NodeJS.ProcessEnv {
 describe('a new service from the schematics, end to end', () => {
   // Packages are built inside the repo (their declarations resolve fastify & co. from its
   // node_modules); everything else happens in a temp directory.
-  const packs = join(ROOT, 'node_modules', '.cache', `kit-e2e-packages-${process.pid}`);
+  // Kept after the run, keyed by the sources it was packed from (see packsKey()).
+  const packs = join(CACHE, `${PACKS_PREFIX}${packsKey()}`);
   const work = mkdtempSync(join(tmpdir(), 'kit-e2e-'));
   const generated = join(work, 'billing');
   // Where the service folder is moved after generation, at another depth.
@@ -146,20 +217,14 @@ describe('a new service from the schematics, end to end', () => {
   const started: ChildProcess[] = [];
 
   afterAll(() => {
-    for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const child of [...started, ...running]) if (child.exitCode === null) kill(child);
     rmSync(work, { recursive: true, force: true });
-    rmSync(packs, { recursive: true, force: true });
   });
 
   it(
     'packs every lib as @kit/<name> with @nestjs/* as peer dependencies',
     async () => {
-      await ok(
-        NODE,
-        [join(ROOT, 'scripts', 'build-libs.js'), '--out', packs, '--pack'],
-        ROOT,
-        5 * MINUTE,
-      );
+      await packOnce(packs);
       const libs = ['http', 'lifespan', 'auth', 'tasks', 'realtime', 'testing', 'schematics'];
       for (const lib of libs) {
         expect(existsSync(tarball(lib))).toBe(true);
@@ -290,11 +355,17 @@ describe('a new service from the schematics, end to end', () => {
   it(
     'installs the moved service from its vendored kit, boots once, adds a resource with the Nest CLI, builds and type-checks',
     async () => {
-      // Moved to another depth, and the kit's packs gone: only vendor/ can satisfy the install.
+      // Moved to another depth, and the kit's packs out of reach: only vendor/ can satisfy the
+      // install. The packs are put back afterwards (they are the cache of later runs).
       mkdirSync(join(service, '..'), { recursive: true });
       renameSync(generated, service);
-      rmSync(packs, { recursive: true, force: true });
-      await ok('npm', ['install', ...NPM_FLAGS], service, 6 * MINUTE);
+      const hidden = `${packs}.hidden-${process.pid}`;
+      renameSync(packs, hidden);
+      try {
+        await ok('npm', ['install', ...NPM_FLAGS], service, 6 * MINUTE);
+      } finally {
+        renameSync(hidden, packs);
+      }
       // First deployed without the resource: its database has the libs' and accounts' tables.
       await ok('npm', ['run', 'build'], service, 3 * MINUTE);
       const first = await bootAndStop(service, join(work, 'data'), started);

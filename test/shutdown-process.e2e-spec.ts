@@ -70,10 +70,8 @@ describe.each(databaseVariants())('SIGTERM to the built service under load ($nam
     LOG_LEVEL: 'info',
   });
 
-  const start = async (): Promise<{ proc: ServiceProcess; url: string }> => {
-    const started = await startService(env(), dir);
-    procs.push(started.proc);
-    return started;
+  const start = (): Promise<{ proc: ServiceProcess; url: string }> => {
+    return startService(env(), dir, (proc) => procs.push(proc));
   };
 
   it('loses no accepted request, runs each order task exactly once, and exits 0 within the grace', async () => {
@@ -165,7 +163,7 @@ describe.each(databaseVariants())('SIGTERM to the built service under load ($nam
         }),
       ]);
     }
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('SIGTERM to a service whose background task hangs (compiled fixture main)', () => {

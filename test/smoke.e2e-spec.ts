@@ -1,13 +1,16 @@
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp, Closer } from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
 
 describe('smoke', () => {
   let t: TestApp;
+  const closer = new Closer();
   beforeAll(async () => {
-    t = await createTestApp(AppModule.forRoot(loadConfig({ DATABASE_URL: 'sqlite::memory:' })));
+    t = await closer.adopt(
+      createTestApp(AppModule.forRoot(loadConfig({ DATABASE_URL: 'sqlite::memory:' }))),
+    );
   });
-  afterAll(() => t.close());
+  afterAll(() => closer.closeAll());
 
   it('answers liveness', async () => {
     const res = await fetch(`${t.url}/health/live`);

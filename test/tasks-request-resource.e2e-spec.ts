@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { NoRequestScopeError, TaskRunner } from '@kit/tasks';
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp, Closer } from '@kit/testing';
 import {
   FAIL_COMMIT,
   JournalResource,
@@ -19,13 +19,14 @@ describe('request resources', () => {
   let state: TasksFixtureState;
   let t: TestApp;
 
+  const closer = new Closer();
   beforeEach(async () => {
     state = new TasksFixtureState();
-    t = await createTestApp(TasksFixtureModule.forRoot(state));
+    t = await closer.adopt(createTestApp(TasksFixtureModule.forRoot(state)));
   });
   afterEach(async () => {
-    state.openAll();
-    await t.close();
+    state?.openAll();
+    await closer.closeAll();
   });
 
   const idle = (): Promise<void> =>

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { KYSELY } from '@kit/lifespan';
 import { TaskRunner } from '@kit/tasks';
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp, Closer } from '@kit/testing';
 import type { Schema } from '../src/database/schema';
 import { databaseVariants, type TestDatabase } from './support/database-variants';
 import { expectProblem } from './support/problem';
@@ -34,12 +34,14 @@ describe.each(databaseVariants())('unit of work on $name', (variant) => {
       .orderBy('type')
       .execute();
 
+  const closer = new Closer();
   beforeEach(async () => {
     db = await variant.create('tasks_uow');
     state = new UowFixtureState();
-    t = await createTestApp(UowFixtureModule.forRoot(state, db.url));
+    t = await closer.adopt(createTestApp(UowFixtureModule.forRoot(state, db.url)));
   });
   afterEach(async () => {
+    await closer.closeAll();
     await t?.close();
     await db?.drop();
   });

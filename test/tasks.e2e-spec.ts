@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { TaskRunner } from '@kit/tasks';
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp, Closer } from '@kit/testing';
 import {
   post,
   TasksFixtureModule,
@@ -21,9 +21,10 @@ describe('background tasks', () => {
   let state: TasksFixtureState;
   let t: TestApp;
 
+  const closer = new Closer();
   async function boot(options: Parameters<typeof TasksFixtureModule.forRoot>[1] = {}) {
     state = new TasksFixtureState();
-    t = await createTestApp(TasksFixtureModule.forRoot(state, options));
+    t = await closer.adopt(createTestApp(TasksFixtureModule.forRoot(state, options)));
     return t;
   }
 
@@ -31,6 +32,7 @@ describe('background tasks', () => {
 
   afterEach(async () => {
     state?.openAll();
+    await closer.closeAll();
     await t?.close();
   });
 

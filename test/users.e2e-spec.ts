@@ -1,3 +1,4 @@
+import { Closer } from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import {
   bootService,
@@ -21,10 +22,11 @@ import { databaseVariants } from './support/database-variants';
 describe.each(databaseVariants())('users on $name', (variant) => {
   let s: Service;
 
+  const closer = new Closer();
   beforeAll(async () => {
-    s = await bootService(variant, 'users');
+    s = await closer.adopt(bootService(variant, 'users'));
   });
-  afterAll(() => s?.close());
+  afterAll(() => closer.closeAll());
 
   describe('POST /users', () => {
     it('registers a user: 201 with exactly {id, email, name, role, is_active, created_at}', async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { printSkipNotice } from '@kit/testing';
 
 /** An isolated database for one suite; `url` is what goes into DATABASE_URL. */
 export interface TestDatabase {
@@ -32,8 +33,6 @@ export const sqliteVariant: DatabaseVariant = {
   },
 };
 
-const reported = new Set<string>();
-
 /**
  * The PostgreSQL variant when `DATABASE_URL` is a postgres:// URL. Otherwise: with
  * `REQUIRE_SERVICES=1`, a variant whose `create()` fails (the run must not pass without it);
@@ -52,12 +51,9 @@ export function postgresVariant(): DatabaseVariant | undefined {
         ),
     };
   }
-  if (!reported.has(reason)) {
-    reported.add(reason);
-    console.warn(
-      `PostgreSQL tests not run: ${reason} (e.g. postgres://postgres@127.0.0.1:5432/test)`,
-    );
-  }
+  printSkipNotice(
+    `PostgreSQL tests not run: ${reason} (e.g. postgres://postgres@127.0.0.1:5432/test)`,
+  );
   return undefined;
 }
 

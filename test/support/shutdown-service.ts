@@ -19,12 +19,17 @@ export async function buildIfNeeded(): Promise<void> {
   });
 }
 
-/** Starts `node dist/src/main.js` with `env` and resolves once it listens, with its URL. */
+/**
+ * Starts `node dist/src/main.js` with `env` and resolves once it listens, with its URL.
+ * `spawned` gets the process at once, so a test that times out while it boots still stops it.
+ */
 export async function startService(
   env: Record<string, string>,
   cwd: string,
+  spawned: (proc: ServiceProcess) => void = () => undefined,
 ): Promise<{ proc: ServiceProcess; url: string }> {
   const proc = new ServiceProcess(env, cwd);
+  spawned(proc);
   try {
     const [, url] = await proc.waitForStdout(
       /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/,

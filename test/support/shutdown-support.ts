@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { printSkipNotice } from '@kit/testing';
 
 // Helpers of the shutdown, resource and metrics suites: bounded polling, request outcomes that
 // tell a refused connection from a response, a real upstream HTTP server, the Redis URL.
@@ -117,6 +118,6 @@ export function redisUrlForTests(suite: string): string | undefined {
   if (process.env.REQUIRE_SERVICES === '1') {
     throw new Error(`${suite}: Redis is required (REQUIRE_SERVICES=1) but REDIS_URL is unset`);
   }
-  console.warn(`${suite} not run: REDIS_URL is unset (e.g. redis://127.0.0.1:6379)`);
+  printSkipNotice(`${suite} not run: REDIS_URL is unset (e.g. redis://127.0.0.1:6379)`);
   return undefined;
 }

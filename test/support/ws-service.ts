@@ -1,7 +1,7 @@
 import { Test } from '@nestjs/testing';
 import type { HttpServerOptions } from '@kit/http';
 import { REALTIME_MODULE_OPTIONS, type RealtimeModuleOptions } from '@kit/realtime';
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, printSkipNotice, type TestApp } from '@kit/testing';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,8 +98,18 @@ export async function bootRealtimeService(options: BootOptions): Promise<Realtim
     throw err;
   }
   const url = t.url;
-  const admin = await login(url, WS_ADMIN.email, WS_ADMIN.password);
   let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= t.close().finally(() => {
+      if (ownStore) store.drop();
+    }));
+  let admin: TestUser;
+  try {
+    admin = await login(url, WS_ADMIN.email, WS_ADMIN.password);
+  } catch (err) {
+    await close();
+    throw err;
+  }
   return {
     t,
     url,
@@ -109,10 +119,7 @@ export async function bootRealtimeService(options: BootOptions): Promise<Realtim
       const id = await register(url);
       return { id, token: signToken({ sub: id }) };
     },
-    close: () =>
-      (closed ??= t.close().finally(() => {
-        if (ownStore) store.drop();
-      })),
+    close,
   };
 }
 
@@ -210,6 +217,6 @@ export function redisUrlForTests(): string | undefined {
   if (process.env.REQUIRE_SERVICES === '1') {
     throw new Error('Redis is required (REQUIRE_SERVICES=1) but REDIS_URL is unset; set REDIS_URL');
   }
-  console.warn('Realtime Redis tests not run: REDIS_URL is unset (e.g. redis://127.0.0.1:6379)');
+  printSkipNotice('Realtime Redis tests not run: REDIS_URL is unset (e.g. redis://127.0.0.1:6379)');
   return undefined;
 }

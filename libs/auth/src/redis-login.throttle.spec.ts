@@ -15,8 +15,9 @@ import { sha256 } from './secret-token';
 const REDIS_URL = process.env.REDIS_URL;
 if (!REDIS_URL && process.env.REQUIRE_SERVICES === '1')
   throw new Error('Redis is required (REQUIRE_SERVICES=1) but REDIS_URL is unset');
+// One line on stderr: Jest prints console.warn with a stack location under it.
 if (!REDIS_URL)
-  console.warn('RedisLoginThrottle tests on a real Redis not run: REDIS_URL is unset');
+  process.stderr.write('RedisLoginThrottle tests on a real Redis not run: REDIS_URL is unset\n');
 const describeWithRedis = REDIS_URL ? describe : describe.skip;
 
 const WINDOW_MS = 60_000;

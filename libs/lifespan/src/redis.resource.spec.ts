@@ -12,7 +12,9 @@ const registry = new ResourceRegistry(resolveLifespanOptions({}));
 const REDIS_URL = process.env.REDIS_URL;
 if (!REDIS_URL && process.env.REQUIRE_SERVICES === '1')
   throw new Error('Redis is required (REQUIRE_SERVICES=1) but REDIS_URL is unset');
-if (!REDIS_URL) console.warn('RedisResource tests on a real Redis not run: REDIS_URL is unset');
+// One line on stderr: Jest prints console.warn with a stack location under it.
+if (!REDIS_URL)
+  process.stderr.write('RedisResource tests on a real Redis not run: REDIS_URL is unset\n');
 const describeWithRedis = REDIS_URL ? describe : describe.skip;
 
 /** Sockets and timers alive in the process now. */

@@ -39,6 +39,11 @@ export async function failure(run: Promise<UnitTestTree>): Promise<Error> {
 const repoBin = (tool: string): string =>
   join(__dirname, '..', '..', '..', 'node_modules', '.bin', tool);
 
+/** Bound of each tool `lint()` runs (it runs two, one after the other). */
+const LINT_TOOL_TIMEOUT_MS = 60_000;
+/** Jest timeout of a test that calls `lint()` once: both tools' bounds plus a margin. */
+export const LINT_TIMEOUT_MS = 2 * LINT_TOOL_TIMEOUT_MS + 10_000;
+
 /** What `lint()` returns when oxlint and prettier both pass. */
 export const LINT_CLEAN = { status: 0, output: 'clean' } as const;
 
@@ -56,7 +61,11 @@ export function lint(tree: Tree): { status: number; output: string } {
     });
     const kitRoot = join(__dirname, '..', '..', '..');
     const run = (tool: string, args: string[]) =>
-      spawnSync(repoBin(tool), args, { cwd: root, encoding: 'utf8', timeout: 60_000 });
+      spawnSync(repoBin(tool), args, {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: LINT_TOOL_TIMEOUT_MS,
+      });
     const oxlint = run('oxlint', ['--deny-warnings', '-c', join(kitRoot, '.oxlintrc.json'), '.']);
     const prettier = run('prettier', ['--check', '--config', join(kitRoot, '.prettierrc'), '.']);
     const clean = oxlint.status === 0 && prettier.status === 0;

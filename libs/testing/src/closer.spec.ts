@@ -20,6 +20,31 @@ describe('Closer', () => {
     expect(typeof app.close).toBe('function');
   });
 
+  describe('adopting a resource that is still opening', () => {
+    it('closes it once it has opened, when closeAll() came first', async () => {
+      const closer = new Closer();
+      const closed: string[] = [];
+      let open!: (resource: { close(): void }) => void;
+      const opening = closer.adopt(new Promise<{ close(): void }>((resolve) => (open = resolve)));
+      const closing = closer.closeAll();
+      open({ close: () => closed.push('app') });
+      await closing;
+      expect(await opening).toEqual({ close: expect.any(Function) });
+      expect(closed).toEqual(['app']);
+      expect(closer.size).toBe(0);
+    });
+
+    it('skips an opening that failed, and still closes the others', async () => {
+      const closer = new Closer();
+      const closed: string[] = [];
+      closer.add(() => closed.push('store'));
+      const failed = closer.adopt(Promise.reject(new Error('boot failed')));
+      await expect(failed).rejects.toThrow('boot failed');
+      await closer.closeAll();
+      expect(closed).toEqual(['store']);
+    });
+  });
+
   describe('when closing fails', () => {
     it('still closes the others, then throws that error', async () => {
       const closer = new Closer();

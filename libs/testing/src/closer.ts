@@ -14,6 +14,19 @@ export class Closer {
     return resource;
   }
 
+  /**
+   * Registers what `opening` resolves to before it has resolved, and returns `opening`: a hook
+   * that times out or fails mid-boot leaves nothing open, as `closeAll()` waits for the opening
+   * to settle and closes its result (a rejected opening is the opener's to clean up).
+   */
+  adopt<T extends Closable>(opening: Promise<T>): Promise<T> {
+    this.add(async () => {
+      const resource = await opening.catch(() => undefined);
+      if (resource) await (typeof resource === 'function' ? resource() : resource.close());
+    });
+    return opening;
+  }
+
   /** How many resources are still registered. */
   get size(): number {
     return this.open.length;

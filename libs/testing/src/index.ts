@@ -10,3 +10,4 @@ export {
 } from './ws-client';
 export { Closer, type Closable } from './closer';
 export { waitFor, waitForLog, type WaitOptions } from './wait-for';
+export { printSkipNotice } from './skip-notice';

@@ -8,10 +8,14 @@ import {
   failure,
   lint,
   LINT_CLEAN,
+  LINT_TIMEOUT_MS,
   snapshot,
   workspace,
 } from '../schematics.spec-helper';
 import { kitVersions } from '../utils/kit-versions';
+
+// Some tests run lint(): two tools, one after the other, each with its own bound.
+jest.setTimeout(LINT_TIMEOUT_MS);
 
 const runner = collectionRunner();
 const versions = kitVersions();

@@ -6,6 +6,7 @@ import {
   resolveLifespanOptions,
 } from '@kit/lifespan';
 import { postgresVariant, type TestDatabase } from './support/database-variants';
+import { TcpProxy } from './support/tcp-proxy';
 
 // @kit/lifespan's PostgreSQL pool on the shared server (its own schema): a query past
 // queryTimeoutMs and a wait for a pooled connection past acquireTimeoutMs both fail with the
@@ -90,5 +91,29 @@ describePostgres('PostgreSQL deadlines of the database resource', () => {
     const kysely = (await open({})).kysely();
     const { error } = await timed(sql`select * from no_such_table`.execute(kysely));
     expect(error).toMatchObject({ code: '42P01' });
+  }, 15_000);
+
+  it('survives a held connection whose server goes away between queries: 503, no crash', async () => {
+    db = await pg!.create('db_deadlines');
+    const proxy = await TcpProxy.forUrl(db.url, 5432);
+    try {
+      const resolved = resolveLifespanOptions({ database: { url: proxy.url(db.url) } });
+      database = new DatabaseResource(resolved.database!, new ResourceRegistry(resolved));
+      await database.open();
+      const kysely = database.kysely();
+      await kysely.connection().execute(async (conn) => {
+        await sql`select 1`.execute(conn);
+        // The connection is held and idle when its socket ends. pg then emits 'error' on the
+        // client, which no listener took while the client was checked out: a process crash.
+        await proxy.stop();
+        const { error } = await timed(sql`select 1`.execute(conn));
+        expect(error).toMatchObject({ code: 'DATABASE_UNAVAILABLE', status: 503 });
+      });
+      await proxy.restart();
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(kysely);
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await proxy.stop();
+    }
   }, 15_000);
 });

@@ -27,8 +27,18 @@ export class GuardedPostgresPool implements PostgresPool {
 
 class GuardedPostgresClient implements PostgresPoolClient {
   private broken = false;
+  /**
+   * pg emits 'error' on a client whose socket ends, and the pool listens only while the client
+   * is idle: a checked-out client losing its server between queries would crash the process.
+   * The failure reaches the next query anyway ("not queryable" → DATABASE_UNAVAILABLE).
+   */
+  private readonly onError = (): void => {
+    this.broken = true;
+  };
 
-  constructor(private readonly client: PoolClient) {}
+  constructor(private readonly client: PoolClient) {
+    client.on('error', this.onError);
+  }
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
@@ -43,6 +53,7 @@ class GuardedPostgresClient implements PostgresPoolClient {
   }
 
   release(destroy?: boolean): void {
+    this.client.off('error', this.onError);
     this.client.release(destroy === true || this.broken);
   }
 

@@ -32,7 +32,12 @@ export interface HttpServerOptions {
   maxJsonDepth?: number;
   /** Log level of the JSON logger. @default 'info' */
   logLevel?: LogLevel;
-  /** Where log lines go (tests capture them). @default process.stdout */
+  /**
+   * Where log lines go (tests capture them). The default buffered stdout takes its `request
+   * completed` lines directly; any other destination gets them through pino (`logger.info()`),
+   * about 1.7 µs more per request, since pino does not say publicly whether it routes by level.
+   * @default process.stdout
+   */
   logDestination?: DestinationStream;
   /**
    * Milliseconds between two writes of the buffered stdout (the default destination; lines are

@@ -1,10 +1,15 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { FdLogDestination } from './fd-log.destination';
 import {
   closeLogDestination,
   createPinoLogger,
   createRequestLineWriter,
   exitOnUncaughtException,
+  flushLogsSync,
   redactUrl,
   type RequestLine,
 } from './logger';
@@ -68,6 +73,31 @@ function capture(): { lines: () => Record<string, unknown>[]; stream: Writable }
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+/** The kit's own destination, on a file: what it holds is written there only when flushed. */
+function fileCapture(): {
+  destination: FdLogDestination;
+  lines: () => Record<string, unknown>[];
+  close: () => void;
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'kit-logger-'));
+  const path = join(dir, 'log');
+  const fd = openSync(path, 'w');
+  const destination = new FdLogDestination(fd, { minLength: 16 * 1024 });
+  return {
+    destination,
+    lines: () =>
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    close: () => {
+      destination.close();
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -178,12 +208,19 @@ describe('createPinoLogger', () => {
         { ...line },
         'request completed',
       );
-      const direct = capture();
-      createRequestLineWriter(
-        createPinoLogger({ logLevel: 'info', logDestination: direct.stream }),
-      )(line);
+      // The kit's own destination: the line is written to it directly.
+      const direct = fileCapture();
+      let actual: Record<string, unknown> | undefined;
+      try {
+        const logger = createPinoLogger({ logLevel: 'info', logDestination: direct.destination });
+        createRequestLineWriter(logger)(line);
+        expect(direct.lines()).toEqual([]);
+        flushLogsSync(logger);
+        [actual] = direct.lines();
+      } finally {
+        direct.close();
+      }
       const [expected] = viaPino.lines();
-      const [actual] = direct.lines();
       // Same keys in the same order, same values; only the clock differs.
       expect(Object.keys(actual ?? {})).toEqual(Object.keys(expected ?? {}));
       expect({ ...actual, time: 0 }).toEqual({ ...expected, time: 0 });
@@ -213,13 +250,54 @@ describe('createPinoLogger', () => {
     });
 
     it('writes null for a duration that is not a finite number, as JSON.stringify would', () => {
-      const out = capture();
-      createRequestLineWriter(createPinoLogger({ logLevel: 'info', logDestination: out.stream }))({
-        ...(lines[0] as RequestLine),
-        durationMs: Number.NaN,
-      });
-      expect(out.lines()[0]?.durationMs).toBeNull();
+      const out = fileCapture();
+      try {
+        const logger = createPinoLogger({ logLevel: 'info', logDestination: out.destination });
+        createRequestLineWriter(logger)({ ...(lines[0] as RequestLine), durationMs: Number.NaN });
+        flushLogsSync(logger);
+        expect(out.lines()[0]?.durationMs).toBeNull();
+      } finally {
+        out.close();
+      }
     });
+
+    it('writes through pino for a logger the kit did not build', () => {
+      const out = capture();
+      createRequestLineWriter(pino({ base: { pid: process.pid } }, out.stream))(
+        lines[0] as RequestLine,
+      );
+      expect(out.lines()).toEqual([
+        expect.objectContaining({ level: 30, msg: 'request completed', reqId: 'r-1' }),
+      ]);
+    });
+  });
+});
+
+describe('flushLogsSync', () => {
+  it("calls flushSync() on the destination of a child's root (Fastify logs through a child)", () => {
+    const flushed: string[] = [];
+    const stream = Object.assign(capture().stream, { flushSync: () => flushed.push('flushSync') });
+    const child = createPinoLogger({ logLevel: 'info', logDestination: stream })
+      .child({})
+      .child({ part: 'x' });
+    flushLogsSync(child);
+    expect(flushed).toEqual(['flushSync']);
+  });
+
+  it("flushes through pino's flush() a logger the kit did not build", () => {
+    const flushed: string[] = [];
+    const stream = Object.assign(capture().stream, {
+      flush: (cb: () => void) => {
+        flushed.push('flush');
+        cb();
+      },
+    });
+    flushLogsSync(pino(stream));
+    expect(flushed).toEqual(['flush']);
+  });
+
+  it('is a no-op for an object that is not a logger', () => {
+    expect(() => flushLogsSync({})).not.toThrow();
   });
 });
 

@@ -178,12 +178,21 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * The destination of every logger `createPinoLogger()` built, and of each of its children (pino
+ * does not expose a logger's destination publicly): `flushLogsSync`, `closeLogDestination` and
+ * `createRequestLineWriter` find it here. Weak, so loggers are collected as usual.
+ */
+const destinations = new WeakMap<object, DestinationStream>();
+
 /** The kit's JSON-lines logger: Fastify's pino, with the secrets listed above redacted. */
 export function createPinoLogger(
   options: Pick<ResolvedHttpServerOptions, 'logLevel' | 'logDestination'> &
     Partial<Pick<ResolvedHttpServerOptions, 'logFlushIntervalMs'>>,
 ): Logger {
-  return pino(
+  const destination =
+    options.logDestination ?? bufferedStdout(options.logFlushIntervalMs ?? FLUSH_EVERY_MS);
+  const logger = pino(
     {
       level: options.logLevel,
       base: { pid: process.pid },
@@ -204,9 +213,13 @@ export function createPinoLogger(
           url: req.url ? redactUrl(req.url) : undefined,
         }),
       },
+      // Fastify logs through a child (`instance.log`); children of children inherit this.
+      onChild: (child) => destinations.set(child, destination),
     },
-    options.logDestination ?? bufferedStdout(options.logFlushIntervalMs ?? FLUSH_EVERY_MS),
+    destination,
   );
+  destinations.set(logger, destination);
+  return logger;
 }
 
 /** The fields of the one line logged per request (`request completed`). */
@@ -226,12 +239,14 @@ export interface RequestLine {
  * fields are all known needs no mixin, redaction or generic serialization. The caller checks
  * the level and redacts the URL.
  *
- * A destination that routes by level (`pino.multistream()`, flagged with pino's metadata symbol)
- * reads the level pino sets on it before each line: it gets its lines through `logger.info()`.
+ * Only the kit's own buffered stdout (an `FdLogDestination`, which takes bytes as they come) is
+ * written to directly. Any other destination, and the destination of a logger the kit did not
+ * build, gets its lines through `logger.info()`: pino does not say publicly whether a stream
+ * routes by level (`pino.multistream()` reads the level pino sets on it before each line).
  */
 export function createRequestLineWriter(logger: Logger): (line: RequestLine) => void {
-  const stream = destinationOf(logger) as DestinationStream;
-  if ((stream as unknown as Record<symbol, unknown>)[pino.symbols.needsMetadataGsym]) {
+  const stream = destinations.get(logger);
+  if (!(stream instanceof FdLogDestination)) {
     return (line) => logger.info({ ...line }, 'request completed');
   }
   const level = `{"level":${logger.levels.values.info},"time":`;
@@ -291,11 +306,17 @@ export class KitLogger implements LoggerService {
   }
 }
 
-/** Writes out buffered log lines synchronously (before `process.exit`). */
+/**
+ * Writes out buffered log lines synchronously (before `process.exit`): the destination's
+ * `flushSync()` for a logger `createPinoLogger()` built (or a child of one). For any other
+ * logger, pino's public `logger.flush()`, which only starts the flush of a destination that
+ * buffers asynchronously.
+ */
 export function flushLogsSync(logger: object): void {
-  const stream = destinationOf(logger) as { flushSync?: () => void } | undefined;
+  const stream = destinations.get(logger) as { flushSync?: () => void } | undefined;
   try {
-    stream?.flushSync?.();
+    if (stream) stream.flushSync?.();
+    else (logger as { flush?: () => void }).flush?.();
   } catch {
     // Nothing buffered, or the stream is not flushable: nothing to lose.
   }
@@ -356,7 +377,7 @@ function bufferedStdout(flushEveryMs: number): DestinationStream {
  * once). The app's close calls it; a no-op for any other destination. Idempotent.
  */
 export function closeLogDestination(logger: Logger): void {
-  const stream = destinationOf(logger);
+  const stream = destinations.get(logger);
   if (!(stream instanceof FdLogDestination) || !openDestinations.delete(stream)) return;
   stream.close();
   if (openDestinations.size === 0) process.off('exit', flushOpenDestinations);
@@ -394,9 +415,4 @@ function writeStderr(message: string): void {
   } catch {
     // stderr is gone: the fatal line on stdout still says it.
   }
-}
-
-/** The destination a pino logger writes to (pino keeps it under a symbol of its own). */
-function destinationOf(logger: object): unknown {
-  return (logger as Record<symbol, unknown>)[pino.symbols.streamSym];
 }

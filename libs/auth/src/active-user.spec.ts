@@ -21,13 +21,13 @@ describe('findActiveUser', () => {
 
   it('returns an active user', async () => {
     await expect(findActiveUser(resolver, 'u-active')).resolves.toBe(active);
-  });
+  }, 5_000);
 
   it('returns null for a deactivated user', async () => {
     await expect(findActiveUser(resolver, 'u-inactive')).resolves.toBeNull();
-  });
+  }, 5_000);
 
   it('returns null for an unknown user', async () => {
     await expect(findActiveUser(resolver, 'u-unknown')).resolves.toBeNull();
-  });
+  }, 5_000);
 });

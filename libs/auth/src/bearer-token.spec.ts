@@ -14,14 +14,18 @@ describe('parseBearerAuthorization', () => {
       ['a mixed-case scheme', `bEaReR ${JWT}`],
       ['two spaces before the token', `Bearer  ${JWT}`],
       ['spaces after the token', `Bearer ${JWT}  `],
-    ])('%s → the token', (_name, header) => {
-      expect(parseBearerAuthorization(header)).toBe(JWT);
-    });
+    ])(
+      '%s → the token',
+      (_name, header) => {
+        expect(parseBearerAuthorization(header)).toBe(JWT);
+      },
+      5_000,
+    );
 
     it(`accepts a token of exactly ${MAX_BEARER_TOKEN_LENGTH} characters`, () => {
       const token = 'a'.repeat(MAX_BEARER_TOKEN_LENGTH);
       expect(parseBearerAuthorization(`Bearer ${token}`)).toBe(token);
-    });
+    }, 5_000);
   });
 
   describe('no bearer credentials → undefined (a bare challenge)', () => {
@@ -31,9 +35,13 @@ describe('parseBearerAuthorization', () => {
       ['Digest', 'Digest username="a"'],
       ['a scheme that only starts like Bearer', `Bearerx ${JWT}`],
       ['another scheme followed by several spaces', 'Token   abc'],
-    ])('%s', (_name, header) => {
-      expect(parseBearerAuthorization(header)).toBeUndefined();
-    });
+    ])(
+      '%s',
+      (_name, header) => {
+        expect(parseBearerAuthorization(header)).toBeUndefined();
+      },
+      5_000,
+    );
   });
 
   describe('a malformed Bearer header → null (invalid_token)', () => {
@@ -45,29 +53,45 @@ describe('parseBearerAuthorization', () => {
       ['a tab instead of a space', `Bearer\t${JWT}`],
       ['two tokens', `Bearer ${JWT} ${JWT}`],
       ['a tab inside', `Bearer ${JWT}\tx`],
-      ['a non-breaking space after', `Bearer ${JWT}\u00a0`],
+      ['a tab after', `Bearer ${JWT}\t`],
+      ['two tokens and trailing spaces', `Bearer ${JWT} ${JWT}  `],
       ['a bare token without scheme', JWT],
       ['a scheme without credentials', 'Basic'],
       ['another scheme then only a tab', 'Basic \t'],
       ['an over-long token', `Bearer ${'a'.repeat(MAX_BEARER_TOKEN_LENGTH + 1)}`],
-    ])('%s', (_name, header) => {
-      expect(parseBearerAuthorization(header)).toBeNull();
-    });
+    ])(
+      '%s',
+      (_name, header) => {
+        expect(parseBearerAuthorization(header)).toBeNull();
+      },
+      5_000,
+    );
   });
 });
 
 describe('checkBearerToken', () => {
-  it('returns a token of visible ASCII characters as it is', () => {
-    expect(checkBearerToken(JWT)).toBe(JWT);
-  });
+  it.each([
+    ['a JWT', JWT],
+    // Not a JWT, but that is the verifier's to say: the parser only delimits the token.
+    ['other visible characters', '*a~b!'],
+  ])(
+    'returns %s as it is',
+    (_name, token) => {
+      expect(checkBearerToken(token)).toBe(token);
+    },
+    5_000,
+  );
 
   it.each([
     ['empty', ''],
     ['with a space', 'a b'],
-    ['with a control character', 'a\u0001b'],
-    ['with a non-ASCII character', 'aéb'],
+    ['with a tab', 'a\tb'],
     ['over-long', 'a'.repeat(MAX_BEARER_TOKEN_LENGTH + 1)],
-  ])('refuses a token that is %s', (_name, token) => {
-    expect(checkBearerToken(token)).toBeNull();
-  });
+  ])(
+    'refuses a token that is %s',
+    (_name, token) => {
+      expect(checkBearerToken(token)).toBeNull();
+    },
+    5_000,
+  );
 });

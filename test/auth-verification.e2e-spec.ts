@@ -154,6 +154,46 @@ describe.each(databaseVariants())('access-token verification on $name', (variant
     });
   });
 
+  // The same cases as the upgrade's in realtime-upgrade.e2e-spec.ts: one parser answers both.
+  describe('the bearer-token parser shared with the WebSocket upgrade', () => {
+    const T = 15_000;
+    it.each([
+      ['an empty Bearer token', 'Bearer '],
+      ['a whitespace Bearer token', 'Bearer    '],
+      ['a token one character over 8192', () => `Bearer ${'a'.repeat(8_193)}`],
+    ])(
+      '%s → invalid_token',
+      async (_name, header) => {
+        const value = typeof header === 'function' ? header() : header;
+        await expectInvalidToken(await call(s, '/users/me', { headers: { authorization: value } }));
+      },
+      T,
+    );
+
+    it.each([
+      ['a lower-case scheme', () => `bearer ${realToken}`],
+      ['two spaces after the scheme', () => `Bearer  ${realToken}`],
+    ])(
+      '%s → accepted',
+      async (_name, header) => {
+        const res = await call(s, '/users/me', { headers: { authorization: header() } });
+        expect(res.status).toBe(200);
+      },
+      T,
+    );
+
+    it(
+      'reads only the header: a ?token= alone is no credential, and the header wins over it',
+      async () => {
+        await expectMissingToken(await call(s, `/users/me?token=${realToken}`));
+        const res = await call(s, '/users/me?token=not-a-jwt', { token: realToken });
+        expect(res.status).toBe(200);
+        await expectInvalidToken(await call(s, `/users/me?token=${realToken}`, { token: 'x' }));
+      },
+      T,
+    );
+  });
+
   describe('crafted tokens are all refused with the same 401', () => {
     const cases: [string, () => string][] = [
       [

@@ -110,15 +110,30 @@ describe('realtime: the upgrade', () => {
       expect(r.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
     });
 
-    it('with an Authorization header that is not Bearer', async () => {
+    it.each([
+      ['an empty Bearer token', 'Bearer '],
+      ['a whitespace Bearer token', 'Bearer    '],
+      ['a token one character over 8192', `Bearer ${'a'.repeat(8_193)}`],
+    ])(
+      'with %s in the header',
+      async (_name, authorization) => {
+        const r = await expectUpgradeRejected(
+          WsTestClient.connect(s.url, `/ws/${uniqueRoom()}`, { headers: { authorization } }),
+          401,
+          'AUTH_TOKEN_INVALID',
+        );
+        expect(r.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+      },
+      15_000,
+    );
+
+    it('with a ?token= one character over 8192', async () => {
       await expectUpgradeRejected(
-        WsTestClient.connect(s.url, `/ws/${uniqueRoom()}`, {
-          headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
-        }),
+        WsTestClient.connect(s.url, `/ws/${uniqueRoom()}`, { token: 'a'.repeat(8_193) }),
         401,
         'AUTH_TOKEN_INVALID',
       );
-    });
+    }, 15_000);
 
     it('with two ?token= parameters', async () => {
       const token = signToken({ sub: alice.id });
@@ -143,6 +158,73 @@ describe('realtime: the upgrade', () => {
         'AUTH_TOKEN_INVALID',
       );
     });
+  });
+
+  // The same cases as the HTTP guard's in auth-verification.e2e-spec.ts: one parser answers both.
+  describe('the bearer-token parser shared with the HTTP guard', () => {
+    const T = 15_000;
+    const basic = `Basic ${Buffer.from('a:b').toString('base64')}`;
+
+    it(
+      'an Authorization header that is not Bearer carries no token: 401 with a bare challenge',
+      async () => {
+        const r = await expectUpgradeRejected(
+          WsTestClient.connect(s.url, `/ws/${uniqueRoom()}`, { headers: { authorization: basic } }),
+          401,
+          'AUTH_TOKEN_MISSING',
+        );
+        expect(r.headers['www-authenticate']).toBe('Bearer');
+      },
+      T,
+    );
+
+    it(
+      'beside a non-Bearer Authorization header (a browser behind Basic auth), ?token= is read',
+      async () => {
+        const room = uniqueRoom();
+        const c = await pool.connect(s.url, `/ws/${room}`, {
+          token: alice.token,
+          headers: { authorization: basic },
+        });
+        expect(await c.nextOfType('presence')).toEqual(presence(room, 'join', alice.id));
+      },
+      T,
+    );
+
+    it.each([
+      ['a lower-case scheme', () => `bearer ${alice.token}`],
+      ['two spaces after the scheme', () => `Bearer  ${alice.token}`],
+    ])(
+      'accepts %s',
+      async (_name, authorization) => {
+        const room = uniqueRoom();
+        const c = await pool.connect(s.url, `/ws/${room}`, {
+          headers: { authorization: authorization() },
+        });
+        expect(await c.nextOfType('presence')).toEqual(presence(room, 'join', alice.id));
+      },
+      T,
+    );
+
+    it(
+      'a Bearer header wins over ?token=, whichever of the two is valid',
+      async () => {
+        const room = uniqueRoom();
+        const c = await pool.connect(s.url, `/ws/${room}?token=not-a-jwt`, {
+          token: alice.token,
+          tokenIn: 'header',
+        });
+        expect(await c.nextOfType('presence')).toEqual(presence(room, 'join', alice.id));
+        await expectUpgradeRejected(
+          WsTestClient.connect(s.url, `/ws/${uniqueRoom()}?token=${alice.token}`, {
+            headers: { authorization: 'Bearer not-a-jwt' },
+          }),
+          401,
+          'AUTH_TOKEN_INVALID',
+        );
+      },
+      T,
+    );
   });
 
   describe('refused with 403', () => {

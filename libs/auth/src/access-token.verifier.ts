@@ -12,11 +12,12 @@ import { TokenVerificationError, type AuthFailureReason } from './auth.errors';
 import type { AccessTokenClaims } from './auth.interfaces';
 import { RESOLVED_AUTH_OPTIONS } from './auth.internal-constants';
 import type { ResolvedAuthOptions } from './auth-options.interface';
+import { MAX_BEARER_TOKEN_LENGTH } from './bearer-token';
 import { VerifiedTokenCache } from './verified-token.cache';
 
 /** Access tokens are JWTs with `typ: at+jwt` (RFC 9068); anything else is refused. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
-const MAX_TOKEN_LENGTH = 8_192;
+const MAX_TOKEN_LENGTH = MAX_BEARER_TOKEN_LENGTH;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** Header members that carry or point at keys: never used, never fetched, and refused. */
 const KEY_BEARING_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256'];

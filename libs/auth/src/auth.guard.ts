@@ -28,11 +28,9 @@ import {
 } from './auth.errors';
 import type { AccessTokenClaims, AuthUser, UserResolver } from './auth.interfaces';
 import { AUTH_PRINCIPAL_OVERRIDE } from './auth.internal-constants';
+import { findActiveUser } from './active-user';
+import { parseBearerAuthorization } from './bearer-token';
 import { PrincipalCache } from './principal.cache';
-
-const BEARER = /^Bearer +([^\s]+) *$/i;
-const OTHER_SCHEME = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) +\S/;
-const WHITESPACE = /\s/;
 
 interface RoutePolicy {
   readonly isPublic: boolean;
@@ -97,21 +95,14 @@ export class AuthGuard implements CanActivate {
     return policy;
   }
 
-  /** The bearer token of the request, or undefined when there is no Authorization header. */
+  /**
+   * The bearer token of the request, or undefined when it presents none (no Authorization
+   * header, or another scheme: RFC 6750 §3.1). A malformed Bearer header is refused.
+   */
   protected extractToken(request: FastifyRequest): string | undefined {
-    const header = request.headers.authorization;
-    if (header === undefined) return undefined;
-    // The common form, `Bearer <token>` with nothing else, without the regular expressions
-    // (they cost ~0.25 µs on a typical token); anything else takes the full parse below.
-    if (header.startsWith('Bearer ') && header.length > 7 && !WHITESPACE.test(header.slice(7))) {
-      return header.slice(7);
-    }
-    // Another scheme (Basic, …) carries no bearer credentials: a bare challenge (RFC 6750 §3.1).
-    const scheme = OTHER_SCHEME.exec(header)?.[1];
-    if (scheme !== undefined && scheme.toLowerCase() !== 'bearer') return undefined;
-    const match = BEARER.exec(header);
-    if (!match) throw new InvalidTokenError();
-    return match[1];
+    const token = parseBearerAuthorization(request.headers.authorization);
+    if (token === null) throw new InvalidTokenError();
+    return token;
   }
 
   /**
@@ -119,8 +110,7 @@ export class AuthGuard implements CanActivate {
    * cached for `userCacheTtlMs` (see `PrincipalCache`).
    */
   protected async resolveUser(claims: AccessTokenClaims): Promise<AuthUser | null> {
-    const found = await this.users.findById(claims.sub);
-    return found && found.active ? found : null;
+    return findActiveUser(this.users, claims.sub);
   }
 
   private authenticateBearer(

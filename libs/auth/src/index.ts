@@ -68,6 +68,13 @@ export {
 } from './password-verification.limiter';
 export { RedisLoginThrottle } from './redis-login.throttle';
 export { AuthGuard } from './auth.guard';
+export {
+  checkBearerToken,
+  MAX_BEARER_TOKEN_LENGTH,
+  parseBearerAuthorization,
+  type PresentedBearerToken,
+} from './bearer-token';
+export { findActiveUser } from './active-user';
 export { PrincipalCache } from './principal.cache';
 export {
   ApiKeyAuth,

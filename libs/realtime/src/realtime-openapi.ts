@@ -75,7 +75,9 @@ export function registerRealtimeOpenApi(registry: OpenApiRegistry, path: string)
             name: 'token',
             in: 'query',
             required: false,
-            description: 'Access token, for clients that cannot set Authorization (browsers)',
+            description:
+              'Access token, for clients that cannot set Authorization (browsers); read when ' +
+              'there is no `Authorization: Bearer` header (a header wins over it)',
             schema: { type: 'string' },
           },
         ],

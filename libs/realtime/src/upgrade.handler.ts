@@ -1,5 +1,12 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { AccessTokenVerifier, type AuthUser, TokenVerificationError } from '@kit/auth';
+import {
+  AccessTokenVerifier,
+  type AuthUser,
+  checkBearerToken,
+  parseBearerAuthorization,
+  type PresentedBearerToken,
+  TokenVerificationError,
+} from '@kit/auth';
 import {
   DEFAULT_PROBLEM_TYPE_BASE,
   generateRequestId,
@@ -18,7 +25,6 @@ import type { RoomGateway } from './room-gateway.interface';
 import { Rejections, type UpgradeRejection, writeRejection } from './upgrade-rejection';
 import { UserLookup } from './user-lookup';
 
-const BEARER = /^Bearer +([^\s]+) *$/i;
 const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 const REQUEST_ID = Symbol('kit.realtime.requestId');
 
@@ -268,13 +274,16 @@ function splitTarget(req: IncomingMessage): { path: string; token: string[] } {
 }
 
 /**
- * The presented token: the Authorization header wins over `?token=`. Undefined when none was
- * sent, null when what was sent is unusable (not a Bearer header, several query tokens).
+ * The presented token, read like the HTTP guard reads it: a Bearer Authorization header wins
+ * over `?token=`; a header with another scheme (e.g. the Basic credentials a browser resends on
+ * a site behind Basic auth) carries no bearer token, so `?token=` is read then. Undefined when
+ * none was sent, null when what was sent is unusable (a malformed Bearer header, an empty,
+ * over-long or repeated `?token=`).
  */
-function bearerToken(req: IncomingMessage, query: string[]): string | null | undefined {
-  const header = req.headers.authorization;
-  if (header !== undefined) return BEARER.exec(header)?.[1] ?? null;
+function bearerToken(req: IncomingMessage, query: string[]): PresentedBearerToken {
+  const fromHeader = parseBearerAuthorization(req.headers.authorization);
+  if (fromHeader !== undefined) return fromHeader;
   if (query.length === 0) return undefined;
-  if (query.length > 1 || !query[0]) return null;
-  return query[0];
+  if (query.length > 1) return null;
+  return checkBearerToken(query[0]);
 }

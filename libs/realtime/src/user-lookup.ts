@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { type AuthUser, USER_RESOLVER, type UserResolver } from '@kit/auth';
+import { type AuthUser, findActiveUser, USER_RESOLVER, type UserResolver } from '@kit/auth';
 import { RealtimeConfigError } from './realtime.errors';
 
 /**
@@ -28,8 +28,7 @@ export class UserLookup implements OnModuleInit {
   }
 
   /** The user if it exists and is active, else null. */
-  async findActive(id: string): Promise<AuthUser | null> {
-    const user = await (this.resolver as UserResolver).findById(id);
-    return user && user.active ? user : null;
+  findActive(id: string): Promise<AuthUser | null> {
+    return findActiveUser(this.resolver as UserResolver, id);
   }
 }

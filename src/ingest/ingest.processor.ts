@@ -1,5 +1,5 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { JobQueue } from '@kit/tasks';
+import { Injectable, Logger } from '@nestjs/common';
+import { type JobContext, JobQueue, OnJob } from '@kit/tasks';
 import { EventsRepository } from './events.repository';
 
 export const INGEST_JOB = 'ingest.process';
@@ -10,17 +10,13 @@ export interface IngestJobData {
 
 /** Processes an ingested batch as a durable job with retries (BullMQ when REDIS_URL is set). */
 @Injectable()
-export class IngestProcessor implements OnModuleInit {
+export class IngestProcessor {
   private readonly logger = new Logger('IngestProcessor');
 
   constructor(
     private readonly jobs: JobQueue,
     private readonly events: EventsRepository,
   ) {}
-
-  onModuleInit(): void {
-    this.jobs.register<IngestJobData>(INGEST_JOB, (data, job) => this.process(data, job.attempt));
-  }
 
   /** Enqueues the batch's job once: its id is the batch id, a second enqueue is a no-op. */
   async enqueue(batchId: string): Promise<string> {
@@ -32,8 +28,12 @@ export class IngestProcessor implements OnModuleInit {
     return id;
   }
 
-  private async process(data: IngestJobData, attempt: number): Promise<void> {
+  /** The job's handler, registered by `TasksModule` at init. */
+  @OnJob(INGEST_JOB)
+  async process(data: IngestJobData, job: JobContext): Promise<void> {
     const processed = await this.events.markProcessed(data.batchId);
-    this.logger.log(`batch ${data.batchId}: ${processed} event(s) processed (attempt ${attempt})`);
+    this.logger.log(
+      `batch ${data.batchId}: ${processed} event(s) processed (attempt ${job.attempt})`,
+    );
   }
 }

@@ -29,9 +29,11 @@ export {
 } from './job-queue';
 export { InProcessJobQueue } from './in-process-job.queue';
 export { BullmqJobQueue } from './bullmq-job.queue';
+export { OnJob, type JobHandlerMetadata } from './job-handler.decorator';
 export {
   BackgroundTasksUsageError,
   JobError,
+  JobHandlerDeclarationError,
   JobQueueUnavailableError,
   ShuttingDownError,
   TaskQueueFullError,

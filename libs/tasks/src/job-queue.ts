@@ -45,8 +45,9 @@ export interface JobEnvelope<T = unknown> {
 }
 
 /**
- * Durable jobs with retries, the same API on BullMQ (Redis) and in process. Register handlers
- * at init (`onModuleInit`), enqueue anywhere.
+ * Durable jobs with retries, the same API on BullMQ (Redis) and in process. Declare handlers
+ * with `@OnJob(name)` on a provider method (or `register()` them at init, `onModuleInit`, for
+ * names known only at run time), enqueue anywhere.
  */
 export abstract class JobQueue {
   /** True on BullMQ: jobs survive a crash or restart. */

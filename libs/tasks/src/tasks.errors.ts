@@ -77,3 +77,29 @@ export class BackgroundTasksUsageError extends Error {
     this.name = 'BackgroundTasksUsageError';
   }
 }
+
+/** An `@OnJob()` handler that cannot be registered; thrown at boot, a programming error. */
+export class JobHandlerDeclarationError extends Error {
+  constructor(
+    readonly code: 'JOB_HANDLER_DUPLICATE' | 'JOB_HANDLER_SCOPE',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JobHandlerDeclarationError';
+  }
+
+  static duplicate(job: string, first: string, second: string): JobHandlerDeclarationError {
+    return new JobHandlerDeclarationError(
+      'JOB_HANDLER_DUPLICATE',
+      `job "${job}" has two handlers, ${first} and ${second}; keep one (a job name has one handler)`,
+    );
+  }
+
+  static scoped(job: string, where: string): JobHandlerDeclarationError {
+    return new JobHandlerDeclarationError(
+      'JOB_HANDLER_SCOPE',
+      `@OnJob("${job}") on ${where}: its provider is request-scoped or transient, so there is no ` +
+        'single instance to run jobs on; make the provider a singleton (the default scope)',
+    );
+  }
+}

@@ -5,12 +5,13 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { MetricsService } from '@kit/http';
 import { ResourceRegistry } from '@kit/lifespan';
 import { BullmqJobQueue } from './bullmq-job.queue';
 import { InProcessJobQueue } from './in-process-job.queue';
 import { JobQueue } from './job-queue';
+import { JobHandlerExplorer } from './job-handler.explorer';
 import { TASK_RUNNER } from './background-tasks.binding';
 import { TaskRunner } from './task-runner.service';
 import { registerTaskMetrics } from './tasks.metrics';
@@ -21,9 +22,10 @@ import { resolveTasksOptions } from './tasks-options.factory';
 
 /**
  * Background tasks after the response, durable jobs (BullMQ with `jobs.redisUrl`, in process
- * otherwise) and per-request resources with teardown.
+ * otherwise) with `@OnJob()` handlers, and per-request resources with teardown.
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     {
       provide: RESOLVED_TASKS_OPTIONS,
@@ -39,6 +41,7 @@ import { resolveTasksOptions } from './tasks-options.factory';
           ? new BullmqJobQueue({ ...jobs, redisUrl: jobs.redisUrl })
           : new InProcessJobQueue(jobs),
     },
+    JobHandlerExplorer,
   ],
   exports: [RESOLVED_TASKS_OPTIONS, TaskRunner, JobQueue],
 })

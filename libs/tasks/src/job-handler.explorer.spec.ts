@@ -1,4 +1,4 @@
-import { Injectable, Module, Scope, type Type } from '@nestjs/common';
+import { Injectable, Module, type Provider, Scope } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHttpApp, HttpKitModule } from '@kit/http';
 import { OnJob } from './job-handler.decorator';
@@ -55,6 +55,16 @@ class TransientGreeter {
   greet(): void {}
 }
 
+const NEST_READS: ReadonlySet<string> = new Set([
+  'then',
+  'constructor',
+  'onModuleInit',
+  'onApplicationBootstrap',
+  'onModuleDestroy',
+  'beforeApplicationShutdown',
+  'onApplicationShutdown',
+]);
+
 describe('JobHandlerExplorer', () => {
   const apps: NestFastifyApplication[] = [];
   afterEach(async () => {
@@ -62,7 +72,7 @@ describe('JobHandlerExplorer', () => {
   });
 
   /** Boots a real app (init included) with these providers beside the tasks module. */
-  async function boot(...providers: Type[]): Promise<NestFastifyApplication> {
+  async function boot(...providers: Provider[]): Promise<NestFastifyApplication> {
     @Module({ imports: [HTTP, TASKS], providers: [Greeting, ...providers] })
     class SpecModule {}
     const app = await createHttpApp(SpecModule, { logLevel: 'silent' });
@@ -70,7 +80,7 @@ describe('JobHandlerExplorer', () => {
     return app;
   }
 
-  async function bootError(...providers: Type[]): Promise<unknown> {
+  async function bootError(...providers: Provider[]): Promise<unknown> {
     return boot(...providers).then(
       () => undefined,
       (err: unknown) => err,
@@ -83,6 +93,25 @@ describe('JobHandlerExplorer', () => {
     const greeter = app.get(Greeter);
     await greeter.ranOnce;
     expect(greeter.seen).toEqual(['hello ada #1']);
+  }, 10_000);
+
+  it('looks past value providers that throw on property access (a Proxy)', async () => {
+    const strict = new Proxy(
+      {},
+      {
+        // What Nest itself reads of every provider value reads as absent (as lifespan's
+        // unconfigured Kysely does); any other member throws.
+        get: (_target, property) => {
+          if (typeof property === 'symbol' || NEST_READS.has(property)) return undefined;
+          throw new Error(`read ${property}`);
+        },
+      },
+    );
+    const app = await boot(Greeter, { provide: 'STRICT_VALUE', useValue: strict });
+    await app.get(JobQueue).enqueue('greet', { to: 'grace' });
+    const greeter = app.get(Greeter);
+    await greeter.ranOnce;
+    expect(greeter.seen).toEqual(['hello grace #1']);
   }, 10_000);
 
   it('two @OnJob handlers for one name fail the boot, naming both', async () => {

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { JOB_HANDLER } from './job-handler.decorator';
+import { JOB_HANDLER, type JobHandlerMetadata } from './job-handler.decorator';
 import { type JobHandler, JobQueue } from './job-queue';
 import { JobError, JobHandlerDeclarationError } from './tasks.errors';
 
@@ -28,11 +28,15 @@ export class JobHandlerExplorer implements OnModuleInit {
   private explore(wrapper: Candidate, owners: Map<string, string>): void {
     const instance: unknown = wrapper.instance;
     if (!instance || typeof instance !== 'object') return;
-    const prototype = Object.getPrototypeOf(instance) as object | null;
+    // Read from the prototype, never through the instance: a value provider may be a Proxy
+    // that throws on every property it does not expect (e.g. lifespan's unconfigured Kysely).
+    const prototype = Object.getPrototypeOf(instance) as Record<string, unknown> | null;
+    if (!prototype) return;
     for (const method of this.scanner.getAllMethodNames(prototype)) {
-      const meta = this.discovery.getMetadataByDecorator(JOB_HANDLER, wrapper, method);
+      const meta = Reflect.getMetadata(JOB_HANDLER.KEY, prototype[method] as object) as
+        JobHandlerMetadata | undefined;
       if (!meta) continue;
-      const where = `${instance.constructor.name}.${method}`;
+      const where = `${(prototype.constructor as { name: string }).name}.${method}`;
       if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient)
         throw JobHandlerDeclarationError.scoped(meta.name, where);
       const other = owners.get(meta.name);

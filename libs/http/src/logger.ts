@@ -6,23 +6,28 @@ import { RequestContext } from './request-context';
 import type { ResolvedHttpServerOptions } from './http-options.interface';
 
 const REDACTED = '[REDACTED]';
-const SECRET_PARAMS: ReadonlySet<string> = new Set([
+/** Names that carry a secret both as a query parameter and as a log field. */
+const SECRET_NAMES = [
   'token',
   'access_token',
   'refresh_token',
   'id_token',
   'jwt',
   'api_key',
-  'apikey',
-  'x-api-key',
-  'key',
   'password',
   'passwd',
   'pwd',
-  'passphrase',
   'secret',
   'client_secret',
   'authorization',
+];
+/** Query parameters whose values are redacted, compared lower-cased (`redactUrl`). */
+const SECRET_PARAMS: ReadonlySet<string> = new Set([
+  ...SECRET_NAMES,
+  'apikey',
+  'x-api-key',
+  'key',
+  'passphrase',
   'auth',
   'credential',
   'credentials',
@@ -32,21 +37,7 @@ const SECRET_PARAMS: ReadonlySet<string> = new Set([
 ]);
 
 /** Fields that carry secrets, redacted at the top level of a log line and one level down. */
-const SECRET_FIELDS = [
-  'password',
-  'passwd',
-  'pwd',
-  'secret',
-  'client_secret',
-  'token',
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'jwt',
-  'api_key',
-  'apiKey',
-  'authorization',
-];
+const SECRET_FIELDS = [...SECRET_NAMES, 'apiKey'];
 /** Objects that code logs whole (`{ body }`, `{ dto }`, …): their secret fields are redacted. */
 const SECRET_CONTAINERS = [
   'body',

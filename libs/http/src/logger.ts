@@ -117,6 +117,11 @@ function mayBeSecret(first: number): boolean {
   return first === 0x65 || first === 0x6b || first === 0x42 || first === 0x62;
 }
 
+/** A log field's string value that looks like a credential; most fail the first-character check. */
+function isSecretValue(value: string): boolean {
+  return mayBeSecret(value.charCodeAt(0)) && looksLikeSecret(value);
+}
+
 /** A JWT (JWS or JWE compact), a bearer or basic credential, or a kit API key. */
 function looksLikeSecret(value: string): boolean {
   switch (value.charCodeAt(0)) {
@@ -143,7 +148,7 @@ export function redactSecretValues(fields: Record<string, unknown>): Record<stri
     const value = fields[key];
     let replaced: unknown = value;
     if (typeof value === 'string') {
-      if (mayBeSecret(value.charCodeAt(0)) && looksLikeSecret(value)) replaced = REDACTED;
+      if (isSecretValue(value)) replaced = REDACTED;
     } else if (isPlainObject(value)) {
       replaced = redactNestedValues(value);
     }
@@ -156,7 +161,7 @@ function redactNestedValues(fields: Record<string, unknown>): Record<string, unk
   let out: Record<string, unknown> | undefined;
   for (const key in fields) {
     const value = fields[key];
-    if (typeof value === 'string' && mayBeSecret(value.charCodeAt(0)) && looksLikeSecret(value)) {
+    if (typeof value === 'string' && isSecretValue(value)) {
       (out ??= { ...fields })[key] = REDACTED;
     }
   }

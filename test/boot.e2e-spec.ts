@@ -1,26 +1,22 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { type Exit, ROOT, ServiceProcess } from './support/service-process';
+import {
+  BUILD_TIMEOUT_MS,
+  buildIfNeeded,
+  type Exit,
+  ROOT,
+  ServiceProcess,
+} from './support/service-process';
 import { compileFixtureMain } from './support/shutdown-fixture-process';
-
-const BUILD_TIMEOUT_MS = 180_000;
 
 /** The process-level contract of `node dist/src/main.js`: boot failures and zero configuration. */
 describe('booting the built reference service', () => {
   let dir: string;
   let service: ServiceProcess | undefined;
 
-  beforeAll(async () => {
-    // Builds only when dist is missing or stale (CI runs `npm run build` before `npm test`).
-    await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build-if-needed.js')], {
-      cwd: ROOT,
-      timeout: BUILD_TIMEOUT_MS,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-  }, BUILD_TIMEOUT_MS + 10_000);
+  beforeAll(buildIfNeeded, BUILD_TIMEOUT_MS + 10_000);
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'kit-boot-'));

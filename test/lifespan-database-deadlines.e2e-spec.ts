@@ -7,19 +7,13 @@ import {
 } from '@kit/lifespan';
 import { postgresVariant, type TestDatabase } from './support/database-variants';
 import { TcpProxy } from './support/tcp-proxy';
+import { timed } from './support/timed';
 
 // @kit/lifespan's PostgreSQL pool on the shared server (its own schema): a query past
 // queryTimeoutMs and a wait for a pooled connection past acquireTimeoutMs both fail with the
 // 503 DATABASE_TIMEOUT error, each within its deadline, and the pool keeps serving afterwards.
 
 const SLACK_MS = 1_500;
-
-async function timed(work: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
-  const started = performance.now();
-  let error: unknown;
-  await work.catch((err: unknown) => (error = err));
-  return { ms: performance.now() - started, error };
-}
 
 const pg = postgresVariant();
 const describePostgres = pg ? describe : describe.skip;

@@ -1,5 +1,6 @@
 import { ResourceRegistry, RedisResource, resolveLifespanOptions } from '@kit/lifespan';
 import { OwnRedisServer } from './support/redis-server';
+import { timed } from './support/timed';
 
 // @kit/lifespan's Redis resource against a redis-server this suite owns and freezes (SIGSTOP)
 // or kills: its readiness check and its close() end within `commandTimeoutMs` instead of
@@ -8,13 +9,6 @@ import { OwnRedisServer } from './support/redis-server';
 const COMMAND_TIMEOUT_MS = 300;
 /** Room above the deadline for a busy machine, well under the 5 s connect timeout. */
 const SLACK_MS = 1_500;
-
-async function timed(work: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
-  const started = performance.now();
-  let error: unknown;
-  await work.catch((err: unknown) => (error = err));
-  return { ms: performance.now() - started, error };
-}
 
 describe('RedisResource deadlines (own redis-server)', () => {
   let server: OwnRedisServer | undefined;

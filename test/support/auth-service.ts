@@ -190,19 +190,27 @@ export async function adminToken(s: Service): Promise<string> {
 
 const PROBLEM_TYPE = /^application\/problem\+json(; charset=utf-8)?$/;
 
+/** Each of `headers` (lower-case names) has exactly its value on `res`. */
+function expectHeaders(res: Response, headers: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(headers)) expect(res.headers.get(name)).toBe(value);
+}
+
 /**
  * Asserts an RFC 9457 problem response: status, content type, the standard members and the
- * stable code, with `request_id` equal to the `X-Request-ID` header. Returns the body.
+ * stable code, with `request_id` equal to the `X-Request-ID` header, and the exact value of each
+ * of `headers` (`{ 'retry-after': '5' }`). Returns the body.
  */
 export async function expectProblem(
   res: Response,
   status: number,
   error: string,
   detail?: string,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<Record<string, unknown>> {
   const text = await res.text();
   expect({ status: res.status, text }).toEqual({ status, text: expect.any(String) });
   expect(res.headers.get('content-type')).toMatch(PROBLEM_TYPE);
+  expectHeaders(res, headers);
   const body = JSON.parse(text) as Record<string, unknown>;
   expect(body).toMatchObject({
     type: expectedProblemType(error),
@@ -268,19 +276,22 @@ const OAUTH_TITLES: Record<number, string> = {
 
 /**
  * An RFC 6749 §5.2 error of the token endpoint: `error` and `error_description` (plus the
- * problem members), `application/json`, `Cache-Control: no-store`.
+ * problem members), `application/json`, `Cache-Control: no-store`, and the exact value of each
+ * of `headers` (`{ 'retry-after': '30' }`).
  */
 export async function expectOAuthError(
   res: Response,
   status: number,
   error: string,
   description?: string | RegExp,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<Record<string, unknown>> {
   const text = await res.text();
   expect({ status: res.status, text }).toEqual({ status, text: expect.any(String) });
   expect(res.headers.get('content-type')).toMatch(/^application\/json(; charset=utf-8)?$/);
   expect(res.headers.get('cache-control')).toBe('no-store');
   expect(res.headers.get('pragma')).toBe('no-cache');
+  expectHeaders(res, headers);
   const body = JSON.parse(text) as Record<string, unknown>;
   const expected =
     description === undefined

@@ -1,23 +1,11 @@
-import { execFile } from 'node:child_process';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { ROOT, ServiceProcess } from './service-process';
+import { ServiceProcess } from './service-process';
 import { attempt, type Outcome } from './shutdown-support';
 
 // The built reference service as a process, for the SIGTERM-under-load suite: build, start,
 // accounts, a bounded stream of orders, and a request held in flight across the signal.
 
-export const BUILD_TIMEOUT_MS = 180_000;
-
-/** Builds dist only when it is missing or older than the sources. */
-export async function buildIfNeeded(): Promise<void> {
-  await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build-if-needed.js')], {
-    cwd: ROOT,
-    timeout: BUILD_TIMEOUT_MS,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-}
+export { BUILD_TIMEOUT_MS, buildIfNeeded } from './service-process';
 
 /**
  * Starts `node dist/src/main.js` with `env` and resolves once it listens, with its URL.

@@ -1,5 +1,5 @@
 import { HttpKitConfigError } from './http.errors';
-import { DEFAULT_MAX_JSON_DEPTH } from './json-depth';
+import { DEFAULT_MAX_JSON_DEPTH } from './json-depth.util';
 import { DEFAULT_PROBLEM_TYPE_BASE } from './problem';
 import type {
   CorsOptions,

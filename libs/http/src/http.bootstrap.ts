@@ -26,7 +26,7 @@ import {
   KitLogger,
 } from './logger';
 import { setupOpenApi } from './openapi.setup';
-import { jsonDepthExceeds } from './json-depth';
+import { jsonDepthExceeds } from './json-depth.util';
 import {
   DEFAULT_PROBLEM_TYPE_BASE,
   FORBIDDEN_JSON_PROPERTY_CODE,

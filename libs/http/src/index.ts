@@ -73,6 +73,6 @@ export { FastHistogram, type FastHistogramConfig, type HistogramSeries } from '.
 export { MetricsService, UNMATCHED_ROUTE } from './metrics.service';
 export type { HttpKitHookSlots } from './http-hooks';
 export { timingHeaderLines, writeSocketProblem, type SocketProblem } from './socket-problem';
-export { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth';
+export { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.util';
 export { isThenable } from './thenable';
 export { withTimeout } from './with-timeout.util';

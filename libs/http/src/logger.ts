@@ -6,23 +6,28 @@ import { RequestContext } from './request-context';
 import type { ResolvedHttpServerOptions } from './http-options.interface';
 
 const REDACTED = '[REDACTED]';
-const SECRET_PARAMS: ReadonlySet<string> = new Set([
+/** Names that carry a secret both as a query parameter and as a log field. */
+const SECRET_NAMES = [
   'token',
   'access_token',
   'refresh_token',
   'id_token',
   'jwt',
   'api_key',
-  'apikey',
-  'x-api-key',
-  'key',
   'password',
   'passwd',
   'pwd',
-  'passphrase',
   'secret',
   'client_secret',
   'authorization',
+];
+/** Query parameters whose values are redacted, compared lower-cased (`redactUrl`). */
+const SECRET_PARAMS: ReadonlySet<string> = new Set([
+  ...SECRET_NAMES,
+  'apikey',
+  'x-api-key',
+  'key',
+  'passphrase',
   'auth',
   'credential',
   'credentials',
@@ -32,21 +37,7 @@ const SECRET_PARAMS: ReadonlySet<string> = new Set([
 ]);
 
 /** Fields that carry secrets, redacted at the top level of a log line and one level down. */
-const SECRET_FIELDS = [
-  'password',
-  'passwd',
-  'pwd',
-  'secret',
-  'client_secret',
-  'token',
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'jwt',
-  'api_key',
-  'apiKey',
-  'authorization',
-];
+const SECRET_FIELDS = [...SECRET_NAMES, 'apiKey'];
 /** Objects that code logs whole (`{ body }`, `{ dto }`, …): their secret fields are redacted. */
 const SECRET_CONTAINERS = [
   'body',
@@ -126,6 +117,11 @@ function mayBeSecret(first: number): boolean {
   return first === 0x65 || first === 0x6b || first === 0x42 || first === 0x62;
 }
 
+/** A log field's string value that looks like a credential; most fail the first-character check. */
+function isSecretValue(value: string): boolean {
+  return mayBeSecret(value.charCodeAt(0)) && looksLikeSecret(value);
+}
+
 /** A JWT (JWS or JWE compact), a bearer or basic credential, or a kit API key. */
 function looksLikeSecret(value: string): boolean {
   switch (value.charCodeAt(0)) {
@@ -152,7 +148,7 @@ export function redactSecretValues(fields: Record<string, unknown>): Record<stri
     const value = fields[key];
     let replaced: unknown = value;
     if (typeof value === 'string') {
-      if (mayBeSecret(value.charCodeAt(0)) && looksLikeSecret(value)) replaced = REDACTED;
+      if (isSecretValue(value)) replaced = REDACTED;
     } else if (isPlainObject(value)) {
       replaced = redactNestedValues(value);
     }
@@ -165,7 +161,7 @@ function redactNestedValues(fields: Record<string, unknown>): Record<string, unk
   let out: Record<string, unknown> | undefined;
   for (const key in fields) {
     const value = fields[key];
-    if (typeof value === 'string' && mayBeSecret(value.charCodeAt(0)) && looksLikeSecret(value)) {
+    if (typeof value === 'string' && isSecretValue(value)) {
       (out ??= { ...fields })[key] = REDACTED;
     }
   }

@@ -84,6 +84,24 @@ function resolveDatabase(raw: DatabaseOptions): ResolvedDatabaseOptions {
       'lifespan.database.url',
       'is empty; give a postgres:// URL or an SQLite file path',
     );
+  const limits = resolveDatabaseLimits(raw);
+  const migrations = resolveMigrationSets(raw.migrations);
+  return Object.freeze({ ...resolveDatabaseTarget(url), migrations, ...limits });
+}
+
+type DatabaseTarget = Pick<ResolvedDatabaseOptions, 'dialect' | 'url' | 'sqlitePath' | 'target'>;
+type DatabaseLimits = Pick<
+  ResolvedDatabaseOptions,
+  | 'poolSize'
+  | 'connectTimeoutMs'
+  | 'acquireTimeoutMs'
+  | 'queryTimeoutMs'
+  | 'sqliteBusyTimeoutMs'
+  | 'required'
+>;
+
+/** The pool's size and deadlines with their defaults, and whether readiness needs the database. */
+function resolveDatabaseLimits(raw: DatabaseOptions): DatabaseLimits {
   const poolSize = raw.poolSize ?? 10;
   const connectTimeoutMs = raw.connectTimeoutMs ?? 5_000;
   const sqliteBusyTimeoutMs = raw.sqliteBusyTimeoutMs ?? 5_000;
@@ -94,25 +112,23 @@ function resolveDatabase(raw: DatabaseOptions): ResolvedDatabaseOptions {
   positiveInt('lifespan.database.acquireTimeoutMs', acquireTimeoutMs);
   positiveInt('lifespan.database.queryTimeoutMs', queryTimeoutMs);
   positiveInt('lifespan.database.sqliteBusyTimeoutMs', sqliteBusyTimeoutMs);
-  const required = flag('lifespan.database.required', raw.required);
-  const migrations = resolveMigrationSets(raw.migrations);
+  return {
+    poolSize,
+    connectTimeoutMs,
+    acquireTimeoutMs,
+    queryTimeoutMs,
+    sqliteBusyTimeoutMs,
+    required: flag('lifespan.database.required', raw.required),
+  };
+}
+
+/** The dialect a (non-empty) database URL names: a postgres:// URL or an SQLite path. */
+function resolveDatabaseTarget(url: string): DatabaseTarget {
   if (/^postgres(ql)?:\/\//i.test(url)) {
     if (!URL.canParse(url)) {
       throw new LifespanConfigError('lifespan.database.url', `is not a valid URL: ${maskUrl(url)}`);
     }
-    return Object.freeze({
-      dialect: 'postgres',
-      url,
-      sqlitePath: '',
-      target: maskUrl(url),
-      migrations,
-      poolSize,
-      connectTimeoutMs,
-      acquireTimeoutMs,
-      queryTimeoutMs,
-      sqliteBusyTimeoutMs,
-      required,
-    });
+    return { dialect: 'postgres', url, sqlitePath: '', target: maskUrl(url) };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     throw new LifespanConfigError(
@@ -126,19 +142,7 @@ function resolveDatabase(raw: DatabaseOptions): ResolvedDatabaseOptions {
       'lifespan.database.url',
       'names no SQLite file; write sqlite:<path> or sqlite::memory:',
     );
-  return Object.freeze({
-    dialect: 'sqlite',
-    url,
-    sqlitePath,
-    target: `sqlite:${sqlitePath}`,
-    migrations,
-    poolSize,
-    connectTimeoutMs,
-    acquireTimeoutMs,
-    queryTimeoutMs,
-    sqliteBusyTimeoutMs,
-    required,
-  });
+  return { dialect: 'sqlite', url, sqlitePath, target: `sqlite:${sqlitePath}` };
 }
 
 const MIGRATION_SETS = 'lifespan.database.migrations';

@@ -1,4 +1,4 @@
-import { jsonDepthExceeds } from './json-depth';
+import { jsonDepthExceeds } from './json-depth.util';
 
 describe('jsonDepthExceeds', () => {
   it('counts objects and arrays alike', () => {

@@ -200,6 +200,7 @@ describe('loadConfig', () => {
         /^DATABASE_ACQUIRE_TIMEOUT_MS must be a duration .* got "soon"$/,
       ],
       ['REDIS_URL', 'http://x', /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+      ['REDIS_URL', 'redis://[::1', /^REDIS_URL must be a redis:\/\/ .* got "redis:\/\/\[::1"$/],
       ['JWT_SECRET', 'too-short', /^JWT_SECRET must be at least 32 bytes/],
       ['JWT_CLOCK_TOLERANCE', '1h', /^JWT_CLOCK_TOLERANCE must be a duration .* got "1h"$/],
       ['ACCESS_TOKEN_TTL', 'forever', /^ACCESS_TOKEN_TTL must be a duration .* got "forever"$/],

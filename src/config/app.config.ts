@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import { isExactOrigin, type LogLevel } from '@kit/http';
+import { isExactOrigin, redisUrlOption, type LogLevel } from '@kit/http';
 import { ConfigError } from './config.error';
 import { parseDuration } from './duration';
 
@@ -258,10 +258,10 @@ function corsOrigins(value: string): readonly string[] {
 
 function redisUrl(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (/^rediss?:\/\/[^/]/i.test(value)) return value;
-  throw new ConfigError(
+  return redisUrlOption(
+    (variable, problem) => new ConfigError(variable, problem),
     'REDIS_URL',
-    'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+    value,
   );
 }
 

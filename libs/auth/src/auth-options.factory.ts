@@ -1,3 +1,4 @@
+import { intOption, type OptionErrorFactory } from '@kit/http';
 import { availableParallelism } from 'node:os';
 import { AuthConfigError } from './auth.errors';
 import { keyPairAlgorithm } from './jwt-key-pair';
@@ -188,12 +189,8 @@ function resolveJwt(jwt: JwtOptions): ResolvedJwtOptions {
   });
 }
 
+const configError: OptionErrorFactory = (option, problem) => new AuthConfigError(option, problem);
+
 function int(option: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new AuthConfigError(
-      option,
-      `must be a whole number from ${min} to ${max}; got ${String(value)}`,
-    );
-  }
-  return value;
+  return intOption(configError, option, value, min, max);
 }

@@ -1,6 +1,7 @@
 import { HttpKitConfigError } from './http.errors';
 import { DEFAULT_MAX_JSON_DEPTH } from './json-depth.util';
 import { DEFAULT_PROBLEM_TYPE_BASE } from './problem';
+import { intOption, type OptionErrorFactory } from './options/option-validators';
 import type {
   CorsOptions,
   HttpKitModuleOptions,
@@ -54,14 +55,11 @@ const MAX_JSON_DEPTH = 1_000;
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+const configError: OptionErrorFactory = (option, problem) =>
+  new HttpKitConfigError(option, problem);
+
 function positiveInt(option: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(value) || value <= 0 || value > max) {
-    throw new HttpKitConfigError(
-      option,
-      `must be a whole number between 1 and ${max}; got ${String(value)}`,
-    );
-  }
-  return value;
+  return intOption(configError, option, value, 1, max);
 }
 
 /** Resolves and validates the server-level options of `createHttpApp()`. */
@@ -137,12 +135,7 @@ function resolveCors(raw: CorsOptions | undefined): ResolvedCorsOptions | undefi
   o.methods.forEach((m, i) => checkToken(`http.cors.methods[${i}]`, m));
   o.allowedHeaders.forEach((h, i) => checkToken(`http.cors.allowedHeaders[${i}]`, h));
   o.exposedHeaders.forEach((h, i) => checkToken(`http.cors.exposedHeaders[${i}]`, h));
-  if (!Number.isInteger(o.maxAge) || o.maxAge < 0 || o.maxAge > 86_400) {
-    throw new HttpKitConfigError(
-      'http.cors.maxAge',
-      `must be a whole number of seconds from 0 to 86400; got ${String(o.maxAge)}`,
-    );
-  }
+  intOption(configError, 'http.cors.maxAge', o.maxAge, 0, 86_400);
   return Object.freeze({
     anyOrigin,
     origins: new Set(o.origins),

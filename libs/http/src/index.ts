@@ -76,3 +76,5 @@ export { timingHeaderLines, writeSocketProblem, type SocketProblem } from './soc
 export { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.util';
 export { isThenable } from './thenable';
 export { withTimeout } from './with-timeout.util';
+export { maskUrl } from './options/url.mask';
+export { intOption, redisUrlOption, type OptionErrorFactory } from './options/option-validators';

@@ -26,6 +26,6 @@ export {
   type HttpClientResponse,
 } from './http-client.resource';
 export { HealthController, NotReadyError } from './health.controller';
-export { maskUrl } from './url.mask';
+export { maskUrl } from '@kit/http';
 export type { ShutdownStep } from './resource.interface';
 export { enableGracefulShutdown, type GracefulShutdownOptions } from './graceful-shutdown';

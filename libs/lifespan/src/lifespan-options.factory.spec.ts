@@ -91,37 +91,37 @@ describe('resolveLifespanOptions', () => {
       [
         'health.checkTimeoutMs = 0',
         { health: { checkTimeoutMs: 0 } },
-        /^lifespan\.health\.checkTimeoutMs must be a whole number above 0; got 0$/,
+        /^lifespan\.health\.checkTimeoutMs must be a whole number from 1 to 9007199254740991; got 0$/,
       ],
       [
         'health.checkTimeoutMs = 1.5',
         { health: { checkTimeoutMs: 1.5 } },
-        /^lifespan\.health\.checkTimeoutMs must be a whole number above 0; got 1\.5$/,
+        /^lifespan\.health\.checkTimeoutMs must be a whole number from 1 to 9007199254740991; got 1\.5$/,
       ],
       [
         'database.poolSize = -1',
         { database: { url: ':memory:', poolSize: -1 } },
-        /^lifespan\.database\.poolSize must be a whole number above 0; got -1$/,
+        /^lifespan\.database\.poolSize must be a whole number from 1 to 9007199254740991; got -1$/,
       ],
       [
         'database.connectTimeoutMs = NaN',
         { database: { url: ':memory:', connectTimeoutMs: Number.NaN } },
-        /^lifespan\.database\.connectTimeoutMs must be a whole number above 0; got NaN$/,
+        /^lifespan\.database\.connectTimeoutMs must be a whole number from 1 to 9007199254740991; got NaN$/,
       ],
       [
         'database.sqliteBusyTimeoutMs = Infinity',
         { database: { url: ':memory:', sqliteBusyTimeoutMs: Number.POSITIVE_INFINITY } },
-        /^lifespan\.database\.sqliteBusyTimeoutMs must be a whole number above 0; got Infinity$/,
+        /^lifespan\.database\.sqliteBusyTimeoutMs must be a whole number from 1 to 9007199254740991; got Infinity$/,
       ],
       [
         'database.acquireTimeoutMs = 0',
         { database: { url: ':memory:', acquireTimeoutMs: 0 } },
-        /^lifespan\.database\.acquireTimeoutMs must be a whole number above 0; got 0$/,
+        /^lifespan\.database\.acquireTimeoutMs must be a whole number from 1 to 9007199254740991; got 0$/,
       ],
       [
         'database.queryTimeoutMs = 2.5',
         { database: { url: ':memory:', queryTimeoutMs: 2.5 } },
-        /^lifespan\.database\.queryTimeoutMs must be a whole number above 0; got 2\.5$/,
+        /^lifespan\.database\.queryTimeoutMs must be a whole number from 1 to 9007199254740991; got 2\.5$/,
       ],
       [
         'database.required not a boolean',
@@ -248,6 +248,13 @@ describe('resolveLifespanOptions', () => {
   });
 
   describe('when Redis is configured', () => {
+    it.each(['REDIS://127.0.0.1:6379', 'Rediss://cache.internal:6380/2'])(
+      'accepts %j (the scheme in any case, as every lib does)',
+      (url) => {
+        expect(resolveLifespanOptions({ redis: { url } }).redis?.url).toBe(url);
+      },
+    );
+
     it('masks the password in the target', () => {
       expect(
         resolveLifespanOptions({ redis: { url: 'redis://:pw@127.0.0.1:6379/2' } }).redis,
@@ -300,7 +307,7 @@ describe('resolveLifespanOptions', () => {
       ],
       [
         { bad: { baseUrl: 'http://x', connections: 0 } },
-        'lifespan.httpClients.bad.connections must be a whole number above 0',
+        'lifespan.httpClients.bad.connections must be a whole number from 1 to 9007199254740991',
       ],
       [
         { 'bad name': { baseUrl: 'http://x' } },

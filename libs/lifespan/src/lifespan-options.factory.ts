@@ -12,7 +12,7 @@ import type {
   ResolvedMigrationSet,
   ResolvedLifespanOptions,
 } from './lifespan-options.interface';
-import { maskUrl } from './url.mask';
+import { intOption, maskUrl, redisUrlOption, type OptionErrorFactory } from '@kit/http';
 
 /** Resolves and validates `LifespanModule` options once; nothing else reads the raw ones. */
 export function resolveLifespanOptions(raw: LifespanModuleOptions = {}): ResolvedLifespanOptions {
@@ -29,13 +29,11 @@ export function resolveLifespanOptions(raw: LifespanModuleOptions = {}): Resolve
 }
 
 function resolveRedis(raw: RedisOptions): ResolvedRedisOptions {
-  const url = typeof raw.url === 'string' ? raw.url.trim() : '';
-  if (!/^rediss?:\/\/[^/]/i.test(url) || !URL.canParse(url)) {
-    throw new LifespanConfigError(
-      'lifespan.redis.url',
-      `must be a redis:// or rediss:// URL; got "${maskUrl(url)}"`,
-    );
-  }
+  const url = redisUrlOption(
+    configError,
+    'lifespan.redis.url',
+    typeof raw.url === 'string' ? raw.url.trim() : raw.url,
+  );
   const connectTimeoutMs = raw.connectTimeoutMs ?? 5_000;
   positiveInt('lifespan.redis.connectTimeoutMs', connectTimeoutMs);
   const commandTimeoutMs = raw.commandTimeoutMs ?? 2_000;
@@ -229,10 +227,11 @@ function validMigrations(set: MigrationSet, option: string): MigrationSet['migra
   return Object.freeze({ ...(migrations as MigrationSet['migrations']) });
 }
 
+const configError: OptionErrorFactory = (option, problem) =>
+  new LifespanConfigError(option, problem);
+
 function positiveInt(option: string, value: number): void {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new LifespanConfigError(option, `must be a whole number above 0; got ${String(value)}`);
-  }
+  intOption(configError, option, value, 1);
 }
 
 /** A `required` option: a boolean when given, true when omitted. */

@@ -56,7 +56,7 @@ describe('LifespanModule', () => {
       ],
     }).compile();
     await expect(compiling).rejects.toThrow(
-      'lifespan.health.checkTimeoutMs must be a whole number above 0; got -5',
+      'lifespan.health.checkTimeoutMs must be a whole number from 1 to 9007199254740991; got -5',
     );
   });
 

@@ -45,6 +45,13 @@ describe('resolveRealtimeOptions', () => {
     });
   });
 
+  it.each(['REDIS://127.0.0.1:6379', 'Rediss://cache.internal:6380/2'])(
+    'accepts the Redis URL %j (the scheme in any case, as every lib does)',
+    (redisUrl) => {
+      expect(resolveRealtimeOptions({ redisUrl }).redis?.url).toBe(redisUrl);
+    },
+  );
+
   it('keeps exact origins, or any origin with "*"', () => {
     const exact = resolveRealtimeOptions({
       allowedOrigins: ['https://a.example.com', 'http://localhost:5173'],
@@ -157,7 +164,7 @@ describe('resolveRealtimeOptions', () => {
       [
         'an http URL as Redis',
         { redisUrl: 'http://127.0.0.1:6379' },
-        'realtime.redisUrl must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; set REDIS_URL',
+        'realtime.redisUrl must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; got "http://127.0.0.1:6379/"; set REDIS_URL',
       ],
       [
         'a broker "required" that is not a boolean',

@@ -1,4 +1,9 @@
-import { DEFAULT_MAX_JSON_DEPTH } from '@kit/http';
+import {
+  DEFAULT_MAX_JSON_DEPTH,
+  intOption,
+  redisUrlOption,
+  type OptionErrorFactory,
+} from '@kit/http';
 import { RealtimeConfigError } from './realtime.errors';
 import type {
   RealtimeModuleOptions,
@@ -37,14 +42,11 @@ const DAY_MS = 86_400_000;
 const PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
 const KEY_PREFIX = /^[A-Za-z0-9:._-]{1,64}$/;
 
+const configError: OptionErrorFactory = (option, problem) =>
+  new RealtimeConfigError(option, problem);
+
 function int(option: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RealtimeConfigError(
-      option,
-      `must be a whole number from ${min} to ${max}; got ${String(value)}`,
-    );
-  }
-  return value;
+  return intOption(configError, option, value, min, max);
 }
 
 function bool(option: string, value: boolean): boolean {
@@ -139,12 +141,7 @@ function origins(list: readonly string[]): {
 }
 
 function resolveRedis(url: string, raw: RedisBrokerOptions): ResolvedRedisBrokerOptions {
-  if (typeof url !== 'string' || !/^rediss?:\/\/[^/]/i.test(url) || !URL.canParse(url)) {
-    throw new RealtimeConfigError(
-      'realtime.redisUrl',
-      'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; set REDIS_URL',
-    );
-  }
+  redisUrlOption(configError, 'realtime.redisUrl', url, 'set REDIS_URL');
   const o = { ...REDIS_DEFAULTS, ...defined(raw) };
   if (!KEY_PREFIX.test(o.keyPrefix)) {
     throw new RealtimeConfigError(

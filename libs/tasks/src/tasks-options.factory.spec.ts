@@ -43,6 +43,15 @@ describe('resolveTasksOptions', () => {
     });
   });
 
+  describe('with a Redis URL', () => {
+    it.each(['REDIS://127.0.0.1:6379', 'Rediss://cache.internal:6380/2'])(
+      'accepts %j (the scheme in any case, as every lib does)',
+      (redisUrl) => {
+        expect(resolveTasksOptions({ jobs: { redisUrl } }).jobs.redisUrl).toBe(redisUrl);
+      },
+    );
+  });
+
   describe('with every option set', () => {
     it('keeps the given values', () => {
       expect(
@@ -106,17 +115,17 @@ describe('resolveTasksOptions', () => {
       [
         'jobs.redisUrl not redis://',
         { jobs: { redisUrl: 'http://127.0.0.1:6379' } },
-        'tasks.jobs.redisUrl must be a redis:// or rediss:// URL; set REDIS_URL, or leave it unset for the in-process runner',
+        'tasks.jobs.redisUrl must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; got "http://127.0.0.1:6379/"; set REDIS_URL, or leave it unset for the in-process runner',
       ],
       [
         'jobs.redisUrl empty',
         { jobs: { redisUrl: '' } },
-        'tasks.jobs.redisUrl must be a redis:// or rediss:// URL; set REDIS_URL, or leave it unset for the in-process runner',
+        'tasks.jobs.redisUrl must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; got ""; set REDIS_URL, or leave it unset for the in-process runner',
       ],
       [
         'jobs.redisUrl not a string',
         { jobs: { redisUrl: 6379 } },
-        'tasks.jobs.redisUrl must be a redis:// or rediss:// URL; set REDIS_URL, or leave it unset for the in-process runner',
+        'tasks.jobs.redisUrl must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; got 6379; set REDIS_URL, or leave it unset for the in-process runner',
       ],
       [
         'jobs.queueName with a colon (BullMQ key separator)',

@@ -1,3 +1,4 @@
+import { intOption, redisUrlOption, type OptionErrorFactory } from '@kit/http';
 import { TasksConfigError } from './tasks.errors';
 import type { ResolvedTasksOptions, TasksModuleOptions } from './tasks-options.interface';
 
@@ -5,15 +6,13 @@ import type { ResolvedTasksOptions, TasksModuleOptions } from './tasks-options.i
 export function resolveTasksOptions(raw: TasksModuleOptions = {}): ResolvedTasksOptions {
   const b = raw.background ?? {};
   const j = raw.jobs ?? {};
-  if (
-    j.redisUrl !== undefined &&
-    (typeof j.redisUrl !== 'string' || !/^rediss?:\/\/[^/]/.test(j.redisUrl))
-  ) {
-    throw new TasksConfigError(
+  if (j.redisUrl !== undefined)
+    redisUrlOption(
+      configError,
       'tasks.jobs.redisUrl',
-      'must be a redis:// or rediss:// URL; set REDIS_URL, or leave it unset for the in-process runner',
+      j.redisUrl,
+      'set REDIS_URL, or leave it unset for the in-process runner',
     );
-  }
   const queueName = j.queueName ?? 'kit-jobs';
   if (typeof queueName !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(queueName))
     throw new TasksConfigError(
@@ -41,14 +40,10 @@ export function resolveTasksOptions(raw: TasksModuleOptions = {}): ResolvedTasks
   });
 }
 
+const configError: OptionErrorFactory = (option, problem) => new TasksConfigError(option, problem);
+
 function int(option: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new TasksConfigError(
-      option,
-      `must be a whole number from ${min} to ${max}; got ${String(value)}`,
-    );
-  }
-  return value;
+  return intOption(configError, option, value, min, max);
 }
 
 function bool(option: string, value: unknown): boolean {

@@ -336,6 +336,7 @@ function runBeforeSend(
   statusCode: number,
 ): BeforeSendOutcome | Promise<BeforeSendOutcome> {
   const outcome: BeforeSendOutcome = { failed: false, error: undefined };
+  // Value-or-promise on purpose: this runs before every response, where a promise per request costs.
   for (let i = steps.length - 1; i >= 0; i--) {
     let result: unknown;
     try {

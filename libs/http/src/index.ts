@@ -1,4 +1,4 @@
-// First: loading it settles V8 shapes that the rest of an app's loading would otherwise spoil.
+// No work at import: createKitAdapter() runs it once; an entry point may call it earlier.
 export { settleTickShapes } from './tick-shape.warmup';
 export { HttpKitModule } from './http.module';
 export { HTTP_KIT_MODULE_OPTIONS } from './http.module-definition';

@@ -12,9 +12,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * the new shape and builds every later tick record through its slow runtime path: measured at
  * about 3 µs of CPU per HTTP request on the reference service (several ticks per request).
  *
- * Scheduling ticks of every kind once, here, before the app's modules load, settles the shape
- * while the transition can still be cached. `@kit/http` loads this module first; a service
- * that imports `@kit/http` before its own modules gets it for free.
+ * Scheduling ticks of every kind once settles the shape while the transition can still be
+ * cached. Importing `@kit/http` does no work: `createKitAdapter()` (so `createHttpApp()`) calls
+ * `settleTickShapes()`, once per process. The 3 µs above was measured with the warm-up running
+ * at import, before Nest and the app's modules loaded; run this late it may settle too little,
+ * so an entry point that loads a large graph first can call `settleTickShapes()` before it.
  */
 const WARMUP_ROUNDS = 200;
 
@@ -29,11 +31,15 @@ function scheduleTicks(): void {
   process.nextTick(noop, 1, 2, 3, 4);
 }
 
+let settled = false;
+
 /**
- * Runs when this module loads (first thing `@kit/http` does). Exported for an entry point that
- * must load other modules before `@kit/http`: call it first.
+ * Settles the tick records' shapes; only the first call in a process does work. Called by
+ * `createKitAdapter()`; exported for an entry point that wants it before its modules load.
  */
 export function settleTickShapes(): void {
+  if (settled) return;
+  settled = true;
   const storage = new AsyncLocalStorage<object>();
   // Repeated: V8 settles a literal's field representations over its first executions.
   for (let i = 0; i < WARMUP_ROUNDS; i++) {
@@ -41,5 +47,3 @@ export function settleTickShapes(): void {
     storage.run({ i }, scheduleTicks);
   }
 }
-
-settleTickShapes();

@@ -44,6 +44,7 @@ describe('backgroundTasksFor', () => {
     });
     for (const step of store.beforeSend ?? []) await step(201);
     raw.emit('close');
+    await runner.drain(); // tasks finish asynchronously, after the response
     expect(seen).toBeUndefined();
     expect(store.values.has(BACKGROUND_TASKS_KEY)).toBe(false);
     expect(runner.snapshot()).toMatchObject({ completed: 1, failed: 0 });

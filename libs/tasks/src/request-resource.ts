@@ -135,12 +135,6 @@ function currentScope(name: string): Scope {
   return scope;
 }
 
-/** Whether the unit of work created request resources that still need settling. */
-export function holdsRequestResources(store: RequestContextStore | undefined): boolean {
-  const scope = scopeOf(store);
-  return scope !== undefined && scope.held.length > 0;
-}
-
 /** The request resources a unit of work created, if it created any. */
 function scopeOf(store: RequestContextStore | undefined): Scope | undefined {
   return store?.values.get(SCOPE) as Scope | undefined;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { isThenable, RequestContext, type RequestContextStore } from '@kit/http';
+import { RequestContext, type RequestContextStore } from '@kit/http';
 import { RESOLVED_TASKS_OPTIONS } from './tasks.internal-constants';
-import { holdsRequestResources, settleRequestScope } from './request-resource';
+import { settleRequestScope } from './request-resource';
 import { ShuttingDownError, TaskQueueFullError, TaskThrewNothingError } from './tasks.errors';
 import type { ResolvedTasksOptions } from './tasks-options.interface';
 
@@ -107,67 +107,46 @@ export class TaskRunner {
     while (this.active < this.options.background.concurrency && this.pending.length > 0) {
       const batch = this.pending.shift() as Batch;
       this.active++;
-      const running = this.runBatch(batch, 0);
-      if (running) {
-        void running.finally(() => {
-          this.active--;
-          this.pump();
-        });
-      } else {
+      void this.runBatch(batch).finally(() => {
         this.active--;
-      }
+        this.pump();
+      });
     }
   }
 
-  /**
-   * Runs the batch's tasks from `from` on, one after the other. Tasks that finish synchronously
-   * (and hold no request resources) cost no promise; the first that does not continues async.
-   */
-  private runBatch(batch: Batch, from: number): Promise<void> | undefined {
-    for (let i = from; i < batch.tasks.length; i++) {
-      const task = batch.tasks[i] as QueuedTask;
-      const running = RequestContext.run(batch.context, () => this.runOne(task, batch.context));
-      if (running) {
-        return running.then(() => {
-          this.taskDone();
-          return this.runBatch(batch, i + 1);
-        });
-      }
+  /** Runs the batch's tasks one after the other, each in the batch's request context. */
+  private async runBatch(batch: Batch): Promise<void> {
+    for (const task of batch.tasks) {
+      await RequestContext.run(batch.context, () => this.runOne(task, batch.context));
       this.taskDone();
     }
-    return undefined;
   }
 
-  private runOne(task: QueuedTask, context: RequestContextStore): Promise<void> | undefined {
+  private async runOne(task: QueuedTask, context: RequestContextStore): Promise<void> {
     const started = performance.now();
-    let result: unknown;
+    let error: unknown;
     try {
-      result = task.fn(...task.args);
+      await task.fn(...task.args);
     } catch (err) {
-      return this.settle(task, context, started, failure(err));
+      error = failure(err);
     }
-    if (!isThenable(result)) return this.settle(task, context, started, undefined);
-    return Promise.resolve(result).then(
-      () => this.settle(task, context, started, undefined),
-      (err: unknown) => this.settle(task, context, started, failure(err)),
-    );
+    await this.settle(task, context, started, error);
   }
 
   /** Commits (or rolls back) the resources the task used, then records the outcome. */
-  private settle(
+  private async settle(
     task: QueuedTask,
     context: RequestContextStore,
     started: number,
     error: unknown,
-  ): Promise<void> | undefined {
-    if (!holdsRequestResources(context)) {
-      this.record(task, started, { failed: error !== undefined, error });
-      return undefined;
+  ): Promise<void> {
+    let settled: { failed: boolean; error: unknown };
+    try {
+      settled = await settleRequestScope(context, error);
+    } catch (err) {
+      settled = { failed: true, error: err };
     }
-    return settleRequestScope(context, error).then(
-      (settled) => this.record(task, started, settled),
-      (err: unknown) => this.record(task, started, { failed: true, error: err }),
-    );
+    this.record(task, started, settled);
   }
 
   private record(

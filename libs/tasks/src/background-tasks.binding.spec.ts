@@ -52,4 +52,22 @@ describe('backgroundTasksFor', () => {
       expect.objectContaining({ code: 'TASKS_ADD_AFTER_RESPONSE' }),
     );
   });
+
+  it('an observer that throws neither leaves the task counted as outstanding nor escapes', async () => {
+    const throwing = new TaskRunner(resolveTasksOptions({}));
+    throwing.observer = () => {
+      throw new Error('observer broke');
+    };
+    const store = createHttpContextStore('r3');
+    const { request, reply, raw } = fakes(store, throwing);
+    let ran = false;
+    backgroundTasksFor(request, reply).add(() => {
+      ran = true;
+    });
+    for (const step of store.beforeSend ?? []) await step(201);
+    raw.emit('close');
+    await throwing.drain();
+    expect(ran).toBe(true);
+    expect(throwing.outstanding).toBe(0);
+  }, 5_000);
 });

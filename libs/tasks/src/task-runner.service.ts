@@ -107,18 +107,29 @@ export class TaskRunner {
     while (this.active < this.options.background.concurrency && this.pending.length > 0) {
       const batch = this.pending.shift() as Batch;
       this.active++;
-      void this.runBatch(batch).finally(() => {
-        this.active--;
-        this.pump();
-      });
+      // runOne() catches what a task throws; this is for the kit's own bookkeeping (an observer
+      // that throws), which must not become an unhandled rejection that ends the process.
+      void this.runBatch(batch)
+        .catch((err: unknown) =>
+          this.logger.error(
+            `background task bookkeeping failed: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        )
+        .finally(() => {
+          this.active--;
+          this.pump();
+        });
     }
   }
 
   /** Runs the batch's tasks one after the other, each in the batch's request context. */
   private async runBatch(batch: Batch): Promise<void> {
     for (const task of batch.tasks) {
-      await RequestContext.run(batch.context, () => this.runOne(task, batch.context));
-      this.taskDone();
+      try {
+        await RequestContext.run(batch.context, () => this.runOne(task, batch.context));
+      } finally {
+        this.taskDone();
+      }
     }
   }
 

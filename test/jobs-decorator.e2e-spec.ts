@@ -11,24 +11,19 @@ import {
   TasksModule,
 } from '@kit/tasks';
 import { createTestApp, type TestApp, waitFor } from '@kit/testing';
-import { obliterateQueue, redisUrlOrSkip, uniqueQueueName } from './fixtures/tasks-service';
+import {
+  jobQueueKinds,
+  type JobQueueKind,
+  obliterateQueue,
+  uniqueQueueName,
+} from './fixtures/tasks-service';
 
 // `@OnJob()` on an ordinary provider (with an injected dependency) handles its jobs on both queue
 // kinds: called with the provider as `this`, its payload and attempt; a job enqueued before the
 // app booted (BullMQ) runs too, on the decorated handler.
 
-interface Kind {
-  name: 'in-process' | 'bullmq';
-  url?: string;
-  /** Set when Redis is required but not configured: every BullMQ test fails with it. */
-  missing?: string;
-}
-
-const redis = redisUrlOrSkip();
-const KINDS: Kind[] = [
-  { name: 'in-process' },
-  ...(redis ? [{ name: 'bullmq' as const, ...redis }] : []),
-];
+type Kind = JobQueueKind;
+const KINDS = jobQueueKinds();
 
 interface Run {
   readonly note: string;

@@ -3,12 +3,7 @@ import { type JobInfo, type JobOptions, JobQueue } from '@kit/tasks';
 import { createTestApp, type TestApp } from '@kit/testing';
 import { JobsFixtureModule, JobsFixtureState } from './fixtures/tasks-jobs.module';
 import { until } from './fixtures/tasks-fixture.module';
-import {
-  obliterateQueue,
-  pollFor,
-  redisUrlOrSkip,
-  uniqueQueueName,
-} from './fixtures/tasks-service';
+import { obliterateQueue, pollFor, jobQueueKinds, uniqueQueueName } from './fixtures/tasks-service';
 
 // Durable jobs, the same API in process and on BullMQ (real Redis): retries with exponential
 // backoff, failed jobs kept after the last attempt, idempotency keys, the enqueuer's request id,
@@ -17,18 +12,7 @@ import {
 const BACKOFF_MS = 40;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-interface Kind {
-  name: 'in-process' | 'bullmq';
-  url?: string;
-  /** Set when Redis is required but not configured: every BullMQ test fails with it. */
-  missing?: string;
-}
-
-const redis = redisUrlOrSkip();
-const KINDS: Kind[] = [
-  { name: 'in-process' },
-  ...(redis ? [{ name: 'bullmq' as const, ...redis }] : []),
-];
+const KINDS = jobQueueKinds();
 
 const queue = (t: TestApp): JobQueue => t.app.get(JobQueue);
 

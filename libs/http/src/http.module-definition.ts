@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { HttpKitModuleOptions } from './http-options.interface';
+import type { HttpKitModuleOptions } from './options/http-options.interface';
 
 export const {
   ConfigurableModuleClass: HttpKitConfigurableModule,

@@ -1,19 +1,19 @@
 import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE, HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { CorsPolicy } from './cors.policy';
+import { CorsPolicy } from './server/cors.policy';
 import { HttpKitConfigError } from './http.errors';
-import { HOOK_SLOTS, type HttpKitHookSlots } from './http-hooks';
+import { HOOK_SLOTS, type HttpKitHookSlots } from './server/http-hooks';
 import { RESOLVED_HTTP_OPTIONS } from './http.internal-constants';
 import { HTTP_KIT_MODULE_OPTIONS, HttpKitConfigurableModule } from './http.module-definition';
-import type { HttpKitModuleOptions, ResolvedHttpKitOptions } from './http-options.interface';
-import { resolveHttpKitOptions } from './http-options.factory';
-import { MetricsService } from './metrics.service';
-import { OpenApiRegistry } from './openapi.registry';
-import { ProblemDetailsFilter } from './problem-details.filter';
+import type { HttpKitModuleOptions, ResolvedHttpKitOptions } from './options/http-options.interface';
+import { resolveHttpKitOptions } from './options/http-options.factory';
+import { MetricsService } from './observability/metrics.service';
+import { OpenApiRegistry } from './openapi/openapi.registry';
+import { ProblemDetailsFilter } from './problem/problem-details.filter';
 import { PROBLEM_TYPE_BASE } from './http.constants';
-import { RequestContextService } from './request-context.service';
-import { createValidationPipe } from './validation.pipe';
+import { RequestContextService } from './context/request-context.service';
+import { createValidationPipe } from './problem/validation.pipe';
 
 /**
  * Problem+json errors, validation, request context, CORS policy and the OpenAPI registry.

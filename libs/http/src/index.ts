@@ -10,12 +10,12 @@ export {
   drainHttpConnections,
   type KitFastifyAdapter,
   type NestEntryModule,
-} from './http.bootstrap';
+} from './server/http.bootstrap';
 export {
   isExactOrigin,
   resolveHttpKitOptions,
   resolveHttpServerOptions,
-} from './http-options.factory';
+} from './options/http-options.factory';
 export type {
   CorsOptions,
   HttpKitModuleOptions,
@@ -23,7 +23,7 @@ export type {
   LogLevel,
   OpenApiOptions,
   ResolvedHttpKitOptions,
-} from './http-options.interface';
+} from './options/http-options.interface';
 export { HttpKitError, HttpKitConfigError } from './http.errors';
 export {
   DomainError,
@@ -31,7 +31,7 @@ export {
   type DomainErrorOptions,
   type FieldError,
   type ProblemExtensions,
-} from './domain.error';
+} from './problem/domain.error';
 export {
   buildProblem,
   problemTypeOf,
@@ -41,13 +41,13 @@ export {
   DEFAULT_PROBLEM_TYPE_BASE,
   INTERNAL_ERROR_DETAIL,
   type ProblemDetails,
-} from './problem';
-export { ProblemDetailsFilter } from './problem-details.filter';
-export { ProblemDetailsDto, ValidationProblemDetailsDto, FieldErrorDto } from './problem.dto';
-export { ApiProblem } from './api-problem.decorator';
-export { Public, IS_PUBLIC_KEY, PUBLIC_EXTENSION } from './public.decorator';
-export { OpenApiRegistry, type OpenApiTransform } from './openapi.registry';
-export { buildOpenApiDocument, setupOpenApi } from './openapi.setup';
+} from './problem/problem';
+export { ProblemDetailsFilter } from './problem/problem-details.filter';
+export { ProblemDetailsDto, ValidationProblemDetailsDto, FieldErrorDto } from './problem/problem.dto';
+export { ApiProblem } from './problem/api-problem.decorator';
+export { Public, IS_PUBLIC_KEY, PUBLIC_EXTENSION } from './openapi/public.decorator';
+export { OpenApiRegistry, type OpenApiTransform } from './openapi/openapi.registry';
+export { buildOpenApiDocument, setupOpenApi } from './openapi/openapi.setup';
 export {
   RequestContext,
   createContextStore,
@@ -55,10 +55,10 @@ export {
   type BeforeSendStep,
   type RequestContextStore,
   type ServerTimingEntry,
-} from './request-context';
-export { RequestContextService } from './request-context.service';
-export { replyOf, requestOf } from './http-arguments.util';
-export { RequestId } from './request-id.decorator';
+} from './context/request-context';
+export { RequestContextService } from './context/request-context.service';
+export { replyOf, requestOf } from './context/http-arguments.util';
+export { RequestId } from './context/request-id.decorator';
 export { REQUEST_ID_PATTERN, generateRequestId, newRequestId } from './request-id';
 export {
   KitLogger,
@@ -67,13 +67,13 @@ export {
   flushBufferedLogs,
   flushLogsSync,
   redactUrl,
-} from './logger';
-export { CorsPolicy } from './cors.policy';
+} from './observability/logger';
+export { CorsPolicy } from './server/cors.policy';
 export { FastHistogram, type FastHistogramConfig, type HistogramSeries } from './fast.histogram';
-export { MetricsService, UNMATCHED_ROUTE } from './metrics.service';
-export type { HttpKitHookSlots } from './http-hooks';
-export { timingHeaderLines, writeSocketProblem, type SocketProblem } from './socket-problem';
-export { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.util';
+export { MetricsService, UNMATCHED_ROUTE } from './observability/metrics.service';
+export type { HttpKitHookSlots } from './server/http-hooks';
+export { timingHeaderLines, writeSocketProblem, type SocketProblem } from './problem/socket-problem';
+export { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './server/json-depth.util';
 export { isThenable } from './thenable';
 export { withTimeout } from './with-timeout.util';
 export { maskUrl } from './options/url.mask';

@@ -1,10 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { RESOLVED_HTTP_OPTIONS } from './http.internal-constants';
-import type { ResolvedHttpKitOptions } from './http-options.interface';
+import { RESOLVED_HTTP_OPTIONS } from '../http.internal-constants';
+import type { ResolvedHttpKitOptions } from '../options/http-options.interface';
 import { OpenApiRegistry } from './openapi.registry';
-import { DEFAULT_PROBLEM_TYPE_BASE } from './problem';
-import { ProblemDetailsDto, ValidationProblemDetailsDto } from './problem.dto';
+import { DEFAULT_PROBLEM_TYPE_BASE } from '../problem/problem';
+import { ProblemDetailsDto, ValidationProblemDetailsDto } from '../problem/problem.dto';
 import { PUBLIC_EXTENSION } from './public.decorator';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;

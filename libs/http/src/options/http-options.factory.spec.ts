@@ -1,4 +1,4 @@
-import { HttpKitConfigError } from './http.errors';
+import { HttpKitConfigError } from '../http.errors';
 import type { CorsOptions, HttpServerOptions } from './http-options.interface';
 import { resolveHttpKitOptions, resolveHttpServerOptions } from './http-options.factory';
 

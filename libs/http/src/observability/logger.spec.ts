@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { FdLogDestination } from './fd-log.destination';
+import { FdLogDestination } from '../fd-log.destination';
 import {
   closeLogDestination,
   createPinoLogger,

@@ -9,7 +9,7 @@ import {
   type GaugeConfiguration,
   type HistogramConfiguration,
 } from 'prom-client';
-import { FastHistogram, type FastHistogramConfig, type HistogramSeries } from './fast.histogram';
+import { FastHistogram, type FastHistogramConfig, type HistogramSeries } from '../fast.histogram';
 
 /** Route label of requests the router did not match: one series, not one per probed URL. */
 export const UNMATCHED_ROUTE = 'unmatched';

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ResolvedCorsOptions } from './http-options.interface';
+import type { ResolvedCorsOptions } from '../options/http-options.interface';
 
 /**
  * Exact-origin CORS, answered in an `onRequest` hook so preflights never reach guards.

@@ -1,9 +1,9 @@
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
-import { ApiProblem } from './api-problem.decorator';
-import { createKitAdapter } from './http.bootstrap';
-import { HttpKitModule } from './http.module';
+import { ApiProblem } from '../problem/api-problem.decorator';
+import { createKitAdapter } from '../server/http.bootstrap';
+import { HttpKitModule } from '../http.module';
 import { buildOpenApiDocument } from './openapi.setup';
 
 const BASE = 'https://errors.example.com/p/';

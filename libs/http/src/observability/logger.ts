@@ -1,9 +1,9 @@
 import type { LoggerService } from '@nestjs/common';
 import { writeSync } from 'node:fs';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { FdLogDestination } from './fd-log.destination';
-import { RequestContext } from './request-context';
-import type { ResolvedHttpServerOptions } from './http-options.interface';
+import { FdLogDestination } from '../fd-log.destination';
+import { RequestContext } from '../context/request-context';
+import type { ResolvedHttpServerOptions } from '../options/http-options.interface';
 
 const REDACTED = '[REDACTED]';
 /** Names that carry a secret both as a query parameter and as a log field. */

@@ -1,7 +1,7 @@
-import { HttpKitConfigError } from './http.errors';
-import { DEFAULT_MAX_JSON_DEPTH } from './json-depth.util';
-import { DEFAULT_PROBLEM_TYPE_BASE } from './problem';
-import { intOption, type OptionErrorFactory } from './options/option-validators';
+import { HttpKitConfigError } from '../http.errors';
+import { DEFAULT_MAX_JSON_DEPTH } from '../server/json-depth.util';
+import { DEFAULT_PROBLEM_TYPE_BASE } from '../problem/problem';
+import { intOption, type OptionErrorFactory } from './option-validators';
 import type {
   CorsOptions,
   HttpKitModuleOptions,

@@ -10,8 +10,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { inspect } from 'node:util';
 import { DomainError } from './domain.error';
-import { RESOLVED_HTTP_OPTIONS } from './http.internal-constants';
-import type { ResolvedHttpKitOptions } from './http-options.interface';
+import { RESOLVED_HTTP_OPTIONS } from '../http.internal-constants';
+import type { ResolvedHttpKitOptions } from '../options/http-options.interface';
 import {
   FORBIDDEN_JSON_PROPERTY_CODE,
   JSON_TOO_DEEP_CODE,

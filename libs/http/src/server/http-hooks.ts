@@ -7,17 +7,17 @@ import type {
 } from 'fastify';
 import type { Socket } from 'node:net';
 import type { CorsPolicy } from './cors.policy';
-import type { MetricsService } from './metrics.service';
-import { redactUrl, type RequestLine } from './logger';
-import { newRequestId } from './request-id';
-import { roundMs, writeSocketProblem } from './socket-problem';
-import { isThenable } from './thenable';
+import type { MetricsService } from '../observability/metrics.service';
+import { redactUrl, type RequestLine } from '../observability/logger';
+import { newRequestId } from '../request-id';
+import { roundMs, writeSocketProblem } from '../problem/socket-problem';
+import { isThenable } from '../thenable';
 import {
   buildProblem,
   codeForStatus,
   INTERNAL_ERROR_DETAIL,
   PROBLEM_CONTENT_TYPE,
-} from './problem';
+} from '../problem/problem';
 import {
   addedTimings,
   createHttpContextStore,
@@ -26,7 +26,7 @@ import {
   type BeforeSendStep,
   type RequestContextStore,
   type ServerTimingEntry,
-} from './request-context';
+} from '../context/request-context';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -17,23 +17,23 @@ import {
   type HttpKitHookSlots,
   installHttpHooks,
 } from './http-hooks';
-import type { HttpServerOptions } from './http-options.interface';
-import { resolveHttpServerOptions } from './http-options.factory';
+import type { HttpServerOptions } from '../options/http-options.interface';
+import { resolveHttpServerOptions } from '../options/http-options.factory';
 import {
   closeLogDestination,
   createPinoLogger,
   createRequestLineWriter,
   KitLogger,
-} from './logger';
-import { setupOpenApi } from './openapi.setup';
+} from '../observability/logger';
+import { setupOpenApi } from '../openapi/openapi.setup';
 import { jsonDepthExceeds } from './json-depth.util';
 import {
   DEFAULT_PROBLEM_TYPE_BASE,
   FORBIDDEN_JSON_PROPERTY_CODE,
   JSON_TOO_DEEP_CODE,
-} from './problem';
-import { generateRequestId } from './request-id';
-import { settleTickShapes } from './tick-shape.warmup';
+} from '../problem/problem';
+import { generateRequestId } from '../request-id';
+import { settleTickShapes } from '../tick-shape.warmup';
 
 export interface KitFastifyAdapter {
   adapter: FastifyAdapter;

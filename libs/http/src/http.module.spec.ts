@@ -2,7 +2,10 @@ import { Test } from '@nestjs/testing';
 import { HttpKitConfigError } from './http.errors';
 import { RESOLVED_HTTP_OPTIONS } from './http.internal-constants';
 import { HttpKitModule } from './http.module';
-import type { HttpKitModuleOptions, ResolvedHttpKitOptions } from './options/http-options.interface';
+import type {
+  HttpKitModuleOptions,
+  ResolvedHttpKitOptions,
+} from './options/http-options.interface';
 
 const OPTIONS: HttpKitModuleOptions = {
   cors: {

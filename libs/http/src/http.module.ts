@@ -6,7 +6,10 @@ import { HttpKitConfigError } from './http.errors';
 import { HOOK_SLOTS, type HttpKitHookSlots } from './server/http-hooks';
 import { RESOLVED_HTTP_OPTIONS } from './http.internal-constants';
 import { HTTP_KIT_MODULE_OPTIONS, HttpKitConfigurableModule } from './http.module-definition';
-import type { HttpKitModuleOptions, ResolvedHttpKitOptions } from './options/http-options.interface';
+import type {
+  HttpKitModuleOptions,
+  ResolvedHttpKitOptions,
+} from './options/http-options.interface';
 import { resolveHttpKitOptions } from './options/http-options.factory';
 import { MetricsService } from './observability/metrics.service';
 import { OpenApiRegistry } from './openapi/openapi.registry';

@@ -43,7 +43,11 @@ export {
   type ProblemDetails,
 } from './problem/problem';
 export { ProblemDetailsFilter } from './problem/problem-details.filter';
-export { ProblemDetailsDto, ValidationProblemDetailsDto, FieldErrorDto } from './problem/problem.dto';
+export {
+  ProblemDetailsDto,
+  ValidationProblemDetailsDto,
+  FieldErrorDto,
+} from './problem/problem.dto';
 export { ApiProblem } from './problem/api-problem.decorator';
 export { Public, IS_PUBLIC_KEY, PUBLIC_EXTENSION } from './openapi/public.decorator';
 export { OpenApiRegistry, type OpenApiTransform } from './openapi/openapi.registry';
@@ -72,7 +76,11 @@ export { CorsPolicy } from './server/cors.policy';
 export { FastHistogram, type FastHistogramConfig, type HistogramSeries } from './fast.histogram';
 export { MetricsService, UNMATCHED_ROUTE } from './observability/metrics.service';
 export type { HttpKitHookSlots } from './server/http-hooks';
-export { timingHeaderLines, writeSocketProblem, type SocketProblem } from './problem/socket-problem';
+export {
+  timingHeaderLines,
+  writeSocketProblem,
+  type SocketProblem,
+} from './problem/socket-problem';
 export { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './server/json-depth.util';
 export { isThenable } from './thenable';
 export { withTimeout } from './with-timeout.util';

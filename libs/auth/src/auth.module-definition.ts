@@ -21,11 +21,11 @@ import type {
   RefreshTokenStore,
   UserResolver,
 } from './auth.interfaces';
-import type { AuthModuleOptions } from './auth-options.interface';
-import { AuthGuard } from './auth.guard';
-import { KyselyApiKeyStore, KyselyRefreshTokenStore } from './kysely-auth.stores';
-import { LoginThrottle } from './login.throttle';
-import { TokenController } from './token.controller';
+import type { AuthModuleOptions } from './options/auth-options.interface';
+import { AuthGuard } from './guard/auth.guard';
+import { KyselyApiKeyStore, KyselyRefreshTokenStore } from './stores/kysely-auth.stores';
+import { LoginThrottle } from './login/login.throttle';
+import { TokenController } from './tokens/token.controller';
 
 /** Static parts of the auth module, given to both `forRoot` and `forRootAsync`. */
 export interface AuthModuleExtras {

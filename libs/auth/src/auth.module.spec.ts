@@ -7,9 +7,9 @@ import { AuthConfigError } from './auth.errors';
 import type { AuthUser, UserResolver } from './auth.interfaces';
 import { RESOLVED_AUTH_OPTIONS } from './auth.internal-constants';
 import { AuthModule } from './auth.module';
-import type { AuthModuleOptions, ResolvedAuthOptions } from './auth-options.interface';
-import { AccessTokenVerifier } from './access-token.verifier';
-import { TokenService } from './token.service';
+import type { AuthModuleOptions, ResolvedAuthOptions } from './options/auth-options.interface';
+import { AccessTokenVerifier } from './tokens/access-token.verifier';
+import { TokenService } from './tokens/token.service';
 
 /** A resolver with one user, for the module to inject. */
 @Injectable()

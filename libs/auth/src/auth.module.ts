@@ -2,20 +2,20 @@ import { Inject, Module, type OnModuleInit, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { OpenApiRegistry } from '@kit/http';
-import { AccessTokenVerifier } from './access-token.verifier';
-import { ApiKeyService } from './api-key.service';
+import { AccessTokenVerifier } from './tokens/access-token.verifier';
+import { ApiKeyService } from './api-keys/api-key.service';
 import { PASSWORD_HASHER } from './auth.constants';
-import { AuthGuard } from './auth.guard';
+import { AuthGuard } from './guard/auth.guard';
 import { AUTH_PRINCIPAL_OVERRIDE, RESOLVED_AUTH_OPTIONS } from './auth.internal-constants';
 import { AUTH_MODULE_OPTIONS, AuthConfigurableModule } from './auth.module-definition';
-import type { AuthModuleOptions, ResolvedAuthOptions } from './auth-options.interface';
-import { resolveAuthOptions } from './auth-options.factory';
+import type { AuthModuleOptions, ResolvedAuthOptions } from './options/auth-options.interface';
+import { resolveAuthOptions } from './options/auth-options.factory';
 import { registerAuthOpenApi } from './auth-openapi';
-import { LoginThrottle } from './login.throttle';
-import { PasswordVerificationLimiter } from './password-verification.limiter';
-import { PrincipalCache } from './principal.cache';
-import { ScryptPasswordHasher } from './scrypt-password.hasher';
-import { TokenService } from './token.service';
+import { LoginThrottle } from './login/login.throttle';
+import { PasswordVerificationLimiter } from './login/password-verification.limiter';
+import { PrincipalCache } from './guard/principal.cache';
+import { ScryptPasswordHasher } from './login/scrypt-password.hasher';
+import { TokenService } from './tokens/token.service';
 
 /**
  * JWT access tokens, rotating refresh tokens, API keys and the global guard that makes every

@@ -1,6 +1,6 @@
 export { AuthModule } from './auth.module';
 export { AUTH_MODULE_OPTIONS, type AuthModuleExtras } from './auth.module-definition';
-export { resolveAuthOptions } from './auth-options.factory';
+export { resolveAuthOptions } from './options/auth-options.factory';
 export type {
   AuthModuleOptions,
   JwtAlgorithm,
@@ -8,7 +8,7 @@ export type {
   JwtOptions,
   ResolvedAuthOptions,
   ThrottleOptions,
-} from './auth-options.interface';
+} from './options/auth-options.interface';
 export type {
   AccessTokenClaims,
   ApiKeyRecord,
@@ -51,31 +51,31 @@ export {
   TokenVerificationError,
   type AuthFailureReason,
 } from './auth.errors';
-export { LoginBusyError, OAuthError, type OAuthErrorCode } from './oauth.error';
-export { AccessTokenVerifier, ACCESS_TOKEN_TYPE } from './access-token.verifier';
+export { LoginBusyError, OAuthError, type OAuthErrorCode } from './tokens/oauth.error';
+export { AccessTokenVerifier, ACCESS_TOKEN_TYPE } from './tokens/access-token.verifier';
 export {
   TokenService,
   RefreshTokenError,
   type TokenResponse,
   type RefreshFailure,
-} from './token.service';
-export { ApiKeyService, type ApiKeyView, type CreatedApiKey } from './api-key.service';
-export { ScryptPasswordHasher } from './scrypt-password.hasher';
-export { LoginThrottle, type LoginThrottleLimits } from './login.throttle';
+} from './tokens/token.service';
+export { ApiKeyService, type ApiKeyView, type CreatedApiKey } from './api-keys/api-key.service';
+export { ScryptPasswordHasher } from './login/scrypt-password.hasher';
+export { LoginThrottle, type LoginThrottleLimits } from './login/login.throttle';
 export {
   PasswordVerificationLimiter,
   type VerificationLimits,
-} from './password-verification.limiter';
-export { RedisLoginThrottle } from './redis-login.throttle';
-export { AuthGuard } from './auth.guard';
+} from './login/password-verification.limiter';
+export { RedisLoginThrottle } from './login/redis-login.throttle';
+export { AuthGuard } from './guard/auth.guard';
 export {
   checkBearerToken,
   MAX_BEARER_TOKEN_LENGTH,
   parseBearerAuthorization,
   type PresentedBearerToken,
-} from './bearer-token';
-export { findActiveUser } from './active-user';
-export { PrincipalCache } from './principal.cache';
+} from './guard/bearer-token';
+export { findActiveUser } from './guard/active-user';
+export { PrincipalCache } from './guard/principal.cache';
 export {
   ApiKeyAuth,
   Auth,
@@ -84,8 +84,8 @@ export {
   CurrentClaims,
   CurrentUser,
   Roles,
-} from './auth.decorators';
+} from './guard/auth.decorators';
 export { Public } from '@kit/http';
-export { authMigrations, authMigrationSet } from './auth.migrations';
-export { KyselyApiKeyStore, KyselyRefreshTokenStore } from './kysely-auth.stores';
-export { TokenController } from './token.controller';
+export { authMigrations, authMigrationSet } from './stores/auth.migrations';
+export { KyselyApiKeyStore, KyselyRefreshTokenStore } from './stores/kysely-auth.stores';
+export { TokenController } from './tokens/token.controller';

@@ -1,6 +1,6 @@
 export { LifespanModule } from './lifespan.module';
 export { LIFESPAN_MODULE_OPTIONS } from './lifespan.module-definition';
-export { resolveLifespanOptions } from './lifespan-options.factory';
+export { resolveLifespanOptions } from './options/lifespan-options.factory';
 export type {
   DatabaseDialect,
   DatabaseOptions,
@@ -11,21 +11,26 @@ export type {
   ResolvedLifespanOptions,
   MigrationSet,
   ResolvedMigrationSet,
-} from './lifespan-options.interface';
+} from './options/lifespan-options.interface';
 export { LifespanError, LifespanConfigError, ResourceOpenError } from './lifespan.errors';
-export type { Resource, ResourceHealth, HealthReport, ResourceState } from './resource.interface';
-export { ResourceRegistry } from './resource.registry';
-export { DatabaseResource } from './database.resource';
-export { NodeSqliteDatabase } from './node-sqlite.adapter';
+export type {
+  Resource,
+  ResourceHealth,
+  HealthReport,
+  ResourceState,
+} from './resources/resource.interface';
+export { ResourceRegistry } from './resources/resource.registry';
+export { DatabaseResource } from './database/database.resource';
+export { NodeSqliteDatabase } from './database/node-sqlite.adapter';
 export { KYSELY, InjectKysely, REDIS, InjectRedis } from './lifespan.constants';
-export { RedisResource } from './redis.resource';
+export { RedisResource } from './redis/redis.resource';
 export {
   HttpClient,
   HttpClients,
   type HttpClientRequest,
   type HttpClientResponse,
-} from './http-client.resource';
-export { HealthController, NotReadyError } from './health.controller';
+} from './http-client/http-client.resource';
+export { HealthController, NotReadyError } from './resources/health.controller';
 export { maskUrl } from '@kit/http';
-export type { ShutdownStep } from './resource.interface';
-export { enableGracefulShutdown, type GracefulShutdownOptions } from './graceful-shutdown';
+export type { ShutdownStep } from './resources/resource.interface';
+export { enableGracefulShutdown, type GracefulShutdownOptions } from './shutdown/graceful-shutdown';

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { LifespanModuleOptions } from './lifespan-options.interface';
+import type { LifespanModuleOptions } from './options/lifespan-options.interface';
 
 export const {
   ConfigurableModuleClass: LifespanConfigurableModule,

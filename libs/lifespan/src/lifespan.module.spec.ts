@@ -1,9 +1,12 @@
 import { Test, type TestingModule } from '@nestjs/testing';
-import { DatabaseResource } from './database.resource';
+import { DatabaseResource } from './database/database.resource';
 import { KYSELY } from './lifespan.constants';
 import { LifespanError } from './lifespan.errors';
 import { RESOLVED_LIFESPAN_OPTIONS } from './lifespan.internal-constants';
-import type { LifespanModuleOptions, ResolvedLifespanOptions } from './lifespan-options.interface';
+import type {
+  LifespanModuleOptions,
+  ResolvedLifespanOptions,
+} from './options/lifespan-options.interface';
 import { LifespanModule } from './lifespan.module';
 
 const OPTIONS: LifespanModuleOptions = {

@@ -1,15 +1,18 @@
 import { Module } from '@nestjs/common';
-import { DatabaseResource } from './database.resource';
-import { HealthController } from './health.controller';
-import { HttpClients } from './http-client.resource';
+import { DatabaseResource } from './database/database.resource';
+import { HealthController } from './resources/health.controller';
+import { HttpClients } from './http-client/http-client.resource';
 import { KYSELY, REDIS } from './lifespan.constants';
-import { RedisResource } from './redis.resource';
+import { RedisResource } from './redis/redis.resource';
 import { RESOLVED_LIFESPAN_OPTIONS } from './lifespan.internal-constants';
 import { LIFESPAN_MODULE_OPTIONS, LifespanConfigurableModule } from './lifespan.module-definition';
-import type { LifespanModuleOptions, ResolvedLifespanOptions } from './lifespan-options.interface';
-import { resolveLifespanOptions } from './lifespan-options.factory';
-import { ResourceRegistry } from './resource.registry';
-import { unconfiguredKysely } from './unconfigured-kysely';
+import type {
+  LifespanModuleOptions,
+  ResolvedLifespanOptions,
+} from './options/lifespan-options.interface';
+import { resolveLifespanOptions } from './options/lifespan-options.factory';
+import { ResourceRegistry } from './resources/resource.registry';
+import { unconfiguredKysely } from './database/unconfigured-kysely';
 
 /** Resources opened at boot and closed in reverse at shutdown, the database, and health routes. */
 @Module({

@@ -1,23 +1,23 @@
 export { TasksModule } from './tasks.module';
 export { TASKS_MODULE_OPTIONS } from './tasks.module-definition';
-export { resolveTasksOptions } from './tasks-options.factory';
+export { resolveTasksOptions } from './options/tasks-options.factory';
 export type {
   BackgroundTaskOptions,
   JobOptions,
   ResolvedTasksOptions,
   TasksModuleOptions,
-} from './tasks-options.interface';
-export { BackgroundTasks } from './background-tasks';
-export { Background } from './background.decorator';
-export { TaskRunner, type TaskFn, type TaskStats } from './task-runner.service';
+} from './options/tasks-options.interface';
+export { BackgroundTasks } from './background/background-tasks';
+export { Background } from './background/background.decorator';
+export { TaskRunner, type TaskFn, type TaskStats } from './background/task-runner.service';
 export {
   RequestResource,
   ErrorResponseRollback,
   NoRequestScopeError,
   settleRequestScope,
   deriveContext,
-} from './request-resource';
-export { TASK_RUNNER } from './background-tasks.binding';
+} from './request-resource/request-resource';
+export { TASK_RUNNER } from './background/background-tasks.binding';
 export {
   JobQueue,
   backoffDelay,
@@ -26,10 +26,10 @@ export {
   type JobHandler,
   type JobInfo,
   type JobState,
-} from './job-queue';
-export { InProcessJobQueue } from './in-process-job.queue';
-export { BullmqJobQueue } from './bullmq-job.queue';
-export { OnJob, type JobHandlerMetadata } from './job-handler.decorator';
+} from './jobs/job-queue';
+export { InProcessJobQueue } from './jobs/in-process-job.queue';
+export { BullmqJobQueue } from './jobs/bullmq-job.queue';
+export { OnJob, type JobHandlerMetadata } from './jobs/job-handler.decorator';
 export {
   BackgroundTasksUsageError,
   JobError,

@@ -1,6 +1,6 @@
 import type { MetricsService } from '@kit/http';
-import type { JobQueue } from './job-queue';
-import type { TaskRunner } from './task-runner.service';
+import type { JobQueue } from './jobs/job-queue';
+import type { TaskRunner } from './background/task-runner.service';
 
 /** Background-task and job metrics: counts read on scrape, durations observed per task/job. */
 export function registerTaskMetrics(

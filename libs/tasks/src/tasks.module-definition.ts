@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { TasksModuleOptions } from './tasks-options.interface';
+import type { TasksModuleOptions } from './options/tasks-options.interface';
 
 export const {
   ConfigurableModuleClass: TasksConfigurableModule,

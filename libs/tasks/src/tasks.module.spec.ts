@@ -1,10 +1,10 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import { HttpKitModule } from '@kit/http';
-import { InProcessJobQueue } from './in-process-job.queue';
-import { JobQueue } from './job-queue';
-import { TaskRunner } from './task-runner.service';
+import { InProcessJobQueue } from './jobs/in-process-job.queue';
+import { JobQueue } from './jobs/job-queue';
+import { TaskRunner } from './background/task-runner.service';
 import { RESOLVED_TASKS_OPTIONS } from './tasks.internal-constants';
-import type { ResolvedTasksOptions, TasksModuleOptions } from './tasks-options.interface';
+import type { ResolvedTasksOptions, TasksModuleOptions } from './options/tasks-options.interface';
 import { TasksModule } from './tasks.module';
 
 // TasksModule needs @kit/http (its metrics registry), as in any app.

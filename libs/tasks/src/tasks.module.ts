@@ -8,17 +8,17 @@ import {
 import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { MetricsService } from '@kit/http';
 import { ResourceRegistry } from '@kit/lifespan';
-import { BullmqJobQueue } from './bullmq-job.queue';
-import { InProcessJobQueue } from './in-process-job.queue';
-import { JobQueue } from './job-queue';
-import { JobHandlerExplorer } from './job-handler.explorer';
-import { TASK_RUNNER } from './background-tasks.binding';
-import { TaskRunner } from './task-runner.service';
+import { BullmqJobQueue } from './jobs/bullmq-job.queue';
+import { InProcessJobQueue } from './jobs/in-process-job.queue';
+import { JobQueue } from './jobs/job-queue';
+import { JobHandlerExplorer } from './jobs/job-handler.explorer';
+import { TASK_RUNNER } from './background/background-tasks.binding';
+import { TaskRunner } from './background/task-runner.service';
 import { registerTaskMetrics } from './tasks.metrics';
 import { RESOLVED_TASKS_OPTIONS } from './tasks.internal-constants';
 import { TASKS_MODULE_OPTIONS, TasksConfigurableModule } from './tasks.module-definition';
-import type { ResolvedTasksOptions, TasksModuleOptions } from './tasks-options.interface';
-import { resolveTasksOptions } from './tasks-options.factory';
+import type { ResolvedTasksOptions, TasksModuleOptions } from './options/tasks-options.interface';
+import { resolveTasksOptions } from './options/tasks-options.factory';
 
 /**
  * Background tasks after the response, durable jobs (BullMQ with `jobs.redisUrl`, in process

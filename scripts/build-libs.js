@@ -1,5 +1,5 @@
 // Builds every lib into an installable package: dist/packages/<name> with its own package.json
-// (`@kit/<name>`, `exports`, type declarations, `@nestjs/*` as peer dependencies, inter-lib
+// (`@kit/<name>`, `exports` (`.` and, for the other kit packages, `./internal`), type declarations, `@nestjs/*` as peer dependencies, inter-lib
 // dependencies by version, the lib's README.md). Versions come from the root package.json, pinned
 // in one place; packages get them as caret ranges from the tested version.
 //
@@ -109,7 +109,10 @@ function buildLib(lib, srcDir, out, built) {
   const files = sourceFiles(srcDir);
   const specifiers = collectSpecifiers(files, lib.name);
   const paths = {};
-  for (const dep of built) paths[`@kit/${dep}`] = [path.join(out, dep, 'index.d.ts')];
+  for (const dep of built) {
+    paths[`@kit/${dep}`] = [path.join(out, dep, 'index.d.ts')];
+    paths[`@kit/${dep}/internal`] = [path.join(out, dep, 'internal.d.ts')];
+  }
   // Every declaration file of the built deps is a root, so their module augmentations (e.g.
   // Fastify request decorations) are visible as they are in the monorepo's single program.
   const depDeclarations = built.flatMap((dep) =>
@@ -146,10 +149,12 @@ function collectSpecifiers(files, libName) {
     const info = ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true);
     for (const { fileName } of info.importedFiles) {
       if (fileName.startsWith('.') || BUILTINS.has(fileName)) continue;
-      if (/^@kit\/[^/]+\/./.test(fileName) || /\/dist(\/|$)/.test(fileName)) {
-        fail(`${path.relative(root, file)} deep-imports "${fileName}": import the package root`);
+      if (/^@kit\/[^/]+\/(?!internal$)./.test(fileName) || /\/dist(\/|$)/.test(fileName)) {
+        fail(
+          `${path.relative(root, file)} deep-imports "${fileName}": import the package root or its /internal entry`,
+        );
       }
-      if (fileName === `@kit/${libName}`) {
+      if (fileName === `@kit/${libName}` || fileName === `@kit/${libName}/internal`) {
         fail(`${path.relative(root, file)} imports its own barrel "${fileName}": import the file`);
       }
       found.add(packageName(fileName));
@@ -245,6 +250,10 @@ function packageJson(lib, specifiers, built) {
     types: './index.d.ts',
     exports: {
       '.': { types: './index.d.ts', default: './index.js' },
+      // For the other kit packages only (not documented): see libs/<name>/src/internal.ts.
+      ...(fs.existsSync(path.join(root, 'libs', lib.name, 'src', 'internal.ts'))
+        ? { './internal': { types: './internal.d.ts', default: './internal.js' } }
+        : {}),
       './package.json': './package.json',
     },
     engines: rootPkg.engines,
@@ -270,7 +279,8 @@ function checkEmittedRequires(outDir, pkg) {
     for (const match of fs.readFileSync(file, 'utf8').matchAll(/require\("([^"]+)"\)/g)) {
       const spec = match[1];
       if (spec.startsWith('.') || BUILTINS.has(spec)) continue;
-      if (!declared.has(packageName(spec)) || spec !== packageName(spec)) {
+      const entry = /^@kit\/[^/]+\/internal$/.test(spec) ? packageName(spec) : spec;
+      if (!declared.has(packageName(spec)) || entry !== packageName(spec)) {
         fail(`${path.relative(root, file)} requires "${spec}", which ${pkg.name} does not declare`);
       }
     }

@@ -1,6 +1,6 @@
 // Every package the reference service loads at run time must be in `dependencies`: a production
 // install (`npm ci --omit=dev`) has nothing else. Starting from src/main.ts, follows relative
-// imports and the `@kit/<lib>` aliases, compiles each file as `nest build` does (so type-only
+// imports and the `@kit/<lib>` (and `@kit/<lib>/internal`) aliases, compiles each file as `nest build` does (so type-only
 // imports are dropped and decorator metadata is kept) and checks every remaining `require()` /
 // `import()` of a package. Part of `npm run lint`.
 //
@@ -62,8 +62,8 @@ function runtimeSpecifiers(file, options) {
 
 /** A source file for a relative import or a `@kit/<lib>` alias; undefined for a package. */
 function resolveLocal(spec, from) {
-  const kit = /^@kit\/([^/]+)$/.exec(spec);
-  if (kit) return path.join(root, 'libs', kit[1], 'src', 'index.ts');
+  const kit = /^@kit\/([^/]+)(\/internal)?$/.exec(spec);
+  if (kit) return path.join(root, 'libs', kit[1], 'src', kit[2] ? 'internal.ts' : 'index.ts');
   if (!spec.startsWith('.')) return undefined;
   const base = path.resolve(path.dirname(from), spec.replace(/\.js$/, ''));
   for (const candidate of [`${base}.ts`, path.join(base, 'index.ts'), `${base}.js`]) {

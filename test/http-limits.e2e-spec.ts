@@ -6,7 +6,8 @@ import {
   waitFor,
   waitForLog,
 } from '@kit/testing';
-import { configureHttpApp, createKitAdapter, HttpKitModule, KitLogger } from '@kit/http';
+import { HttpKitModule } from '@kit/http';
+import { configureHttpApp, createKitAdapter, KitLogger } from '@kit/http/internal';
 import { Controller, Get, Logger, Module, Param } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';

@@ -7,9 +7,9 @@ import {
   type JobOptions,
   JobQueue,
   OnJob,
-  resolveTasksOptions,
   TasksModule,
 } from '@kit/tasks';
+import { resolveTasksOptions } from '@kit/tasks/internal';
 import { createTestApp, type TestApp, waitFor } from '@kit/testing';
 import {
   jobQueueKinds,

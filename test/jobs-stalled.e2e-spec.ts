@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { BullmqJobQueue, JobQueueUnavailableError, resolveTasksOptions } from '@kit/tasks';
+import { BullmqJobQueue, JobQueueUnavailableError } from '@kit/tasks';
+import { resolveTasksOptions } from '@kit/tasks/internal';
 import { waitFor } from '@kit/testing';
 import { OwnRedisServer } from './support/redis-server';
 import { uniqueQueueName } from './fixtures/tasks-service';

@@ -1,10 +1,6 @@
 import { sql } from 'kysely';
-import {
-  DatabaseResource,
-  type DatabaseOptions,
-  ResourceRegistry,
-  resolveLifespanOptions,
-} from '@kit/lifespan';
+import { DatabaseResource, type DatabaseOptions, ResourceRegistry } from '@kit/lifespan';
+import { resolveLifespanOptions } from '@kit/lifespan/internal';
 import { postgresVariant, type TestDatabase } from './support/database-variants';
 import { TcpProxy } from './support/tcp-proxy';
 import { timed } from './support/timed';

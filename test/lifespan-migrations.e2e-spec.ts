@@ -8,9 +8,9 @@ import {
   LifespanError,
   LifespanModule,
   type MigrationSet,
-  NodeSqliteDatabase,
   ResourceOpenError,
 } from '@kit/lifespan';
+import { NodeSqliteDatabase } from '@kit/lifespan/internal';
 import { createTestApp, type TestApp } from '@kit/testing';
 import { migrations, migrationSets } from '../src/database/migrations';
 import {

@@ -1,4 +1,5 @@
-import { HTTP_KIT_MODULE_OPTIONS, type HttpKitModuleOptions } from '@kit/http';
+import { type HttpKitModuleOptions } from '@kit/http';
+import { HTTP_KIT_MODULE_OPTIONS } from '@kit/http/internal';
 import { WsTestClient, Closer } from '@kit/testing';
 import { expectedProblemType, expectProblem } from './support/problem';
 import { expectUpgradeRejected, uniqueRoom } from './support/ws-expect';

@@ -1,4 +1,5 @@
-import { ResourceRegistry, RedisResource, resolveLifespanOptions } from '@kit/lifespan';
+import { ResourceRegistry, RedisResource } from '@kit/lifespan';
+import { resolveLifespanOptions } from '@kit/lifespan/internal';
 import { OwnRedisServer } from './support/redis-server';
 import { timed } from './support/timed';
 

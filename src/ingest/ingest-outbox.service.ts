@@ -7,9 +7,8 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { RequestContext } from '@kit/http';
 import { ResourceRegistry } from '@kit/lifespan';
-import { deriveContext } from '@kit/tasks';
+import { runInRequestContext } from '@kit/tasks';
 import type { IngestOutboxTable } from '../database/schema';
 import { IngestOutboxRepository } from './ingest-outbox.repository';
 import {
@@ -123,9 +122,7 @@ export class IngestOutbox implements OnModuleInit, OnApplicationBootstrap, OnApp
   /** Enqueues one row's job (in its request's context) and removes the row; false on failure. */
   private async send(row: Pick<IngestOutboxTable, 'batch_id' | 'request_id'>): Promise<boolean> {
     try {
-      await RequestContext.run(deriveContext(undefined, row.request_id), () =>
-        this.processor.enqueue(row.batch_id),
-      );
+      await runInRequestContext(row.request_id, () => this.processor.enqueue(row.batch_id));
       await this.outbox.remove(row.batch_id);
       if (this.failing) this.logger.log('enqueueing ingest jobs works again');
       this.failing = false;

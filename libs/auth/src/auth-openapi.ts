@@ -1,5 +1,6 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { OpenApiRegistry, PROBLEM_CONTENT_TYPE, PUBLIC_EXTENSION } from '@kit/http';
+import { PROBLEM_CONTENT_TYPE } from '@kit/http';
+import { OpenApiRegistry, PUBLIC_EXTENSION } from '@kit/http/internal';
 import { API_KEY_SCHEME, BEARER_SCHEME } from './auth.constants';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;

@@ -1,12 +1,12 @@
 import { Inject, Module, type OnModuleInit, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { OpenApiRegistry } from '@kit/http';
+import { OpenApiRegistry } from '@kit/http/internal';
 import { AccessTokenVerifier } from './tokens/access-token.verifier';
 import { ApiKeyService } from './api-keys/api-key.service';
 import { PASSWORD_HASHER } from './auth.constants';
 import { AuthGuard } from './guard/auth.guard';
-import { AUTH_PRINCIPAL_OVERRIDE, RESOLVED_AUTH_OPTIONS } from './auth.internal-constants';
+import { RESOLVED_AUTH_OPTIONS } from './auth.internal-constants';
 import { AUTH_MODULE_OPTIONS, AuthConfigurableModule } from './auth.module-definition';
 import type { AuthModuleOptions, ResolvedAuthOptions } from './options/auth-options.interface';
 import { resolveAuthOptions } from './options/auth-options.factory';
@@ -44,7 +44,6 @@ import { TokenService } from './tokens/token.service';
       useFactory: (options: ResolvedAuthOptions) =>
         new PasswordVerificationLimiter(options.throttle),
     },
-    { provide: AUTH_PRINCIPAL_OVERRIDE, useValue: null },
     AccessTokenVerifier,
     {
       provide: PrincipalCache,
@@ -63,7 +62,6 @@ import { TokenService } from './tokens/token.service';
     ApiKeyService,
     AuthGuard,
     PASSWORD_HASHER,
-    AUTH_PRINCIPAL_OVERRIDE,
   ],
 })
 export class AuthModule extends AuthConfigurableModule implements OnModuleInit {

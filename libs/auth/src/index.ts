@@ -1,12 +1,12 @@
+// The public API of @kit/auth. What other kit libs need from it, and services do not, is in
+// `./internal` (`@kit/auth/internal`), which is not documented and may change in any version.
 export { AuthModule } from './auth.module';
-export { AUTH_MODULE_OPTIONS, type AuthModuleExtras } from './auth.module-definition';
-export { resolveAuthOptions } from './options/auth-options.factory';
+export type { AuthModuleExtras } from './auth.module-definition';
 export type {
   AuthModuleOptions,
   JwtAlgorithm,
   JwksOptions,
   JwtOptions,
-  ResolvedAuthOptions,
   ThrottleOptions,
 } from './options/auth-options.interface';
 export type {
@@ -33,13 +33,9 @@ export {
   PASSWORD_HASHER,
   REFRESH_TOKEN_STORE,
   USER_RESOLVER,
-  ROLES_KEY,
-  API_KEY_SCOPES_KEY,
-  CLAIMS_ONLY_KEY,
   BEARER_SCHEME,
   API_KEY_SCHEME,
 } from './auth.constants';
-export { AUTH_PRINCIPAL_OVERRIDE } from './auth.internal-constants';
 export {
   AuthConfigError,
   InsufficientRoleError,
@@ -62,19 +58,8 @@ export {
 export { ApiKeyService, type ApiKeyView, type CreatedApiKey } from './api-keys/api-key.service';
 export { ScryptPasswordHasher } from './login/scrypt-password.hasher';
 export { LoginThrottle, type LoginThrottleLimits } from './login/login.throttle';
-export {
-  PasswordVerificationLimiter,
-  type VerificationLimits,
-} from './login/password-verification.limiter';
 export { RedisLoginThrottle } from './login/redis-login.throttle';
 export { AuthGuard } from './guard/auth.guard';
-export {
-  checkBearerToken,
-  MAX_BEARER_TOKEN_LENGTH,
-  parseBearerAuthorization,
-  type PresentedBearerToken,
-} from './guard/bearer-token';
-export { findActiveUser } from './guard/active-user';
 export { PrincipalCache } from './guard/principal.cache';
 export {
   ApiKeyAuth,

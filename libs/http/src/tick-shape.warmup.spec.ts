@@ -1,7 +1,7 @@
 /** The warm-up schedules 200 rounds of 10 ticks; counting ticks tells whether it ran. */
 const WARMUP_TICKS = 2_000;
 
-type Barrel = typeof import('./index');
+type Barrel = typeof import('./internal');
 
 /** Counts `process.nextTick` calls made while `fn` runs synchronously. */
 function ticksDuring(fn: () => void): number {
@@ -18,7 +18,7 @@ function ticksDuring(fn: () => void): number {
 function loadBarrel(): Barrel {
   let barrel: Barrel | undefined;
   jest.isolateModules(() => {
-    barrel = require('./index') as Barrel;
+    barrel = require('./internal') as Barrel;
   });
   return barrel as Barrel;
 }

@@ -1,6 +1,6 @@
+// The public API of @kit/lifespan. What other kit libs need from it, and services do not, is in
+// `./internal` (`@kit/lifespan/internal`), which is not documented and may change in any version.
 export { LifespanModule } from './lifespan.module';
-export { LIFESPAN_MODULE_OPTIONS } from './lifespan.module-definition';
-export { resolveLifespanOptions } from './options/lifespan-options.factory';
 export type {
   DatabaseDialect,
   DatabaseOptions,
@@ -8,9 +8,7 @@ export type {
   HttpClientOptions,
   RedisOptions,
   LifespanModuleOptions,
-  ResolvedLifespanOptions,
   MigrationSet,
-  ResolvedMigrationSet,
 } from './options/lifespan-options.interface';
 export { LifespanError, LifespanConfigError, ResourceOpenError } from './lifespan.errors';
 export type {
@@ -21,7 +19,6 @@ export type {
 } from './resources/resource.interface';
 export { ResourceRegistry } from './resources/resource.registry';
 export { DatabaseResource } from './database/database.resource';
-export { NodeSqliteDatabase } from './database/node-sqlite.adapter';
 export { KYSELY, InjectKysely, REDIS, InjectRedis } from './lifespan.constants';
 export { RedisResource } from './redis/redis.resource';
 export {

@@ -1,11 +1,6 @@
 import type { ContentObject, OpenAPIObject } from '@nestjs/swagger';
-import {
-  DEFAULT_PROBLEM_TYPE_BASE,
-  type OpenApiRegistry,
-  PROBLEM_CONTENT_TYPE,
-  problemTypeOf,
-  titleForStatus,
-} from '@kit/http';
+import { DEFAULT_PROBLEM_TYPE_BASE, PROBLEM_CONTENT_TYPE } from '@kit/http';
+import { type OpenApiRegistry, problemTypeOf, titleForStatus } from '@kit/http/internal';
 import { Rejections, type UpgradeRejection } from './upgrade-rejection';
 
 const EXAMPLE_REQUEST_ID = '4f1c2a9e-2b8d-4f0e-9d8a-0f7c1b2e3d4f';

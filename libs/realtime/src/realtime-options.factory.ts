@@ -1,9 +1,5 @@
-import {
-  DEFAULT_MAX_JSON_DEPTH,
-  intOption,
-  redisUrlOption,
-  type OptionErrorFactory,
-} from '@kit/http';
+import { intOption, redisUrlOption, type OptionErrorFactory } from '@kit/http';
+import { DEFAULT_MAX_JSON_DEPTH } from '@kit/http/internal';
 import { RealtimeConfigError } from './realtime.errors';
 import type {
   RealtimeModuleOptions,

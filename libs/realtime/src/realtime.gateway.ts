@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUTH_PRINCIPAL, type AuthUser } from '@kit/auth';
-import { createContextStore, DomainError, jsonDepthExceeds, RequestContext } from '@kit/http';
+import { DomainError, RequestContext } from '@kit/http';
+import { createContextStore, jsonDepthExceeds } from '@kit/http/internal';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';

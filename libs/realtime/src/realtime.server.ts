@@ -9,7 +9,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { OpenApiRegistry } from '@kit/http';
+import { OpenApiRegistry } from '@kit/http/internal';
 import { type Resource, ResourceRegistry } from '@kit/lifespan';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';

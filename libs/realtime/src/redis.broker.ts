@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { maskUrl, type Resource } from '@kit/lifespan';
-import { withTimeout } from '@kit/http';
+import { withTimeout } from '@kit/http/internal';
 import { type ChainableCommander, Redis, type RedisOptions } from 'ioredis';
 import { busMessage, parseBusMessage } from './envelope';
 import { RealtimeError, BrokerUnavailableError } from './realtime.errors';

@@ -1,5 +1,6 @@
 import { InvalidTokenError } from '@kit/auth';
-import { type DomainError, INTERNAL_ERROR_DETAIL, writeSocketProblem } from '@kit/http';
+import { type DomainError } from '@kit/http';
+import { INTERNAL_ERROR_DETAIL, writeSocketProblem } from '@kit/http/internal';
 import type { Duplex } from 'node:stream';
 
 /** Why an upgrade was refused: an HTTP status, a stable code and what to tell the client. */

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { type AuthUser, findActiveUser, USER_RESOLVER, type UserResolver } from '@kit/auth';
+import { type AuthUser, USER_RESOLVER, type UserResolver } from '@kit/auth';
+import { findActiveUser } from '@kit/auth/internal';
 import { RealtimeConfigError } from './realtime.errors';
 
 /**

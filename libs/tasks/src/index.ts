@@ -1,10 +1,9 @@
+// The public API of @kit/tasks. What other kit libs need from it, and services do not, is in
+// `./internal` (`@kit/tasks/internal`), which is not documented and may change in any version.
 export { TasksModule } from './tasks.module';
-export { TASKS_MODULE_OPTIONS } from './tasks.module-definition';
-export { resolveTasksOptions } from './options/tasks-options.factory';
 export type {
   BackgroundTaskOptions,
   JobOptions,
-  ResolvedTasksOptions,
   TasksModuleOptions,
 } from './options/tasks-options.interface';
 export { BackgroundTasks } from './background/background-tasks';
@@ -14,13 +13,10 @@ export {
   RequestResource,
   ErrorResponseRollback,
   NoRequestScopeError,
-  settleRequestScope,
-  deriveContext,
+  runInRequestContext,
 } from './request-resource/request-resource';
-export { TASK_RUNNER } from './background/background-tasks.binding';
 export {
   JobQueue,
-  backoffDelay,
   type EnqueueOptions,
   type JobContext,
   type JobHandler,
@@ -29,7 +25,7 @@ export {
 } from './jobs/job-queue';
 export { InProcessJobQueue } from './jobs/in-process-job.queue';
 export { BullmqJobQueue } from './jobs/bullmq-job.queue';
-export { OnJob, type JobHandlerMetadata } from './jobs/job-handler.decorator';
+export { OnJob } from './jobs/job-handler.decorator';
 export {
   BackgroundTasksUsageError,
   JobError,

@@ -2,11 +2,12 @@ import type { INestApplication } from '@nestjs/common';
 import type { TestingModuleBuilder } from '@nestjs/testing';
 import {
   ApiKeyService,
-  AUTH_PRINCIPAL_OVERRIDE,
+  AuthGuard,
   type AuthUser,
   type CreatedApiKey,
   TokenService,
 } from '@kit/auth';
+import type { FastifyRequest } from 'fastify';
 
 /** Mints a real access token for a subject and roles, signed with the app's key. */
 export function mintAccessToken(
@@ -36,5 +37,12 @@ export function overrideCurrentUser<T extends AuthUser>(
   builder: TestingModuleBuilder,
   user: T,
 ): TestingModuleBuilder {
-  return builder.overrideProvider(AUTH_PRINCIPAL_OVERRIDE).useValue(user);
+  // The production guard has no test hook: its bearer step is replaced in a subclass that the
+  // global guard (`APP_GUARD` → `AuthGuard`) resolves to instead.
+  class CurrentUserOverrideGuard extends AuthGuard {
+    protected override authenticateBearer(request: FastifyRequest): AuthUser {
+      return this.remember(request, user, undefined);
+    }
+  }
+  return builder.overrideProvider(AuthGuard).useClass(CurrentUserOverrideGuard);
 }

@@ -2,7 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TestingModuleBuilder } from '@nestjs/testing';
-import { configureHttpApp, createKitAdapter, type HttpServerOptions, KitLogger } from '@kit/http';
+import { type HttpServerOptions } from '@kit/http';
+import { configureHttpApp, createKitAdapter, KitLogger } from '@kit/http/internal';
 import { LogCapture } from './log-capture';
 
 export interface TestApp {

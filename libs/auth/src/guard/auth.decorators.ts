@@ -5,7 +5,8 @@ import {
   SetMetadata,
 } from '@nestjs/common';
 import { ApiSecurity } from '@nestjs/swagger';
-import { ApiProblem, requestOf } from '@kit/http';
+import { ApiProblem } from '@kit/http';
+import { requestOf } from '@kit/http/internal';
 import { API_KEY_SCHEME, API_KEY_SCOPES_KEY, CLAIMS_ONLY_KEY, ROLES_KEY } from '../auth.constants';
 import {
   InsufficientRoleError,

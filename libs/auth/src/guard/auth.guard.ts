@@ -4,10 +4,10 @@ import {
   Inject,
   Injectable,
   Logger,
-  Optional,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { IS_PUBLIC_KEY, RequestContext, requestOf } from '@kit/http';
+import { RequestContext } from '@kit/http';
+import { IS_PUBLIC_KEY, requestOf } from '@kit/http/internal';
 import type { FastifyRequest } from 'fastify';
 import { AccessTokenVerifier } from '../tokens/access-token.verifier';
 import { ApiKeyService } from '../api-keys/api-key.service';
@@ -27,7 +27,6 @@ import {
   TokenVerificationError,
 } from '../auth.errors';
 import type { AccessTokenClaims, AuthUser, UserResolver } from '../auth.interfaces';
-import { AUTH_PRINCIPAL_OVERRIDE } from '../auth.internal-constants';
 import { findActiveUser } from './active-user';
 import { parseBearerAuthorization } from './bearer-token';
 import { PrincipalCache } from './principal.cache';
@@ -55,7 +54,6 @@ export class AuthGuard implements CanActivate {
     protected readonly apiKeys: ApiKeyService,
     @Inject(USER_RESOLVER) protected readonly users: UserResolver,
     protected readonly principals: PrincipalCache,
-    @Optional() @Inject(AUTH_PRINCIPAL_OVERRIDE) private readonly override?: AuthUser | null,
   ) {}
 
   /** Synchronous when nothing needs I/O (public route, cached token and user): no extra ticks. */
@@ -113,11 +111,14 @@ export class AuthGuard implements CanActivate {
     return findActiveUser(this.users, claims.sub);
   }
 
-  private authenticateBearer(
+  /**
+   * The principal of a bearer-protected route (set on the request with `remember()`), or a
+   * thrown 401. `@kit/testing`'s `overrideCurrentUser()` replaces this step in a subclass.
+   */
+  protected authenticateBearer(
     request: FastifyRequest,
     claimsOnly: boolean,
   ): AuthUser | Promise<AuthUser> {
-    if (this.override) return this.remember(request, this.override, undefined);
     const token = this.extractToken(request);
     if (token === undefined) throw new MissingTokenError();
     const claims = this.verifier.cached(token);
@@ -174,7 +175,8 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private remember(
+  /** Sets the authenticated principal on the request and its context. */
+  protected remember(
     request: FastifyRequest,
     user: AuthUser,
     claims: AccessTokenClaims | undefined,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { withTimeout } from '@kit/http';
+import { withTimeout } from '@kit/http/internal';
 import { InjectRedis } from '@kit/lifespan';
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';

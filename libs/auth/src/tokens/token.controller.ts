@@ -7,7 +7,8 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { DEFAULT_PROBLEM_TYPE_BASE, problemTypeOf, Public } from '@kit/http';
+import { DEFAULT_PROBLEM_TYPE_BASE, Public } from '@kit/http';
+import { problemTypeOf } from '@kit/http/internal';
 import type { FastifyRequest } from 'fastify';
 import { InjectLoginThrottleStore, PASSWORD_HASHER, USER_RESOLVER } from '../auth.constants';
 import type {

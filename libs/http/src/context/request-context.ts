@@ -1,5 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
+// Here, with the context, so that the augmentation ships with the public barrel.
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The kit's request context (set in the first `onRequest` hook). */
+    kitContext: RequestContextStore | null;
+  }
+}
+
 /** One `Server-Timing` entry, e.g. `db;dur=1.3`. */
 export interface ServerTimingEntry {
   name: string;

@@ -24,16 +24,8 @@ import {
   RequestContext,
   takeBeforeSend,
   type BeforeSendStep,
-  type RequestContextStore,
   type ServerTimingEntry,
 } from '../context/request-context';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The kit's request context (set in the first `onRequest` hook). */
-    kitContext: RequestContextStore | null;
-  }
-}
 
 /** What the module fills in at init: the hooks are installed before Nest exists. */
 export interface HttpKitHookSlots {

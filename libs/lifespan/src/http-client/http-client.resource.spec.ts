@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createContextStore, RequestContext } from '@kit/http';
+import { RequestContext } from '@kit/http';
+import { createContextStore } from '@kit/http/internal';
 import { HttpClient, HttpClients } from './http-client.resource';
 import { resolveLifespanOptions } from '../options/lifespan-options.factory';
 import type { HttpClientOptions } from '../options/lifespan-options.interface';

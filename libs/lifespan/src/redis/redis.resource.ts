@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { withTimeout } from '@kit/http';
+import { withTimeout } from '@kit/http/internal';
 import { LifespanConfigError, LifespanError } from '../lifespan.errors';
 import type { ResolvedRedisOptions } from '../options/lifespan-options.interface';
 import type { Resource } from '../resources/resource.interface';

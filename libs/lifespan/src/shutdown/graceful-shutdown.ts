@@ -1,6 +1,6 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
-import { drainHttpConnections } from '@kit/http';
+import { drainHttpConnections } from '@kit/http/internal';
 import { ResourceRegistry } from '../resources/resource.registry';
 
 export interface GracefulShutdownOptions {

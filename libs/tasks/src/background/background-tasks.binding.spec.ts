@@ -1,4 +1,5 @@
-import { createHttpContextStore, RequestContext, type RequestContextStore } from '@kit/http';
+import { RequestContext } from '@kit/http';
+import { createHttpContextStore, type RequestContextStore } from '@kit/http/internal';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventEmitter } from 'node:events';
 import { BACKGROUND_TASKS_KEY } from './background-tasks';

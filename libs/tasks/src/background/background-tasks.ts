@@ -1,4 +1,4 @@
-import type { RequestContextStore } from '@kit/http';
+import type { RequestContextStore } from '@kit/http/internal';
 import { deriveContext } from '../request-resource/request-resource';
 import { BackgroundTasksUsageError } from '../tasks.errors';
 import type { QueuedTask, TaskFn, TaskRunner } from './task-runner.service';

@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { replyOf, requestOf } from '@kit/http';
+import { replyOf, requestOf } from '@kit/http/internal';
 import type { BackgroundTasks } from './background-tasks';
 import { backgroundTasksFor } from './background-tasks.binding';
 

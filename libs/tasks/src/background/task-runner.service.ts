@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { RequestContext, type RequestContextStore } from '@kit/http';
+import { RequestContext } from '@kit/http';
+import { type RequestContextStore } from '@kit/http/internal';
 import { RESOLVED_TASKS_OPTIONS } from '../tasks.internal-constants';
 import { settleRequestScope } from '../request-resource/request-resource';
 import { ShuttingDownError, TaskQueueFullError, TaskThrewNothingError } from '../tasks.errors';

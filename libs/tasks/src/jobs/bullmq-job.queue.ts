@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RequestContext, withTimeout } from '@kit/http';
+import { RequestContext } from '@kit/http';
+import { withTimeout } from '@kit/http/internal';
 import { deriveContext, settleRequestScope } from '../request-resource/request-resource';
 import {
   checkJobId,

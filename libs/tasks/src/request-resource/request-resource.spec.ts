@@ -1,4 +1,5 @@
-import { createContextStore, createHttpContextStore, RequestContext } from '@kit/http';
+import { RequestContext } from '@kit/http';
+import { createContextStore, createHttpContextStore } from '@kit/http/internal';
 import {
   activateRequestScope,
   NoRequestScopeError,

@@ -1,4 +1,5 @@
-import { createContextStore, RequestContext, type RequestContextStore } from '@kit/http';
+import { RequestContext } from '@kit/http';
+import { createContextStore, type RequestContextStore } from '@kit/http/internal';
 
 /** Context key of the resources created in one unit of work, in creation order. */
 const SCOPE = Symbol('kit.tasks.requestScope');
@@ -182,4 +183,13 @@ export function deriveContext(
   });
   activateRequestScope(store);
   return store;
+}
+
+/**
+ * Runs `fn` in a new unit of work carrying `requestId` (its own request scope, no user): work
+ * resumed outside its request, such as a stored batch enqueued later, keeps the request's id in
+ * its logs and jobs.
+ */
+export function runInRequestContext<T>(requestId: string, fn: () => T): T {
+  return RequestContext.run(deriveContext(undefined, requestId), fn);
 }

@@ -91,7 +91,28 @@ function resolveThrottle(t: ThrottleOptions): ResolvedAuthOptions['throttle'] {
   });
 }
 
+/** The `jwt` options: claims to check, one kind of key, the algorithms it allows, and TTLs. */
 function resolveJwt(jwt: JwtOptions): ResolvedJwtOptions {
+  requireIssuerAndAudience(jwt);
+  const secret = resolveKeys(jwt);
+  const algorithms = resolveAlgorithms(jwt, secret);
+  const jwks = resolveJwks(jwt.jwks);
+  return Object.freeze({
+    algorithms: Object.freeze([...algorithms]),
+    secret,
+    privateKey: jwt.privateKey,
+    publicKey: jwt.publicKey,
+    kid: jwt.kid,
+    jwks,
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+    clockToleranceSec: int('auth.jwt.clockToleranceSec', jwt.clockToleranceSec ?? 30, 0, 300),
+    accessTokenTtlSec: int('auth.jwt.accessTokenTtlSec', jwt.accessTokenTtlSec ?? 900, 1),
+    refreshTokenTtlSec: int('auth.jwt.refreshTokenTtlSec', jwt.refreshTokenTtlSec ?? 1_209_600, 60),
+  });
+}
+
+function requireIssuerAndAudience(jwt: JwtOptions): void {
   if (!jwt.issuer)
     throw new AuthConfigError(
       'auth.jwt.issuer',
@@ -102,6 +123,10 @@ function resolveJwt(jwt: JwtOptions): ResolvedJwtOptions {
       'auth.jwt.audience',
       'is required (the aud of issued tokens, checked on every token); set JWT_AUDIENCE',
     );
+}
+
+/** Exactly one kind of key (secret, key pair or JWKS); the secret, as bytes, when it is one. */
+function resolveKeys(jwt: JwtOptions): Uint8Array | undefined {
   const secret = typeof jwt.secret === 'string' ? new TextEncoder().encode(jwt.secret) : jwt.secret;
   const keyKinds = [
     secret !== undefined,
@@ -120,6 +145,14 @@ function resolveJwt(jwt: JwtOptions): ResolvedJwtOptions {
       `must be at least 32 bytes; got ${secret.byteLength}. Set JWT_SECRET to a longer random value`,
     );
   }
+  return secret;
+}
+
+/** The accepted algorithms, each bound to the configured key's type (HS256 for a secret). */
+function resolveAlgorithms(
+  jwt: JwtOptions,
+  secret: Uint8Array | undefined,
+): readonly JwtAlgorithm[] {
   const algorithms = jwt.algorithms ?? (secret ? ['HS256'] : undefined);
   if (!algorithms || algorithms.length === 0) {
     throw new AuthConfigError(
@@ -127,66 +160,58 @@ function resolveJwt(jwt: JwtOptions): ResolvedJwtOptions {
       'must list the accepted algorithms (e.g. ["RS256"]); there is no default for keys and JWKS',
     );
   }
-  for (const alg of algorithms) {
-    if (!ALL.includes(alg))
-      throw new AuthConfigError(
-        'auth.jwt.algorithms',
-        `contains unsupported "${String(alg)}"; use ${ALL.join(', ')}`,
-      );
-    const fits = secret ? HMAC.includes(alg) : ASYMMETRIC.includes(alg);
-    if (!fits) {
-      throw new AuthConfigError(
-        'auth.jwt.algorithms',
-        `"${alg}" does not fit the configured ${secret ? 'HMAC secret' : 'asymmetric key'}: an algorithm must match its key type`,
-      );
-    }
+  for (const alg of algorithms) checkAlgorithmFits(alg, secret);
+  if (secret === undefined && !jwt.jwks) checkKeyPairAlgorithm(jwt, algorithms);
+  return algorithms;
+}
+
+function checkAlgorithmFits(alg: JwtAlgorithm, secret: Uint8Array | undefined): void {
+  if (!ALL.includes(alg))
+    throw new AuthConfigError(
+      'auth.jwt.algorithms',
+      `contains unsupported "${String(alg)}"; use ${ALL.join(', ')}`,
+    );
+  const fits = secret ? HMAC.includes(alg) : ASYMMETRIC.includes(alg);
+  if (!fits) {
+    throw new AuthConfigError(
+      'auth.jwt.algorithms',
+      `"${alg}" does not fit the configured ${secret ? 'HMAC secret' : 'asymmetric key'}: an algorithm must match its key type`,
+    );
   }
-  if (
-    secret === undefined &&
-    !jwt.jwks &&
-    ASYMMETRIC.filter((a) => algorithms.includes(a)).length > 1
-  ) {
+}
+
+/** A key pair is for one algorithm: the list names only that one. */
+function checkKeyPairAlgorithm(jwt: JwtOptions, algorithms: readonly JwtAlgorithm[]): void {
+  if (ASYMMETRIC.filter((a) => algorithms.includes(a)).length > 1) {
     throw new AuthConfigError(
       'auth.jwt.algorithms',
       'lists several asymmetric algorithms for a single key; list only the one your key is for',
     );
   }
-  if (secret === undefined && !jwt.jwks) {
-    const keyAlg = keyPairAlgorithm(jwt.privateKey, jwt.publicKey);
-    if (algorithms[0] !== keyAlg) {
-      throw new AuthConfigError(
-        'auth.jwt.algorithms',
-        `"${algorithms[0]}" does not fit the configured key, which is for ${keyAlg}; set algorithms to ["${keyAlg}"]`,
-      );
-    }
+  const keyAlg = keyPairAlgorithm(jwt.privateKey, jwt.publicKey);
+  if (algorithms[0] !== keyAlg) {
+    throw new AuthConfigError(
+      'auth.jwt.algorithms',
+      `"${algorithms[0]}" does not fit the configured key, which is for ${keyAlg}; set algorithms to ["${keyAlg}"]`,
+    );
   }
-  const jwks = jwt.jwks
-    ? Object.freeze({
-        url: jwt.jwks.url,
-        keys: jwt.jwks.keys,
-        cooldownMs: int('auth.jwt.jwks.cooldownMs', jwt.jwks.cooldownMs ?? 30_000, 0),
-        cacheMaxAgeMs: int('auth.jwt.jwks.cacheMaxAgeMs', jwt.jwks.cacheMaxAgeMs ?? 600_000, 1),
-        timeoutMs: int('auth.jwt.jwks.timeoutMs', jwt.jwks.timeoutMs ?? 5_000, 1),
-      })
-    : undefined;
-  if (jwks && (jwks.url === undefined) === (jwks.keys === undefined)) {
+}
+
+function resolveJwks(options: JwtOptions['jwks']): ResolvedJwtOptions['jwks'] {
+  if (!options) return undefined;
+  const jwks = Object.freeze({
+    url: options.url,
+    keys: options.keys,
+    cooldownMs: int('auth.jwt.jwks.cooldownMs', options.cooldownMs ?? 30_000, 0),
+    cacheMaxAgeMs: int('auth.jwt.jwks.cacheMaxAgeMs', options.cacheMaxAgeMs ?? 600_000, 1),
+    timeoutMs: int('auth.jwt.jwks.timeoutMs', options.timeoutMs ?? 5_000, 1),
+  });
+  if ((jwks.url === undefined) === (jwks.keys === undefined)) {
     throw new AuthConfigError('auth.jwt.jwks', 'needs exactly one of url or keys');
   }
-  if (jwks?.url !== undefined && !URL.canParse(jwks.url))
+  if (jwks.url !== undefined && !URL.canParse(jwks.url))
     throw new AuthConfigError('auth.jwt.jwks.url', `is not a URL: "${jwks.url}"`);
-  return Object.freeze({
-    algorithms: Object.freeze([...algorithms]),
-    secret,
-    privateKey: jwt.privateKey,
-    publicKey: jwt.publicKey,
-    kid: jwt.kid,
-    jwks,
-    issuer: jwt.issuer,
-    audience: jwt.audience,
-    clockToleranceSec: int('auth.jwt.clockToleranceSec', jwt.clockToleranceSec ?? 30, 0, 300),
-    accessTokenTtlSec: int('auth.jwt.accessTokenTtlSec', jwt.accessTokenTtlSec ?? 900, 1),
-    refreshTokenTtlSec: int('auth.jwt.refreshTokenTtlSec', jwt.refreshTokenTtlSec ?? 1_209_600, 60),
-  });
+  return jwks;
 }
 
 const configError: OptionErrorFactory = (option, problem) => new AuthConfigError(option, problem);

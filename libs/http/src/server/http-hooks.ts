@@ -4,6 +4,7 @@ import type {
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
+  onSendHookHandler,
 } from 'fastify';
 import type { Socket } from 'node:net';
 import type { CorsPolicy } from './cors.policy';
@@ -125,16 +126,34 @@ function problemJson(
 /** Installs the kit's Fastify hooks, in the order that makes the pipeline right by construction. */
 export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSlots): void {
   instance.decorateRequest('kitContext', null);
-  // Body parsing ends in a stream callback outside the context: routes that can receive a body
-  // enter it again before the handler. GET and HEAD never parse one and stay inside it, so they
-  // skip the hook (a hook costs every request that runs it).
+  reenterContextAfterBody(instance);
+  instance.addHook('onSend', createSendHook(slots));
+  instance.addHook('onResponse', (request, reply, done) => {
+    recordResponse(request, reply, slots);
+    done();
+  });
+}
+
+/**
+ * Body parsing ends in a stream callback outside the context: routes that can receive a body
+ * enter it again before the handler. GET and HEAD never parse one and stay inside it, so they
+ * skip the hook (a hook costs every request that runs it).
+ */
+function reenterContextAfterBody(instance: FastifyInstance): void {
   instance.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (methods.every((m) => m === 'GET' || m === 'HEAD')) return;
     const own = route.preHandler;
     route.preHandler = own === undefined ? [reenterContext] : [reenterContext, ...[own].flat()];
   });
-  instance.addHook('onSend', (request, reply, payload, done) => {
+}
+
+/**
+ * `onSend`: runs the request's before-send steps (resources settle, tasks are queued), then puts
+ * the kit's headers on the response; a step that failed turns it into a 500 problem.
+ */
+function createSendHook(slots: HttpKitHookSlots): onSendHookHandler {
+  return (request, reply, payload, done) => {
     if (slots.draining) void reply.header('connection', 'close');
     const store = request.kitContext;
     const steps = store ? takeBeforeSend(store) : undefined;
@@ -159,11 +178,7 @@ export function installHttpHooks(instance: FastifyInstance, slots: HttpKitHookSl
     const outcome = runBeforeSend(steps, reply.statusCode);
     if (outcome instanceof Promise) void outcome.then(finish);
     else finish(outcome);
-  });
-  instance.addHook('onResponse', (request, reply, done) => {
-    recordResponse(request, reply, slots);
-    done();
-  });
+  };
 }
 
 /** The request-duration metric and the `request completed` line of a finished response. */

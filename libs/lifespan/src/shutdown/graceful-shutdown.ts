@@ -35,65 +35,110 @@ export function enableGracefulShutdown(
   app: INestApplication,
   options: GracefulShutdownOptions,
 ): (signal: string) => Promise<number> {
-  const logger = options.logger ?? new Logger('Shutdown');
-  const exit = options.exit ?? ((code: number) => process.exit(code));
-  const flush = options.flush ?? (() => undefined);
-  const registry = app.get(ResourceRegistry);
+  const sequence: ShutdownSequence = {
+    app,
+    options,
+    logger: options.logger ?? new Logger('Shutdown'),
+    exit: options.exit ?? ((code: number) => process.exit(code)),
+    flush: options.flush ?? (() => undefined),
+    registry: app.get(ResourceRegistry),
+  };
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   let running: Promise<number> | undefined;
+  const releaseSignals = (): void => {
+    for (const s of signals) process.off(s, onSignal);
+  };
 
   const shutdown = (signal: string): Promise<number> => {
-    running ??= run(signal);
+    running ??= runShutdown(sequence, signal, releaseSignals);
     return running;
   };
 
   // Every signal stays handled until the sequence ends: a repeated one (a terminal's Ctrl-C
   // and npm forwarding it, an impatient orchestrator) must not kill the drain half-way.
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (running) logger.log(`shutdown: ${signal} received again; already shutting down`);
+    if (running) sequence.logger.log(`shutdown: ${signal} received again; already shutting down`);
     void shutdown(signal);
   };
 
-  async function run(signal: string): Promise<number> {
-    const started = Date.now();
-    let timedOut = false;
-    // Not unref'd: a task hanging on a promise holds no handle, and the process would otherwise
-    // exit 0 mid-drain once the listener is gone, silently dropping the work.
-    const timer = setTimeout(() => {
-      timedOut = true;
-      logger.error(
-        `shutdown: grace of ${options.graceMs} ms exceeded at ${registry.describeShutdown()}; exiting with 1`,
-      );
-      flush();
-      exit(1);
-    }, options.graceMs);
-    logger.log(`shutdown: ${signal} received; readiness now answers 503`);
-    registry.beginShutdown();
-    drainKeepAlive(app);
-    if (options.preStopDelayMs) {
-      registry.enterShutdownPhase('pre-stop delay');
-      logger.log(`shutdown: waiting ${options.preStopDelayMs} ms for load balancers`);
-      await new Promise((resolve) => setTimeout(resolve, options.preStopDelayMs));
-    }
-    registry.enterShutdownPhase('closing the listener (in-flight requests)');
-    logger.log('shutdown: closing the listener; in-flight requests finish');
-    const code = await closeApp(app, logger);
-    clearTimeout(timer);
-    for (const s of signals) process.off(s, onSignal);
-    if (timedOut) return 1;
-    logger.log(`shutdown: complete in ${Date.now() - started} ms; exiting with ${code}`);
-    flush();
-    exit(code);
-    return code;
-  }
-
   for (const signal of signals) process.on(signal, onSignal);
   // Closed directly (app.close(), no signal): nothing is left listening. During the sequence the
-  // listeners stay until it ends (above).
-  registry.whenClosed(() => {
-    if (!running) for (const s of signals) process.off(s, onSignal);
+  // listeners stay until it ends (releaseSignals, in runShutdown).
+  sequence.registry.whenClosed(() => {
+    if (!running) releaseSignals();
   });
   return shutdown;
+}
+
+/** What one shutdown sequence works with. */
+interface ShutdownSequence {
+  readonly app: INestApplication;
+  readonly options: GracefulShutdownOptions;
+  readonly logger: LoggerService;
+  readonly exit: (code: number) => void;
+  readonly flush: () => void;
+  readonly registry: ResourceRegistry;
+}
+
+/** The sequence: grace timer, stop taking work, close the app, then exit with its outcome. */
+async function runShutdown(
+  sequence: ShutdownSequence,
+  signal: string,
+  releaseSignals: () => void,
+): Promise<number> {
+  const { app, logger } = sequence;
+  const started = Date.now();
+  const grace = startGraceTimer(sequence);
+  await stopTakingWork(sequence, signal);
+  const code = await closeApp(app, logger);
+  grace.cancel();
+  releaseSignals();
+  if (grace.expired) return 1;
+  logger.log(`shutdown: complete in ${Date.now() - started} ms; exiting with ${code}`);
+  sequence.flush();
+  sequence.exit(code);
+  return code;
+}
+
+/** Past `graceMs`, logs what still runs and exits 1, whatever the sequence is waiting on. */
+function startGraceTimer({ options, logger, registry, flush, exit }: ShutdownSequence): {
+  readonly expired: boolean;
+  cancel(): void;
+} {
+  let expired = false;
+  // Not unref'd: a task hanging on a promise holds no handle, and the process would otherwise
+  // exit 0 mid-drain once the listener is gone, silently dropping the work.
+  const timer = setTimeout(() => {
+    expired = true;
+    logger.error(
+      `shutdown: grace of ${options.graceMs} ms exceeded at ${registry.describeShutdown()}; exiting with 1`,
+    );
+    flush();
+    exit(1);
+  }, options.graceMs);
+  return {
+    get expired() {
+      return expired;
+    },
+    cancel: () => clearTimeout(timer),
+  };
+}
+
+/** Readiness 503, keep-alive connections told to close, then the optional pre-stop delay. */
+async function stopTakingWork(
+  { app, options, logger, registry }: ShutdownSequence,
+  signal: string,
+): Promise<void> {
+  logger.log(`shutdown: ${signal} received; readiness now answers 503`);
+  registry.beginShutdown();
+  drainKeepAlive(app);
+  if (options.preStopDelayMs) {
+    registry.enterShutdownPhase('pre-stop delay');
+    logger.log(`shutdown: waiting ${options.preStopDelayMs} ms for load balancers`);
+    await new Promise((resolve) => setTimeout(resolve, options.preStopDelayMs));
+  }
+  registry.enterShutdownPhase('closing the listener (in-flight requests)');
+  logger.log('shutdown: closing the listener; in-flight requests finish');
 }
 
 /**

@@ -62,6 +62,13 @@ export { RedisLoginThrottle } from './login/redis-login.throttle';
 export { AuthGuard } from './guard/auth.guard';
 export { PrincipalCache } from './guard/principal.cache';
 export {
+  checkBearerToken,
+  MAX_BEARER_TOKEN_LENGTH,
+  parseBearerAuthorization,
+  type PresentedBearerToken,
+} from './guard/bearer-token';
+export { findActiveUser } from './guard/active-user';
+export {
   ApiKeyAuth,
   Auth,
   ClaimsOnly,

@@ -9,10 +9,3 @@ export {
   PasswordVerificationLimiter,
   type VerificationLimits,
 } from './login/password-verification.limiter';
-export {
-  checkBearerToken,
-  MAX_BEARER_TOKEN_LENGTH,
-  parseBearerAuthorization,
-  type PresentedBearerToken,
-} from './guard/bearer-token';
-export { findActiveUser } from './guard/active-user';

@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { AccessTokenVerifier, type AuthUser, TokenVerificationError } from '@kit/auth';
 import {
+  AccessTokenVerifier,
+  type AuthUser,
   checkBearerToken,
   parseBearerAuthorization,
   type PresentedBearerToken,
-} from '@kit/auth/internal';
+  TokenVerificationError,
+} from '@kit/auth';
 import { DEFAULT_PROBLEM_TYPE_BASE, InjectProblemTypeBase } from '@kit/http';
 import { generateRequestId, redactUrl, timingHeaderLines } from '@kit/http/internal';
 import type { IncomingMessage } from 'node:http';

@@ -1,7 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { type AuthUser, USER_RESOLVER, type UserResolver } from '@kit/auth';
-import { findActiveUser } from '@kit/auth/internal';
+import { type AuthUser, findActiveUser, USER_RESOLVER, type UserResolver } from '@kit/auth';
 import { RealtimeConfigError } from './realtime.errors';
 
 /**

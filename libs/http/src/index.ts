@@ -24,6 +24,7 @@ export type {
   OpenApiOptions,
   ResolvedHttpKitOptions,
 } from './http-options.interface';
+export { KitError, KitConfigError } from './errors/kit.error';
 export { HttpKitError, HttpKitConfigError } from './http.errors';
 export {
   DomainError,

@@ -1,4 +1,5 @@
-import { LifespanConfigError, LifespanError } from './lifespan.errors';
+import { KitConfigError } from '@kit/http';
+import { LifespanConfigError } from './lifespan.errors';
 import { resolveLifespanOptions } from './lifespan-options.factory';
 import type { LifespanModuleOptions, MigrationSet } from './lifespan-options.interface';
 
@@ -160,7 +161,7 @@ describe('resolveLifespanOptions', () => {
       ],
     ])('%s fails with a message naming the option', (_name, raw, message) => {
       const err = optionError(raw);
-      expect(err).toBeInstanceOf(LifespanError);
+      expect(err).toBeInstanceOf(KitConfigError);
       expect(err.code).toBe('LIFESPAN_INVALID_OPTION');
       expect(err.name).toBe('LifespanConfigError');
       expect(err.message).toMatch(message);

@@ -67,8 +67,9 @@ export class AppModule {
             queryTimeoutMs: config.databaseQueryTimeoutMs,
             acquireTimeoutMs: config.databaseAcquireTimeoutMs,
           },
-          // Users, orders and same-instance rooms work without Redis: readiness reports it down
-          // but stays 200 ("degraded"), so a Redis outage does not empty the balancer.
+          // The service's one Redis: jobs (BullMQ), rooms across instances and the login
+          // throttle use it. Users, orders and same-instance rooms work without it: readiness
+          // reports it down but stays 200 ("degraded"), so an outage does not empty the balancer.
           redis: config.redisUrl ? { url: config.redisUrl, required: false } : undefined,
         }),
         AuthModule.forRootAsync({
@@ -97,7 +98,7 @@ export class AppModule {
         }),
         TasksModule.forRoot({
           isGlobal: true,
-          jobs: { redisUrl: config.redisUrl, queueName: overrides.jobsQueueName },
+          jobs: { queueName: overrides.jobsQueueName },
         }),
         DatabaseModule,
         RealtimeModule.forRoot({

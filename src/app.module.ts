@@ -1,7 +1,7 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { AuthModule, RedisLoginThrottle, type ThrottleOptions } from '@kit/auth';
 import { HttpKitModule } from '@kit/http';
-import { LifespanModule } from '@kit/lifespan';
+import { LifespanModule, type RedisOptions } from '@kit/lifespan';
 import { RealtimeModule } from '@kit/realtime';
 import { TasksModule } from '@kit/tasks';
 import { AdminApiKeysController } from './auth/admin-api-keys.controller';
@@ -32,6 +32,8 @@ export interface AppModuleOverrides {
    * them. @default 'kit:auth:login-failures:'
    */
   loginThrottleKeyPrefix?: string;
+  /** LifespanModule's Redis settings over the service's (its URL stays `REDIS_URL`). */
+  redis?: Omit<RedisOptions, 'url'>;
   /** Login throttling and password-verification limits. @default AuthModule's */
   loginThrottle?: Omit<ThrottleOptions, 'redisKeyPrefix'>;
   /** Ingest outbox knobs over the configured ones (e.g. `relay: false` to leave batches unsent). */
@@ -67,9 +69,12 @@ export class AppModule {
             queryTimeoutMs: config.databaseQueryTimeoutMs,
             acquireTimeoutMs: config.databaseAcquireTimeoutMs,
           },
-          // Users, orders and same-instance rooms work without Redis: readiness reports it down
-          // but stays 200 ("degraded"), so a Redis outage does not empty the balancer.
-          redis: config.redisUrl ? { url: config.redisUrl, required: false } : undefined,
+          // The service's one Redis: jobs (BullMQ), rooms across instances and the login
+          // throttle use it. Users, orders and same-instance rooms work without it: readiness
+          // reports it down but stays 200 ("degraded"), so an outage does not empty the balancer.
+          redis: config.redisUrl
+            ? { required: false, ...overrides.redis, url: config.redisUrl }
+            : undefined,
         }),
         AuthModule.forRootAsync({
           isGlobal: true,
@@ -97,13 +102,12 @@ export class AppModule {
         }),
         TasksModule.forRoot({
           isGlobal: true,
-          jobs: { redisUrl: config.redisUrl, queueName: overrides.jobsQueueName },
+          jobs: { queueName: overrides.jobsQueueName },
         }),
         DatabaseModule,
         RealtimeModule.forRoot({
           isGlobal: true,
           gateway: RoomsGateway,
-          redisUrl: config.redisUrl,
           redis: { required: false },
           allowedOrigins: config.corsOrigins,
         }),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamicModule, Inject, Injectable, Module } from '@nestjs/common';
 import { HttpKitModule } from '@kit/http';
+import { LifespanModule } from '@kit/lifespan';
 import {
   BullmqJobQueue,
   type JobContext,
@@ -15,6 +16,7 @@ import {
   jobQueueKinds,
   type JobQueueKind,
   obliterateQueue,
+  redisResourceFor,
   uniqueQueueName,
 } from './fixtures/tasks-service';
 
@@ -52,11 +54,12 @@ class NoteTaker {
 
 @Module({})
 class DecoratorFixtureModule {
-  static forRoot(ledger: Ledger, jobs: JobOptions): DynamicModule {
+  static forRoot(ledger: Ledger, jobs: JobOptions, redisUrl?: string): DynamicModule {
     return {
       module: DecoratorFixtureModule,
       imports: [
         HttpKitModule.forRoot({ isGlobal: true, openapi: { enabled: false } }),
+        ...(redisUrl ? [LifespanModule.forRoot({ isGlobal: true, redis: { url: redisUrl } })] : []),
         TasksModule.forRoot({ isGlobal: true, jobs }),
       ],
       providers: [{ provide: LEDGER, useValue: ledger }, NoteTaker],
@@ -71,12 +74,8 @@ function fixtureApps(kind: Kind): { boot(ledger: Ledger): Promise<TestApp>; queu
 
   async function boot(ledger: Ledger): Promise<TestApp> {
     if (kind.missing) throw new Error(kind.missing);
-    const jobs: JobOptions = {
-      attempts: 3,
-      backoffMs: 20,
-      ...(kind.url && { redisUrl: kind.url, queueName }),
-    };
-    const t = await createTestApp(DecoratorFixtureModule.forRoot(ledger, jobs));
+    const jobs: JobOptions = { attempts: 3, backoffMs: 20, ...(kind.url && { queueName }) };
+    const t = await createTestApp(DecoratorFixtureModule.forRoot(ledger, jobs, kind.url));
     apps.push(t);
     return t;
   }
@@ -119,9 +118,9 @@ describe.each(KINDS.filter((k) => k.name === 'bullmq'))(
     it('a job enqueued before the app booted runs on the decorated handler', async () => {
       if (!kind.url) throw new Error(kind.missing);
       const { jobs } = resolveTasksOptions({
-        jobs: { redisUrl: kind.url, queueName: queueName(), worker: false },
+        jobs: { queueName: queueName(), worker: false },
       });
-      const producer = new BullmqJobQueue({ ...jobs, redisUrl: kind.url });
+      const producer = new BullmqJobQueue(jobs, redisResourceFor(kind.url));
       const note = `early-${randomUUID()}`;
       const { id } = await producer
         .enqueue('note.take', { note, failFirst: false })

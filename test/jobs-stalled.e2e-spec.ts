@@ -5,14 +5,14 @@ import { BullmqJobQueue, JobQueueUnavailableError } from '@kit/tasks';
 import { resolveTasksOptions } from '@kit/tasks/internal';
 import { waitFor } from '@kit/testing';
 import { OwnRedisServer } from './support/redis-server';
-import { uniqueQueueName } from './fixtures/tasks-service';
+import { redisResourceFor, uniqueQueueName } from './fixtures/tasks-service';
 
 // BullMQ on a redis-server of the suite's own: a job active on a worker that died resumes within
 // seconds on a restarted worker and its attempt counts the lost one; enqueue() has a deadline.
 
 function kitQueue(redisUrl: string, queueName: string, enqueueTimeoutMs?: number): BullmqJobQueue {
-  const { jobs } = resolveTasksOptions({ jobs: { redisUrl, queueName, enqueueTimeoutMs } });
-  return new BullmqJobQueue({ ...jobs, redisUrl });
+  const { jobs } = resolveTasksOptions({ jobs: { queueName, enqueueTimeoutMs } });
+  return new BullmqJobQueue(jobs, redisResourceFor(redisUrl));
 }
 
 describe('BullMQ jobs on a redis-server of their own', () => {

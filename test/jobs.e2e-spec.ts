@@ -31,12 +31,11 @@ describe.each(KINDS)('jobs ($name)', (kind) => {
     if (kind.missing) throw new Error(kind.missing);
     const state = new JobsFixtureState();
     const t = await createTestApp(
-      JobsFixtureModule.forRoot(state, {
-        attempts: 3,
-        backoffMs: BACKOFF_MS,
-        ...(kind.url && { redisUrl: kind.url, queueName }),
-        ...jobs,
-      }),
+      JobsFixtureModule.forRoot(
+        state,
+        { attempts: 3, backoffMs: BACKOFF_MS, ...(kind.url && { queueName }), ...jobs },
+        kind.url,
+      ),
     );
     const booted = { t, state };
     apps.push(booted);

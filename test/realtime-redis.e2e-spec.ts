@@ -1,4 +1,4 @@
-import { RealtimeService, type RealtimeModuleOptions } from '@kit/realtime';
+import { RealtimeService } from '@kit/realtime';
 import { Closer, type WsTestClient } from '@kit/testing';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
@@ -6,6 +6,7 @@ import { ClientPool, messageEnvelope, uniqueRoom } from './support/ws-expect';
 import {
   api,
   bootRealtimeService,
+  type BootOptions,
   createSharedStore,
   eventually,
   FAST_REALTIME,
@@ -36,17 +37,13 @@ describeWithRedis('realtime across instances (Redis)', () => {
   let raw: Redis;
   const closer = new Closer();
 
-  const options = (redis: string): RealtimeModuleOptions => ({
-    ...FAST_REALTIME,
-    redisUrl: redis,
-    redis: {
-      keyPrefix: prefix,
-      presenceHeartbeatMs: 100,
-      presenceTtlMs: TTL_MS,
-      reconnectMaxDelayMs: 100,
-      commandTimeoutMs: 500,
-      connectTimeoutMs: 2_000,
+  /** The service's Redis (LifespanModule's, which the broker derives from) and its realtime options. */
+  const options = (redis: string): Pick<BootOptions, 'realtime' | 'redis'> => ({
+    realtime: {
+      ...FAST_REALTIME,
+      redis: { keyPrefix: prefix, presenceHeartbeatMs: 100, presenceTtlMs: TTL_MS },
     },
+    redis: { url: redis, reconnectMaxDelayMs: 100, commandTimeoutMs: 500, connectTimeoutMs: 2_000 },
   });
 
   beforeAll(async () => {
@@ -55,11 +52,9 @@ describeWithRedis('realtime across instances (Redis)', () => {
     raw = new Redis(url, { lazyConnect: true });
     await raw.connect();
     a = await closer.adopt(
-      bootRealtimeService({ label: 'redis-a', store, realtime: options(proxy.url(url)) }),
+      bootRealtimeService({ label: 'redis-a', store, ...options(proxy.url(url)) }),
     );
-    b = await closer.adopt(
-      bootRealtimeService({ label: 'redis-b', store, realtime: options(url) }),
-    );
+    b = await closer.adopt(bootRealtimeService({ label: 'redis-b', store, ...options(url) }));
   });
   afterEach(() => pool.closeAll());
   afterAll(async () => {
@@ -265,7 +260,7 @@ describeWithRedis('realtime across instances (Redis)', () => {
     const c = await bootRealtimeService({
       label: 'redis-c',
       store,
-      realtime: options(cProxy.url(url)),
+      ...options(cProxy.url(url)),
     });
     try {
       const room = uniqueRoom();

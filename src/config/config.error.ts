@@ -1,11 +1,11 @@
-/** A bad environment variable; the message names it and says what is expected. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+import { KitConfigError } from '@kit/http';
+
+/** A bad environment variable (`CONFIG_INVALID`); the message names it and says what is expected. */
+export class ConfigError extends KitConfigError {
   constructor(
     readonly variable: string,
     problem: string,
   ) {
-    super(`${variable} ${problem}`);
-    this.name = 'ConfigError';
+    super('CONFIG_INVALID', variable, problem);
   }
 }

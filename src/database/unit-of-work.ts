@@ -1,6 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import type { ControlledTransaction, Kysely } from 'kysely';
 import { DatabaseResource, InjectKysely } from '@kit/lifespan';
+import { KitError } from '@kit/http';
 import { RequestResource } from '@kit/tasks';
 import type { Schema } from './schema';
 
@@ -43,14 +44,12 @@ export class UnitOfWork extends RequestResource<ControlledTransaction<Schema>> {
 }
 
 /** A second transaction in one unit of work on SQLite, which has a single connection. */
-export class NestedTransactionError extends Error {
-  readonly code = 'UOW_NESTED_TRANSACTION';
-
+export class NestedTransactionError extends KitError<'UOW_NESTED_TRANSACTION'> {
   constructor() {
     super(
+      'UOW_NESTED_TRANSACTION',
       'a second transaction in one unit of work (UnitOfWork.fresh()) is not possible on SQLite: ' +
         "its one connection is held by the unit of work's first transaction; use get(), or PostgreSQL",
     );
-    this.name = 'NestedTransactionError';
   }
 }

@@ -1,5 +1,6 @@
 import { Test } from '@nestjs/testing';
 import type { HttpServerOptions } from '@kit/http';
+import type { RedisOptions } from '@kit/lifespan';
 import { REALTIME_MODULE_OPTIONS, type RealtimeModuleOptions } from '@kit/realtime';
 import { createTestApp, printSkipNotice, type TestApp } from '@kit/testing';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -53,8 +54,13 @@ export interface RealtimeTestService {
 
 export interface BootOptions {
   label: string;
-  /** Realtime options replacing the service's own (its redisUrl and origins included). */
+  /** Realtime options replacing the service's own (its origins included). */
   realtime?: RealtimeModuleOptions;
+  /**
+   * The service's Redis (`REDIS_URL` and LifespanModule's connection settings): rooms fan out
+   * through it; its jobs queue and login-throttle keys are unique to this boot. @default none
+   */
+  redis?: RedisOptions;
   /** Share a store with another instance (two instances, one user table). */
   store?: SharedStore;
   /** Server options (log level, …). */
@@ -84,11 +90,22 @@ export async function bootRealtimeService(options: BootOptions): Promise<Realtim
     ADMIN_EMAIL: WS_ADMIN.email,
     ADMIN_PASSWORD: WS_ADMIN.password,
     CORS_ORIGINS: WS_ALLOWED_ORIGIN,
+    ...(options.redis && { REDIS_URL: options.redis.url }),
   });
+  const unique = randomUUID();
   let t: TestApp;
   try {
     const builder = Test.createTestingModule({
-      imports: [AppModule.forRoot(config, { scryptCost: 1024 })],
+      imports: [
+        AppModule.forRoot(config, {
+          scryptCost: 1024,
+          ...(options.redis && {
+            redis: options.redis,
+            jobsQueueName: `kit-test-rt-${unique}`,
+            loginThrottleKeyPrefix: `kit-test-rt-${unique}:`,
+          }),
+        }),
+      ],
     });
     builder.overrideProvider(REALTIME_MODULE_OPTIONS).useValue(options.realtime ?? FAST_REALTIME);
     options.override?.(builder);

@@ -1,4 +1,4 @@
-import { DomainError } from '@kit/http';
+import { DomainError, KitConfigError, KitError } from '@kit/http';
 
 /** Why a credential was refused. Logged, never sent: every bearer failure has the same body. */
 export type AuthFailureReason =
@@ -15,26 +15,23 @@ export type AuthFailureReason =
   | 'AUTH_USER_INACTIVE';
 
 /** A bad `@kit/auth` option at boot; names the option and the fix. */
-export class AuthConfigError extends Error {
-  readonly code = 'AUTH_INVALID_OPTION';
-  constructor(
-    readonly option: string,
-    problem: string,
-  ) {
-    super(`${option} ${problem}`);
-    this.name = 'AuthConfigError';
+export class AuthConfigError extends KitConfigError {
+  constructor(option: string, problem: string) {
+    super('AUTH_INVALID_OPTION', option, problem);
   }
 }
 
-/** A token failed verification; `reason` is for logs, the response never tells it apart. */
-export class TokenVerificationError extends Error {
+/**
+ * A token failed verification; `reason` (also its `code`) is for logs, the response never tells
+ * it apart.
+ */
+export class TokenVerificationError extends KitError<AuthFailureReason> {
   constructor(
     readonly reason: AuthFailureReason,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'TokenVerificationError';
+    super(reason, message, options);
   }
 }
 
@@ -89,12 +86,11 @@ export class InvalidApiKeyError extends DomainError {
 }
 
 /** Signing needs a secret or private key; a JWKS-only configuration can verify only. */
-export class SigningUnavailableError extends Error {
-  readonly code = 'AUTH_SIGNING_UNAVAILABLE';
+export class SigningUnavailableError extends KitError<'AUTH_SIGNING_UNAVAILABLE'> {
   constructor() {
     super(
+      'AUTH_SIGNING_UNAVAILABLE',
       'this service verifies tokens from a JWKS and cannot issue any; configure auth.jwt.secret or auth.jwt.privateKey to issue tokens',
     );
-    this.name = 'SigningUnavailableError';
   }
 }

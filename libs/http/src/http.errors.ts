@@ -1,21 +1,13 @@
-/** Base class of every error `@kit/http` throws itself; `code` is stable and safe to match on. */
-export class HttpKitError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { KitConfigError, KitError } from './errors/kit.error';
 
-/** A bad `@kit/http` option, raised at boot. The message names the option and the fix. */
-export class HttpKitConfigError extends HttpKitError {
-  constructor(
-    readonly option: string,
-    problem: string,
-  ) {
-    super('HTTP_INVALID_OPTION', `${option} ${problem}`);
+/** @deprecated Use `KitError`, the base of every kit error; this is the same class. */
+export const HttpKitError = KitError;
+/** @deprecated Use `KitError`. */
+export type HttpKitError = KitError;
+
+/** A bad `@kit/http` option, raised at boot (`HTTP_INVALID_OPTION`). */
+export class HttpKitConfigError extends KitConfigError {
+  constructor(option: string, problem: string) {
+    super('HTTP_INVALID_OPTION', option, problem);
   }
 }

@@ -15,6 +15,7 @@ export type {
   LogLevel,
   OpenApiOptions,
 } from './options/http-options.interface';
+export { KitError, KitConfigError } from './errors/kit.error';
 export { HttpKitError, HttpKitConfigError } from './http.errors';
 export {
   DomainError,

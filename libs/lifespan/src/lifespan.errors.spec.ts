@@ -1,4 +1,5 @@
 import { runInNewContext } from 'node:vm';
+import { KitConfigError, KitError } from '@kit/http';
 import {
   errorMessage,
   LifespanConfigError,
@@ -11,6 +12,7 @@ describe('lifespan errors', () => {
     const cause = new Error('connect ECONNREFUSED 127.0.0.1:1');
     const err = new ResourceOpenError('database', 'postgres://app:****@db/app', cause);
     expect(err).toBeInstanceOf(LifespanError);
+    expect(err).toBeInstanceOf(KitError);
     expect(err).toMatchObject({
       name: 'ResourceOpenError',
       code: 'RESOURCE_OPEN_FAILED',
@@ -24,6 +26,8 @@ describe('lifespan errors', () => {
 
   it('LifespanConfigError puts the option first', () => {
     const err = new LifespanConfigError('lifespan.x', 'is wrong; fix it');
+    expect(err).toBeInstanceOf(KitConfigError);
+    expect(err.option).toBe('lifespan.x');
     expect(err).toMatchObject({
       name: 'LifespanConfigError',
       code: 'LIFESPAN_INVALID_OPTION',

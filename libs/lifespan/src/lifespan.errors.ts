@@ -1,19 +1,12 @@
-/** Base class of the errors `@kit/lifespan` throws; `code` is stable. */
-export class LifespanError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { KitConfigError, KitError } from '@kit/http';
 
-/** A bad `@kit/lifespan` option, raised at boot; the message names the option and the fix. */
-export class LifespanConfigError extends LifespanError {
+/** Base class of the runtime errors `@kit/lifespan` throws; `code` is stable. */
+export class LifespanError extends KitError {}
+
+/** A bad `@kit/lifespan` option, raised at boot (`LIFESPAN_INVALID_OPTION`). */
+export class LifespanConfigError extends KitConfigError {
   constructor(option: string, problem: string) {
-    super('LIFESPAN_INVALID_OPTION', `${option} ${problem}`);
+    super('LIFESPAN_INVALID_OPTION', option, problem);
   }
 }
 

@@ -3,6 +3,7 @@ export { REALTIME_MODULE_OPTIONS, type RealtimeModuleExtras } from './realtime.m
 export { resolveRealtimeOptions } from './realtime-options.factory';
 export type {
   RateLimitOptions,
+  RealtimeBrokerKind,
   RealtimeModuleOptions,
   RedisBrokerOptions,
   ResolvedRealtimeOptions,

@@ -17,7 +17,13 @@ describe('resolveRealtimeOptions', () => {
       path: '/ws',
       anyOrigin: false,
       allowedOrigins: new Set(),
-      redis: undefined,
+      broker: undefined,
+      redis: {
+        keyPrefix: 'kit:realtime',
+        presenceHeartbeatMs: 5_000,
+        presenceTtlMs: 15_000,
+        required: true,
+      },
       maxPayloadBytes: 65_536,
       maxJsonDepth: 64,
       sendBufferCapBytes: 1_048_576,
@@ -32,25 +38,19 @@ describe('resolveRealtimeOptions', () => {
     });
   });
 
-  it('resolves Redis settings with their defaults when a URL is given', () => {
-    expect(resolveRealtimeOptions({ redisUrl: 'redis://127.0.0.1:6379' }).redis).toEqual({
-      url: 'redis://127.0.0.1:6379',
-      keyPrefix: 'kit:realtime',
-      connectTimeoutMs: 5_000,
-      commandTimeoutMs: 2_000,
-      reconnectMaxDelayMs: 2_000,
-      presenceHeartbeatMs: 5_000,
-      presenceTtlMs: 15_000,
-      required: true,
+  it('keeps the broker kind and the Redis broker settings given', () => {
+    const resolved = resolveRealtimeOptions({
+      broker: 'redis',
+      redis: { keyPrefix: 'app:rt', presenceHeartbeatMs: 100, presenceTtlMs: 200, required: false },
+    });
+    expect(resolved.broker).toBe('redis');
+    expect(resolved.redis).toEqual({
+      keyPrefix: 'app:rt',
+      presenceHeartbeatMs: 100,
+      presenceTtlMs: 200,
+      required: false,
     });
   });
-
-  it.each(['REDIS://127.0.0.1:6379', 'Rediss://cache.internal:6380/2'])(
-    'accepts the Redis URL %j (the scheme in any case, as every lib does)',
-    (redisUrl) => {
-      expect(resolveRealtimeOptions({ redisUrl }).redis?.url).toBe(redisUrl);
-    },
-  );
 
   it('keeps exact origins, or any origin with "*"', () => {
     const exact = resolveRealtimeOptions({
@@ -162,29 +162,34 @@ describe('resolveRealtimeOptions', () => {
         'realtime.allowedOrigins[0] must be an origin like https://app.example.com (scheme://host[:port], no path); got "https://a.example.com/app"',
       ],
       [
-        'an http URL as Redis',
-        { redisUrl: 'http://127.0.0.1:6379' },
-        'realtime.redisUrl must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; got "http://127.0.0.1:6379/"; set REDIS_URL',
+        'the redisUrl of earlier versions',
+        { redisUrl: 'redis://127.0.0.1:6379' } as RealtimeModuleOptions,
+        'realtime.redisUrl is no longer an option: configure Redis once, in LifespanModule.forRoot({ redis: { url } }), and rooms fan out through it',
+      ],
+      [
+        'an unknown broker',
+        { broker: 'kafka' as 'redis' },
+        'realtime.broker must be "redis" or "in-process"; got "kafka"',
       ],
       [
         'a broker "required" that is not a boolean',
-        { redisUrl: 'redis://h', redis: { required: 'yes' as unknown as boolean } },
+        { redis: { required: 'yes' as unknown as boolean } },
         'realtime.redis.required must be true or false; got yes',
       ],
       [
         'a key prefix with spaces',
-        { redisUrl: 'redis://h', redis: { keyPrefix: 'my app' } },
+        { redis: { keyPrefix: 'my app' } },
         'realtime.redis.keyPrefix must be 1 to 64 characters among A-Z, a-z, 0-9, ":", ".", "_" and "-"; got "my app"',
       ],
       [
         'a presence TTL shorter than two heartbeats',
-        { redisUrl: 'redis://h', redis: { presenceHeartbeatMs: 1_000, presenceTtlMs: 1_500 } },
+        { redis: { presenceHeartbeatMs: 1_000, presenceTtlMs: 1_500 } },
         'realtime.redis.presenceTtlMs (1500) must be at least twice realtime.redis.presenceHeartbeatMs (1000), or live members would expire between refreshes',
       ],
       [
-        'a zero command timeout',
-        { redisUrl: 'redis://h', redis: { commandTimeoutMs: 0 } },
-        'realtime.redis.commandTimeoutMs must be a whole number from 10 to 600000; got 0',
+        'a zero heartbeat',
+        { redis: { presenceHeartbeatMs: 0 } },
+        'realtime.redis.presenceHeartbeatMs must be a whole number from 10 to 86400000; got 0',
       ],
     ])('%s', (_name, raw, message) => {
       const err = failure(raw);

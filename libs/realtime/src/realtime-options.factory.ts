@@ -1,7 +1,8 @@
-import { intOption, redisUrlOption, type OptionErrorFactory } from '@kit/http';
+import { intOption, type OptionErrorFactory } from '@kit/http';
 import { DEFAULT_MAX_JSON_DEPTH } from '@kit/http/internal';
 import { RealtimeConfigError } from './realtime.errors';
 import type {
+  RealtimeBrokerKind,
   RealtimeModuleOptions,
   RedisBrokerOptions,
   ResolvedRealtimeOptions,
@@ -26,9 +27,6 @@ const RATE_DEFAULTS = Object.freeze({ messagesPerSecond: 20, burst: 40 });
 
 const REDIS_DEFAULTS = Object.freeze({
   keyPrefix: 'kit:realtime',
-  connectTimeoutMs: 5_000,
-  commandTimeoutMs: 2_000,
-  reconnectMaxDelayMs: 2_000,
   presenceHeartbeatMs: 5_000,
   presenceTtlMs: 15_000,
   required: true,
@@ -80,7 +78,8 @@ export function resolveRealtimeOptions(raw: RealtimeModuleOptions = {}): Resolve
   return Object.freeze({
     path: o.path,
     ...origins(raw.allowedOrigins ?? []),
-    redis: raw.redisUrl === undefined ? undefined : resolveRedis(raw.redisUrl, raw.redis ?? {}),
+    broker: broker(raw),
+    redis: resolveRedis(raw.redis ?? {}),
     maxPayloadBytes,
     maxJsonDepth: int('realtime.maxJsonDepth', o.maxJsonDepth, 1, 1_000),
     sendBufferCapBytes,
@@ -136,8 +135,23 @@ function origins(list: readonly string[]): {
   return { anyOrigin: false, allowedOrigins: new Set(list) };
 }
 
-function resolveRedis(url: string, raw: RedisBrokerOptions): ResolvedRedisBrokerOptions {
-  redisUrlOption(configError, 'realtime.redisUrl', url, 'set REDIS_URL');
+function broker(raw: RealtimeModuleOptions): RealtimeBrokerKind | undefined {
+  if ('redisUrl' in raw) {
+    throw new RealtimeConfigError(
+      'realtime.redisUrl',
+      'is no longer an option: configure Redis once, in LifespanModule.forRoot({ redis: { url } }), and rooms fan out through it',
+    );
+  }
+  if (raw.broker === undefined || raw.broker === 'redis' || raw.broker === 'in-process') {
+    return raw.broker;
+  }
+  throw new RealtimeConfigError(
+    'realtime.broker',
+    `must be "redis" or "in-process"; got ${JSON.stringify(raw.broker)}`,
+  );
+}
+
+function resolveRedis(raw: RedisBrokerOptions): ResolvedRedisBrokerOptions {
   const o = { ...REDIS_DEFAULTS, ...defined(raw) };
   if (!KEY_PREFIX.test(o.keyPrefix)) {
     throw new RealtimeConfigError(
@@ -154,16 +168,7 @@ function resolveRedis(url: string, raw: RedisBrokerOptions): ResolvedRedisBroker
     );
   }
   return Object.freeze({
-    url,
     keyPrefix: o.keyPrefix,
-    connectTimeoutMs: int('realtime.redis.connectTimeoutMs', o.connectTimeoutMs, 10, 600_000),
-    commandTimeoutMs: int('realtime.redis.commandTimeoutMs', o.commandTimeoutMs, 10, 600_000),
-    reconnectMaxDelayMs: int(
-      'realtime.redis.reconnectMaxDelayMs',
-      o.reconnectMaxDelayMs,
-      10,
-      600_000,
-    ),
     presenceHeartbeatMs: heartbeat,
     presenceTtlMs: ttl,
     required: bool('realtime.redis.required', o.required),

@@ -6,16 +6,13 @@ export interface RateLimitOptions {
   burst?: number;
 }
 
-/** Redis fan-out and presence, used when `redisUrl` is set. */
+/**
+ * Redis fan-out and presence (the `redis` broker). The connection itself — URL, TLS, connect and
+ * command timeouts, reconnection — is `LifespanModule`'s `redis`.
+ */
 export interface RedisBrokerOptions {
   /** Prefix of every key and channel, so services can share a Redis. @default 'kit:realtime' */
   keyPrefix?: string;
-  /** Milliseconds to connect at boot before the boot fails. @default 5_000 */
-  connectTimeoutMs?: number;
-  /** Milliseconds a command (presence, members, readiness ping) may take. @default 2_000 */
-  commandTimeoutMs?: number;
-  /** Longest pause between reconnection attempts after Redis went away. @default 2_000 */
-  reconnectMaxDelayMs?: number;
   /** Milliseconds between refreshes of this instance's presence keys. @default 5_000 */
   presenceHeartbeatMs?: number;
   /**
@@ -42,8 +39,12 @@ export interface RealtimeModuleOptions {
    * CORS policy. @default [] (no browser origin)
    */
   allowedOrigins?: readonly string[];
-  /** `redis://` URL: fan-out and presence across instances. Unset: in-process only. @default undefined */
-  redisUrl?: string;
+  /**
+   * `'redis'`: fan-out and presence across instances, on `LifespanModule`'s Redis (without one the
+   * boot fails); `'in-process'`: this instance only.
+   * @default 'redis' when LifespanModule has a Redis, else 'in-process'
+   */
+  broker?: RealtimeBrokerKind;
   /** Redis broker settings. @default see RedisBrokerOptions */
   redis?: RedisBrokerOptions;
   /** Largest incoming message in bytes; a larger one closes the socket with 1009. @default 65_536 */
@@ -86,12 +87,11 @@ export interface ResolvedRateLimit {
   readonly burst: number;
 }
 
+/** Where room messages fan out: `RealtimeModuleOptions.broker`. */
+export type RealtimeBrokerKind = 'redis' | 'in-process';
+
 export interface ResolvedRedisBrokerOptions {
-  readonly url: string;
   readonly keyPrefix: string;
-  readonly connectTimeoutMs: number;
-  readonly commandTimeoutMs: number;
-  readonly reconnectMaxDelayMs: number;
   readonly presenceHeartbeatMs: number;
   readonly presenceTtlMs: number;
   readonly required: boolean;
@@ -101,7 +101,9 @@ export interface ResolvedRealtimeOptions {
   readonly path: string;
   readonly anyOrigin: boolean;
   readonly allowedOrigins: ReadonlySet<string>;
-  readonly redis: ResolvedRedisBrokerOptions | undefined;
+  /** Undefined: Redis when LifespanModule has one. */
+  readonly broker: RealtimeBrokerKind | undefined;
+  readonly redis: ResolvedRedisBrokerOptions;
   readonly maxPayloadBytes: number;
   readonly maxJsonDepth: number;
   readonly sendBufferCapBytes: number;

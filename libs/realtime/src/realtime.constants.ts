@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 
 /** Token of the service's `RoomGateway` (room policy and connection hooks). */
 export const ROOM_GATEWAY = Symbol.for('kit.realtime.RoomGateway');
-/** Token of the `RealtimeBroker` (in-process, or Redis when `redisUrl` is set). */
+/** Token of the `RealtimeBroker` (in-process, or Redis on LifespanModule's Redis; see `broker`). */
 export const REALTIME_BROKER = Symbol.for('kit.realtime.RealtimeBroker');
 
 export const InjectRoomGateway = (): ParameterDecorator => Inject(ROOM_GATEWAY);

@@ -1,24 +1,12 @@
-import { DomainError } from '@kit/http';
+import { DomainError, KitConfigError, KitError } from '@kit/http';
 
-/** Base class of the errors `@kit/realtime` throws itself; `code` is stable and safe to match on. */
-export class RealtimeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+/** Base class of the runtime errors `@kit/realtime` throws itself; `code` is stable. */
+export class RealtimeError extends KitError {}
 
-/** A bad `@kit/realtime` option, raised at boot. The message names the option and the fix. */
-export class RealtimeConfigError extends RealtimeError {
-  constructor(
-    readonly option: string,
-    problem: string,
-  ) {
-    super('REALTIME_INVALID_OPTION', `${option} ${problem}`);
+/** A bad `@kit/realtime` option, raised at boot (`REALTIME_INVALID_OPTION`). */
+export class RealtimeConfigError extends KitConfigError {
+  constructor(option: string, problem: string) {
+    super('REALTIME_INVALID_OPTION', option, problem);
   }
 }
 

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AccessTokenVerifier, USER_RESOLVER } from '@kit/auth';
+import { LifespanModule } from '@kit/lifespan';
 import { InProcessBroker } from './in-process.broker';
 import { REALTIME_BROKER, ROOM_GATEWAY } from './realtime.constants';
 import { RealtimeConfigError } from './realtime.errors';
@@ -41,8 +42,18 @@ const OPTIONS: RealtimeModuleOptions = {
   rateLimit: { messagesPerSecond: 3 },
 };
 
-async function compiled(module: ReturnType<typeof RealtimeModule.forRoot>) {
-  const ref = await Test.createTestingModule({ imports: [AuthStandIn, module] }).compile();
+/** LifespanModule with a Redis (never connected here: nothing is initialised). */
+const LIFESPAN_REDIS = LifespanModule.forRoot({
+  isGlobal: true,
+  redis: { url: 'redis://127.0.0.1:1' },
+});
+
+async function compiled(
+  module: ReturnType<typeof RealtimeModule.forRoot>,
+  lifespan?: ReturnType<typeof LifespanModule.forRoot>,
+) {
+  const imports = [AuthStandIn, ...(lifespan ? [lifespan] : []), module];
+  const ref = await Test.createTestingModule({ imports }).compile();
   const result = {
     options: ref.get<ResolvedRealtimeOptions>(RESOLVED_REALTIME_OPTIONS),
     broker: ref.get<unknown>(REALTIME_BROKER),
@@ -69,14 +80,35 @@ describe('RealtimeModule', () => {
     expect(gateway).toBeInstanceOf(OpenRoomGateway);
   });
 
-  it('selects the Redis broker when redisUrl is set, and takes the given gateway', async () => {
+  it('selects the Redis broker when LifespanModule has Redis, and takes the given gateway', async () => {
     const { broker, gateway } = await compiled(
-      RealtimeModule.forRoot({ redisUrl: 'redis://127.0.0.1:1', gateway: AdminsOnly }),
+      RealtimeModule.forRoot({ gateway: AdminsOnly }),
+      LIFESPAN_REDIS,
     );
     expect(broker).toBeInstanceOf(RedisBroker);
     expect((broker as RedisBroker).target).toBe('redis://127.0.0.1:1');
     expect(gateway).toBeInstanceOf(AdminsOnly);
     await (broker as RedisBroker).close();
+  });
+
+  it('stays in-process with broker "in-process", though LifespanModule has Redis', async () => {
+    const { broker } = await compiled(
+      RealtimeModule.forRoot({ broker: 'in-process' }),
+      LIFESPAN_REDIS,
+    );
+    expect(broker).toBeInstanceOf(InProcessBroker);
+  });
+
+  it('refuses broker "redis" without LifespanModule Redis, naming the fix', async () => {
+    const compile = Test.createTestingModule({
+      imports: [AuthStandIn, RealtimeModule.forRoot({ broker: 'redis' })],
+    }).compile();
+    await expect(compile).rejects.toMatchObject({
+      code: 'REALTIME_INVALID_OPTION',
+      option: 'realtime.broker',
+      message:
+        'realtime.broker "redis" needs a Redis: configure LifespanModule.forRoot({ redis: { url } }) (set REDIS_URL), or use "in-process"',
+    });
   });
 
   it('is global unless isGlobal is false', () => {

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { RedisResource } from '@kit/lifespan';
 import { randomUUID } from 'node:crypto';
 import { InProcessBroker } from './in-process.broker';
 import { REALTIME_BROKER } from './realtime.constants';
 import { RealtimeGateway } from './realtime.gateway';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
+import { RealtimeConfigError } from './realtime.errors';
 import { REALTIME_MODULE_OPTIONS, RealtimeConfigurableModule } from './realtime.module-definition';
 import type { RealtimeModuleOptions, ResolvedRealtimeOptions } from './realtime-options.interface';
 import { resolveRealtimeOptions } from './realtime-options.factory';
@@ -19,7 +21,7 @@ const ENVELOPE_OVERHEAD_BYTES = 4_096;
 
 /**
  * Room WebSockets at `GET <path>/{room}` on the HTTP server's port: authenticated and checked
- * before the upgrade, fanned out in-process or through Redis (`redisUrl`).
+ * before the upgrade, fanned out in-process or through `LifespanModule`'s Redis (`broker`).
  */
 @Module({
   providers: [
@@ -30,15 +32,8 @@ const ENVELOPE_OVERHEAD_BYTES = 4_096;
     },
     {
       provide: REALTIME_BROKER,
-      inject: [RESOLVED_REALTIME_OPTIONS],
-      useFactory: (options: ResolvedRealtimeOptions): RealtimeBroker =>
-        options.redis
-          ? new RedisBroker(
-              options.redis,
-              randomUUID(),
-              options.maxPayloadBytes + ENVELOPE_OVERHEAD_BYTES,
-            )
-          : new InProcessBroker(),
+      inject: [RESOLVED_REALTIME_OPTIONS, { token: RedisResource, optional: true }],
+      useFactory: createBroker,
     },
     UserLookup,
     RealtimeGateway,
@@ -49,3 +44,23 @@ const ENVELOPE_OVERHEAD_BYTES = 4_096;
   exports: [RESOLVED_REALTIME_OPTIONS, REALTIME_BROKER, RealtimeService],
 })
 export class RealtimeModule extends RealtimeConfigurableModule {}
+
+/** The Redis broker on LifespanModule's Redis (by default when there is one), else in-process. */
+function createBroker(
+  options: ResolvedRealtimeOptions,
+  redis: RedisResource | undefined,
+): RealtimeBroker {
+  if (options.broker === 'redis' && !redis) {
+    throw new RealtimeConfigError(
+      'realtime.broker',
+      '"redis" needs a Redis: configure LifespanModule.forRoot({ redis: { url } }) (set REDIS_URL), or use "in-process"',
+    );
+  }
+  if (options.broker === 'in-process' || !redis) return new InProcessBroker();
+  return new RedisBroker(
+    options.redis,
+    redis,
+    randomUUID(),
+    options.maxPayloadBytes + ENVELOPE_OVERHEAD_BYTES,
+  );
+}

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { maskUrl, type Resource } from '@kit/lifespan';
+import type { RedisResource, Resource } from '@kit/lifespan';
 import { withTimeout } from '@kit/http/internal';
-import { type ChainableCommander, Redis, type RedisOptions } from 'ioredis';
+import type { ChainableCommander, Redis, RedisOptions } from 'ioredis';
 import { busMessage, parseBusMessage } from './envelope';
 import { RealtimeError, BrokerUnavailableError } from './realtime.errors';
 import type { ResolvedRedisBrokerOptions } from './realtime-options.interface';
@@ -20,6 +20,9 @@ const MALFORMED_LOG_EVERY_MS = 10_000;
  * its entry in the `<prefix>:instances` sorted set (score = expiry), refreshed every heartbeat
  * with a TTL, so a crashed instance's members vanish after `presenceTtlMs`. After a reconnect
  * (or any failed write) the instance rewrites its sets from its local rooms.
+ *
+ * Its two connections (commands, and the subscriber, which can do nothing else) are derived
+ * from `LifespanModule`'s Redis: its URL, TLS, timeouts and reconnection.
  */
 export class RedisBroker implements RealtimeBroker, Resource {
   readonly kind = 'redis';
@@ -50,15 +53,16 @@ export class RedisBroker implements RealtimeBroker, Resource {
 
   constructor(
     private readonly options: ResolvedRedisBrokerOptions,
+    private readonly redis: RedisConnectionSource,
     readonly instanceId: string,
     private readonly maxFrameBytes: number,
   ) {
-    this.target = maskUrl(options.url);
+    this.target = redis.target;
     this.required = options.required;
     this.channel = `${options.keyPrefix}:bus`;
     this.instancesKey = `${options.keyPrefix}:instances`;
-    this.pub = new Redis(options.url, this.connectionOptions('pub'));
-    this.sub = new Redis(options.url, this.connectionOptions('sub'));
+    this.pub = redis.connection('kit-realtime-pub', this.connectionOptions());
+    this.sub = redis.connection('kit-realtime-sub', this.connectionOptions());
     this.pub.on('ready', () => this.onPubReady());
     this.sub.on('ready', () => this.onSubReady());
     this.sub.on('close', () => (this.subscribed = false));
@@ -76,13 +80,14 @@ export class RedisBroker implements RealtimeBroker, Resource {
     if (!this.local) {
       throw new RealtimeError('REALTIME_BROKER_DETACHED', 'the broker was opened before attach()');
     }
+    const { connectTimeoutMs } = this.redis;
     await withTimeout(
       Promise.all([this.pub.connect(), this.sub.connect()]),
-      this.options.connectTimeoutMs,
+      connectTimeoutMs,
       () =>
         new RealtimeError(
           'REALTIME_BROKER_TIMEOUT',
-          `could not connect to ${this.target} within ${this.options.connectTimeoutMs} ms`,
+          `could not connect to ${this.target} within ${connectTimeoutMs} ms`,
         ),
     );
     await this.subscribe();
@@ -154,21 +159,15 @@ export class RedisBroker implements RealtimeBroker, Resource {
     return this.closing;
   }
 
-  private connectionOptions(role: 'pub' | 'sub'): RedisOptions {
-    const o = this.options;
+  /** The broker's role on top of the lifespan connection settings. */
+  private connectionOptions(): RedisOptions {
     return {
-      lazyConnect: true,
-      connectTimeout: o.connectTimeoutMs,
-      commandTimeout: o.commandTimeoutMs,
+      commandTimeout: this.redis.commandTimeoutMs,
       // Fail fast while disconnected: local delivery goes on, nothing piles up in memory.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
+      // Resubscribing is the broker's own step once the subscriber is ready again.
       autoResubscribe: false,
-      connectionName: `kit-realtime-${role}`,
-      // ioredis arms this timer on disconnect() even when the socket is already gone (Redis
-      // unreachable), which would hold the process after close for its 2 s default.
-      disconnectTimeout: 100,
-      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), o.reconnectMaxDelayMs),
     };
   }
 
@@ -288,6 +287,12 @@ export class RedisBroker implements RealtimeBroker, Resource {
     await Promise.all([quit(this.pub), quit(this.sub)]);
   }
 }
+
+/** What the broker needs of `LifespanModule`'s `RedisResource`. */
+export type RedisConnectionSource = Pick<
+  RedisResource,
+  'connection' | 'target' | 'connectTimeoutMs' | 'commandTimeoutMs'
+>;
 
 async function quit(conn: Redis): Promise<void> {
   if (conn.status === 'ready') {

@@ -1,4 +1,4 @@
-import { DomainError } from '@kit/http';
+import { DomainError, KitConfigError, KitError } from '@kit/http';
 
 /** The background-task queue is at its limit: the request is refused (503) rather than the work lost. */
 export class TaskQueueFullError extends DomainError {
@@ -35,59 +35,35 @@ export class JobQueueUnavailableError extends DomainError {
   }
 }
 
-/** A bad `@kit/tasks` option at boot; names the option and the fix. */
-export class TasksConfigError extends Error {
-  readonly code = 'TASKS_INVALID_OPTION';
-  constructor(
-    readonly option: string,
-    problem: string,
-  ) {
-    super(`${option} ${problem}`);
-    this.name = 'TasksConfigError';
+/** A bad `@kit/tasks` option at boot (`TASKS_INVALID_OPTION`); names the option and the fix. */
+export class TasksConfigError extends KitConfigError {
+  constructor(option: string, problem: string) {
+    super('TASKS_INVALID_OPTION', option, problem);
   }
 }
 
 /** A task that threw or rejected with `undefined` or `null`: a failure all the same. */
-export class TaskThrewNothingError extends Error {
-  readonly code = 'TASK_THREW_NOTHING';
+export class TaskThrewNothingError extends KitError<'TASK_THREW_NOTHING'> {
   constructor(thrown: null | undefined) {
-    super(`the task threw ${String(thrown)}; throw or reject with an Error`);
-    this.name = 'TaskThrewNothingError';
+    super('TASK_THREW_NOTHING', `the task threw ${String(thrown)}; throw or reject with an Error`);
   }
 }
 
 /** A job could not be enqueued or has no handler. */
-export class JobError extends Error {
-  constructor(
-    readonly code: 'JOB_NO_HANDLER' | 'JOB_INVALID' | 'JOB_DUPLICATE_HANDLER' | 'JOB_QUEUE_FULL',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'JobError';
-  }
-}
+export class JobError extends KitError<JobErrorCode> {}
+
+type JobErrorCode = 'JOB_NO_HANDLER' | 'JOB_INVALID' | 'JOB_DUPLICATE_HANDLER' | 'JOB_QUEUE_FULL';
 
 /** `@Background()` / `BackgroundTasks` used where they cannot work; a programming error. */
-export class BackgroundTasksUsageError extends Error {
-  constructor(
-    readonly code: 'TASKS_MODULE_MISSING' | 'TASKS_NO_REQUEST_CONTEXT' | 'TASKS_ADD_AFTER_RESPONSE',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BackgroundTasksUsageError';
-  }
-}
+export class BackgroundTasksUsageError extends KitError<BackgroundTasksUsageCode> {}
+
+type BackgroundTasksUsageCode =
+  'TASKS_MODULE_MISSING' | 'TASKS_NO_REQUEST_CONTEXT' | 'TASKS_ADD_AFTER_RESPONSE';
 
 /** An `@OnJob()` handler that cannot be registered; thrown at boot, a programming error. */
-export class JobHandlerDeclarationError extends Error {
-  constructor(
-    readonly code: 'JOB_HANDLER_DUPLICATE' | 'JOB_HANDLER_SCOPE',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'JobHandlerDeclarationError';
-  }
-
+export class JobHandlerDeclarationError extends KitError<
+  'JOB_HANDLER_DUPLICATE' | 'JOB_HANDLER_SCOPE'
+> {
   static duplicate(job: string, first: string, second: string): JobHandlerDeclarationError {
     return new JobHandlerDeclarationError(
       'JOB_HANDLER_DUPLICATE',

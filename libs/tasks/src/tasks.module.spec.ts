@@ -10,7 +10,7 @@ import { TasksModule } from './tasks.module';
 // TasksModule needs @kit/http (its metrics registry), as in any app.
 const HTTP = HttpKitModule.forRoot({ isGlobal: true, openapi: { enabled: false } });
 
-// No redisUrl here: a BullMQ queue would connect to Redis as soon as it is built.
+// No LifespanModule Redis here: a BullMQ queue would connect to Redis as soon as it is built.
 const OPTIONS: TasksModuleOptions = {
   background: { concurrency: 2, maxQueued: 50 },
   jobs: { queueName: 'spec-queue', attempts: 5, backoffMs: 250, worker: false },
@@ -41,7 +41,7 @@ describe('TasksModule', () => {
     expect(fromSync).toEqual({
       background: { concurrency: 2, maxQueued: 50 },
       jobs: {
-        redisUrl: undefined,
+        durable: undefined,
         queueName: 'spec-queue',
         attempts: 5,
         backoffMs: 250,
@@ -75,7 +75,7 @@ describe('TasksModule', () => {
     expect(await resolved(local)).toEqual(await resolved(TasksModule.forRoot(OPTIONS)));
   });
 
-  it('without a Redis URL, provides the in-process job queue and a task runner', async () => {
+  it('without LifespanModule Redis, provides the in-process job queue and a task runner', async () => {
     const moduleRef = await compile(TasksModule.forRoot(OPTIONS));
     const jobs = moduleRef.get(JobQueue);
     expect(jobs).toBeInstanceOf(InProcessJobQueue);
@@ -86,6 +86,18 @@ describe('TasksModule', () => {
       completed: 0,
       failed: 0,
       refused: 0,
+    });
+  });
+
+  it('refuses durable jobs without LifespanModule Redis, naming the fix', async () => {
+    const compiling = Test.createTestingModule({
+      imports: [HTTP, TasksModule.forRoot({ jobs: { ...OPTIONS.jobs, durable: true } })],
+    }).compile();
+    await expect(compiling).rejects.toMatchObject({
+      code: 'TASKS_INVALID_OPTION',
+      option: 'tasks.jobs.durable',
+      message:
+        'tasks.jobs.durable needs a Redis: configure LifespanModule.forRoot({ redis: { url } }) (set REDIS_URL), or set durable: false for the in-process runner',
     });
   });
 

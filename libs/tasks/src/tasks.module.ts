@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { MetricsService } from '@kit/http';
-import { ResourceRegistry } from '@kit/lifespan';
+import { RedisResource, ResourceRegistry } from '@kit/lifespan';
 import { BullmqJobQueue } from './jobs/bullmq-job.queue';
 import { InProcessJobQueue } from './jobs/in-process-job.queue';
 import { JobQueue } from './jobs/job-queue';
@@ -15,14 +15,15 @@ import { JobHandlerExplorer } from './jobs/job-handler.explorer';
 import { TASK_RUNNER } from './background/background-tasks.binding';
 import { TaskRunner } from './background/task-runner.service';
 import { registerTaskMetrics } from './tasks.metrics';
+import { TasksConfigError } from './tasks.errors';
 import { RESOLVED_TASKS_OPTIONS } from './tasks.internal-constants';
 import { TASKS_MODULE_OPTIONS, TasksConfigurableModule } from './tasks.module-definition';
 import type { ResolvedTasksOptions, TasksModuleOptions } from './options/tasks-options.interface';
 import { resolveTasksOptions } from './options/tasks-options.factory';
 
 /**
- * Background tasks after the response, durable jobs (BullMQ with `jobs.redisUrl`, in process
- * otherwise) with `@OnJob()` handlers, and per-request resources with teardown.
+ * Background tasks after the response, durable jobs (BullMQ on `LifespanModule`'s Redis, in
+ * process without one) with `@OnJob()` handlers, and per-request resources with teardown.
  */
 @Module({
   imports: [DiscoveryModule],
@@ -35,11 +36,9 @@ import { resolveTasksOptions } from './options/tasks-options.factory';
     TaskRunner,
     {
       provide: JobQueue,
-      inject: [RESOLVED_TASKS_OPTIONS],
-      useFactory: ({ jobs }: ResolvedTasksOptions): JobQueue =>
-        jobs.redisUrl
-          ? new BullmqJobQueue({ ...jobs, redisUrl: jobs.redisUrl })
-          : new InProcessJobQueue(jobs),
+      inject: [RESOLVED_TASKS_OPTIONS, { token: RedisResource, optional: true }],
+      useFactory: ({ jobs }: ResolvedTasksOptions, redis: RedisResource | undefined): JobQueue =>
+        jobQueue(jobs, redis),
     },
     JobHandlerExplorer,
   ],
@@ -98,4 +97,16 @@ export class TasksModule
     this.runner.beginShutdown();
     await this.runner.drain();
   }
+}
+
+/** BullMQ when jobs are durable (by default when LifespanModule has a Redis), else in process. */
+function jobQueue(jobs: ResolvedTasksOptions['jobs'], redis: RedisResource | undefined): JobQueue {
+  if (jobs.durable === true && !redis) {
+    throw new TasksConfigError(
+      'tasks.jobs.durable',
+      'needs a Redis: configure LifespanModule.forRoot({ redis: { url } }) (set REDIS_URL), or set durable: false for the in-process runner',
+    );
+  }
+  const durable = jobs.durable ?? redis !== undefined;
+  return durable && redis ? new BullmqJobQueue(jobs, redis) : new InProcessJobQueue(jobs);
 }

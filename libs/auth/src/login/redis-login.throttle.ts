@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { KitError } from '@kit/http';
 import { withTimeout } from '@kit/http/internal';
 import { InjectRedis } from '@kit/lifespan';
 import type { Redis } from 'ioredis';
@@ -117,7 +118,11 @@ export class RedisLoginThrottle implements LoginThrottleStore {
       const answer = await withTimeout(
         command(),
         REDIS_TIMEOUT_MS,
-        () => new Error(`Redis did not answer within ${REDIS_TIMEOUT_MS} ms`),
+        () =>
+          new KitError(
+            'AUTH_THROTTLE_REDIS_TIMEOUT',
+            `Redis did not answer within ${REDIS_TIMEOUT_MS} ms`,
+          ),
       );
       this.recovered();
       return answer;
@@ -183,7 +188,8 @@ export class RedisLoginThrottle implements LoginThrottleStore {
 
 /** The replies of a MULTI, or the first error in them. */
 function checked(replies: Replies | null): Replies {
-  if (!replies) throw new Error('the transaction was discarded');
+  if (!replies)
+    throw new KitError('AUTH_THROTTLE_REDIS_DISCARDED', 'the transaction was discarded');
   for (const [err] of replies) if (err) throw err;
   return replies;
 }

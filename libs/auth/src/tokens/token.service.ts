@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { KitError } from '@kit/http';
 import { SigningUnavailableError } from '../auth.errors';
 import { REFRESH_TOKEN_STORE } from '../auth.constants';
 import type { AuthUser, RefreshTokenStore } from '../auth.interfaces';
@@ -20,11 +21,9 @@ export interface TokenResponse {
 /** Why a refresh token was refused; all of them are `invalid_grant` to the client. */
 export type RefreshFailure = 'unknown' | 'expired' | 'revoked' | 'reused';
 
-export class RefreshTokenError extends Error {
-  readonly code = 'AUTH_REFRESH_TOKEN_INVALID';
+export class RefreshTokenError extends KitError<'AUTH_REFRESH_TOKEN_INVALID'> {
   constructor(readonly reason: RefreshFailure) {
-    super(`refresh token ${reason}`);
-    this.name = 'RefreshTokenError';
+    super('AUTH_REFRESH_TOKEN_INVALID', `refresh token ${reason}`);
   }
 }
 

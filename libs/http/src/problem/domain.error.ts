@@ -1,3 +1,5 @@
+import { KitError } from '../errors/kit.error';
+
 /** Extra members of a problem+json body (RFC 9457 extension members). */
 export type ProblemExtensions = Readonly<Record<string, unknown>>;
 
@@ -24,7 +26,7 @@ export interface DomainErrorOptions {
  * stable machine code: subclass it with your own `code` and `status`; the problem filter renders
  * it as `application/problem+json` with `error: code` and `detail`.
  */
-export class DomainError extends Error {
+export class DomainError extends KitError {
   readonly detail: string;
   readonly extensions: ProblemExtensions;
   readonly headers: Readonly<Record<string, string>>;
@@ -32,13 +34,12 @@ export class DomainError extends Error {
   readonly logged: boolean;
 
   constructor(
-    readonly code: string,
+    code: string,
     readonly status: number,
     title: string,
     options: DomainErrorOptions = {},
   ) {
-    super(title, { cause: options.cause });
-    this.name = new.target.name;
+    super(code, title, { cause: options.cause });
     this.detail = options.detail ?? title;
     this.extensions = options.extensions ?? {};
     this.headers = options.headers ?? {};

@@ -1,4 +1,5 @@
-import { LifespanConfigError, LifespanError } from '../lifespan.errors';
+import { KitConfigError } from '@kit/http';
+import { LifespanConfigError } from '../lifespan.errors';
 import { resolveLifespanOptions } from './lifespan-options.factory';
 import type { LifespanModuleOptions, MigrationSet } from './lifespan-options.interface';
 
@@ -129,6 +130,11 @@ describe('resolveLifespanOptions', () => {
         /^lifespan\.database\.required must be true or false; got no$/,
       ],
       [
+        'redis.reconnectMaxDelayMs = 0',
+        { redis: { url: 'redis://127.0.0.1:6379', reconnectMaxDelayMs: 0 } },
+        /^lifespan\.redis\.reconnectMaxDelayMs must be a whole number from 1 to \d+; got 0$/,
+      ],
+      [
         'redis.required not a boolean',
         { redis: { url: 'redis://127.0.0.1:6379', required: 0 as unknown as boolean } },
         /^lifespan\.redis\.required must be true or false; got 0$/,
@@ -160,7 +166,7 @@ describe('resolveLifespanOptions', () => {
       ],
     ])('%s fails with a message naming the option', (_name, raw, message) => {
       const err = optionError(raw);
-      expect(err).toBeInstanceOf(LifespanError);
+      expect(err).toBeInstanceOf(KitConfigError);
       expect(err.code).toBe('LIFESPAN_INVALID_OPTION');
       expect(err.name).toBe('LifespanConfigError');
       expect(err.message).toMatch(message);
@@ -263,6 +269,7 @@ describe('resolveLifespanOptions', () => {
         target: 'redis://:****@127.0.0.1:6379/2',
         connectTimeoutMs: 5000,
         commandTimeoutMs: 2000,
+        reconnectMaxDelayMs: 2000,
         required: true,
       });
     });

@@ -38,8 +38,17 @@ function resolveRedis(raw: RedisOptions): ResolvedRedisOptions {
   positiveInt('lifespan.redis.connectTimeoutMs', connectTimeoutMs);
   const commandTimeoutMs = raw.commandTimeoutMs ?? 2_000;
   positiveInt('lifespan.redis.commandTimeoutMs', commandTimeoutMs);
+  const reconnectMaxDelayMs = raw.reconnectMaxDelayMs ?? 2_000;
+  positiveInt('lifespan.redis.reconnectMaxDelayMs', reconnectMaxDelayMs);
   const required = flag('lifespan.redis.required', raw.required);
-  return Object.freeze({ url, target: maskUrl(url), connectTimeoutMs, commandTimeoutMs, required });
+  return Object.freeze({
+    url,
+    target: maskUrl(url),
+    connectTimeoutMs,
+    commandTimeoutMs,
+    reconnectMaxDelayMs,
+    required,
+  });
 }
 
 function resolveHttpClient(name: string, raw: HttpClientOptions): ResolvedHttpClientOptions {

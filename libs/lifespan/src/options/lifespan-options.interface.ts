@@ -76,6 +76,11 @@ export interface RedisOptions {
    */
   commandTimeoutMs?: number;
   /**
+   * Longest pause between reconnection attempts after Redis went away (the pause doubles from
+   * 50 ms up to this), for this connection and every one derived from it. @default 2_000
+   */
+  reconnectMaxDelayMs?: number;
+  /**
    * Whether readiness fails (503) while it is down; `false` reports it down but keeps readiness
    * at 200 (`status: "degraded"`). @default true
    */
@@ -100,7 +105,10 @@ export interface HttpClientOptions {
 
 /** Options of `LifespanModule.forRoot()` / `forRootAsync()`. */
 export interface LifespanModuleOptions {
-  /** A Redis connection resource (`@InjectRedis()`); omitted = none. @default undefined */
+  /**
+   * The service's one Redis (`@InjectRedis()`): `@kit/realtime`, `@kit/tasks` and
+   * `RedisLoginThrottle` use it and the connections derived from it. Omitted = none. @default undefined
+   */
   redis?: RedisOptions;
   /** Named outbound HTTP clients (`HttpClients.get(name)`), each a resource. @default {} */
   httpClients?: Readonly<Record<string, HttpClientOptions>>;
@@ -139,6 +147,7 @@ export interface ResolvedRedisOptions {
   readonly target: string;
   readonly connectTimeoutMs: number;
   readonly commandTimeoutMs: number;
+  readonly reconnectMaxDelayMs: number;
   readonly required: boolean;
 }
 

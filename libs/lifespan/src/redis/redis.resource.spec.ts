@@ -79,8 +79,45 @@ describe('RedisResource', () => {
     });
   });
 
+  describe('connection()', () => {
+    it('derives a lazy connection with the same target and timeouts, named for its role', () => {
+      const r = track(resource({ url: 'redis://127.0.0.1:1/3', connectTimeoutMs: 1_234 }));
+      const conn = r.connection('kit-test-role', { enableOfflineQueue: false });
+      expect(conn.status).toBe('wait');
+      expect(conn.options).toMatchObject({
+        host: '127.0.0.1',
+        port: 1,
+        db: 3,
+        connectTimeout: 1_234,
+        connectionName: 'kit-test-role',
+        enableOfflineQueue: false,
+        lazyConnect: true,
+      });
+    });
+
+    it('is refused once the resource is closed, with REDIS_CLOSED', async () => {
+      const r = track(resource({ url: 'redis://127.0.0.1:1' }));
+      await r.close();
+      expect(() => r.connection('late')).toThrow(
+        expect.objectContaining({ code: 'REDIS_CLOSED', name: 'LifespanError' }),
+      );
+    });
+  });
+
   describeWithRedis('on the real Redis', () => {
     const url = REDIS_URL!;
+
+    it('derives connections that reach the same Redis, and close() ends those left open', async () => {
+      const before = handles();
+      const r = track(resource({ url }));
+      await r.open();
+      const conn = r.connection('kit-test-derived');
+      await conn.connect();
+      await expect(conn.client('GETNAME')).resolves.toBe('kit-test-derived');
+      await r.close();
+      expect(conn.status).toBe('end');
+      await expectNoneLeft(before);
+    });
 
     it('opens, answers checks, and closes idempotently, its connection ended', async () => {
       const before = handles();

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { withTimeout } from '@kit/http/internal';
 import { LifespanConfigError, LifespanError } from '../lifespan.errors';
 import type { ResolvedRedisOptions } from '../options/lifespan-options.interface';
@@ -9,7 +9,12 @@ import type { ResourceRegistry } from '../resources/resource.registry';
 /** Longest wait for ioredis' `end` after a disconnect (its `disconnectTimeout` is 100 ms). */
 const END_WAIT_MS = 500;
 
-/** A Redis connection (ioredis): connected at boot, `PING`ed by readiness, quit at shutdown. */
+/**
+ * The service's Redis (ioredis): connected at boot, `PING`ed by readiness, quit at shutdown.
+ * Roles that need a connection of their own (a pub/sub subscriber, BullMQ's blocking worker)
+ * derive it with `connection()`, so the URL, TLS, credentials, timeouts and reconnection come
+ * from here and shutdown ends them all.
+ */
 @Injectable()
 export class RedisResource implements Resource, OnModuleInit {
   readonly name = 'redis';
@@ -17,8 +22,13 @@ export class RedisResource implements Resource, OnModuleInit {
   readonly required: boolean;
   /** The client; it reconnects by itself after a drop (readiness shows it down meanwhile). */
   readonly client: Redis;
+  /** Milliseconds to connect: the boot's wait, and each derived connection's `connectTimeout`. */
+  readonly connectTimeoutMs: number;
+  /** Milliseconds a command may take (readiness `PING`, `QUIT`); derived roles may use it too. */
+  readonly commandTimeoutMs: number;
   private readonly logger = new Logger('Redis');
-  private readonly commandTimeoutMs: number;
+  /** Derived connections not yet ended: disconnected at `close()` if their owner has not. */
+  private readonly derived = new Set<Redis>();
   private closed = false;
 
   constructor(
@@ -27,11 +37,14 @@ export class RedisResource implements Resource, OnModuleInit {
   ) {
     this.target = options.target;
     this.required = options.required;
+    this.connectTimeoutMs = options.connectTimeoutMs;
     this.commandTimeoutMs = options.commandTimeoutMs;
+    const maxDelay = options.reconnectMaxDelayMs;
     this.client = new (loadIoredis().Redis)(options.url, {
       lazyConnect: true,
       connectTimeout: options.connectTimeoutMs,
       maxRetriesPerRequest: 2,
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
       // A disconnect ends the socket, then destroys it after this delay; ioredis arms that
       // timer even when the socket is already gone (a failed first connect), and its 2 s
       // default would keep the process alive that long after close().
@@ -42,6 +55,22 @@ export class RedisResource implements Resource, OnModuleInit {
 
   onModuleInit(): Promise<void> {
     return this.registry.open(this);
+  }
+
+  /**
+   * A new connection to this Redis, not connected yet (`lazyConnect`): the same URL, TLS,
+   * credentials, `connectTimeout`, reconnection and `disconnectTimeout` as `client`, named
+   * `name` (`CLIENT SETNAME`) and with `overrides` for its role. Its owner listens for `error`
+   * and closes it; `close()` disconnects it if the owner has not.
+   */
+  connection(name: string, overrides: RedisOptions = {}): Redis {
+    if (this.closed) {
+      throw new LifespanError('REDIS_CLOSED', `redis is closed; cannot open connection "${name}"`);
+    }
+    const conn = this.client.duplicate({ ...overrides, connectionName: name, lazyConnect: true });
+    this.derived.add(conn);
+    conn.once('end', () => this.derived.delete(conn));
+    return conn;
   }
 
   /**
@@ -81,6 +110,8 @@ export class RedisResource implements Resource, OnModuleInit {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const conn of this.derived) conn.disconnect();
+    this.derived.clear();
     const client = this.client;
     if (client.status === 'ready') {
       await withTimeout(client.quit(), this.commandTimeoutMs, () => this.timeout('QUIT')).catch(

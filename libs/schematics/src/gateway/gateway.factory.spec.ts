@@ -87,9 +87,11 @@ describe('gateway', () => {
     });
   });
 
-  it('passes REDIS_URL on when the service has it (tasks)', async () => {
+  it('leaves Redis to LifespanModule when the service has it (tasks)', async () => {
     const tree = await runner.runSchematic('gateway', { name: 'chat' }, await service('tasks'));
-    expect(tree.readText('src/app.module.ts')).toContain('redisUrl: config.redisUrl,');
+    const appModule = tree.readText('src/app.module.ts');
+    expect(appModule).toContain('redis: config.redisUrl ? { url: config.redisUrl } : undefined,');
+    expect(appModule).not.toContain('redisUrl: config.redisUrl');
   });
 
   it('with --skip-import and --no-spec, writes only the gateway and its policy', async () => {

@@ -89,7 +89,6 @@ function wiredAppModule(tree: Tree, dirs: ServiceDirs, names: Names): string {
     'isGlobal: true',
     `gateway: ${names.pascal}Gateway`,
     ...(config.has('corsOrigins') ? ['allowedOrigins: config.corsOrigins'] : []),
-    ...(config.has('redisUrl') ? ['redisUrl: config.redisUrl'] : []),
   ];
   const entry = `RealtimeModule.forRoot({\n${options.map((o) => `  ${o},`).join('\n')}\n})`;
   return addToModuleImports(source, dirs.appModule, entry, [

@@ -157,11 +157,9 @@ describe('service', () => {
 
     it('wires TasksModule and RealtimeModule with a room gateway and its tests', () => {
       const appModule = tree.readText('chat-service/src/app.module.ts');
-      expect(appModule).toContain(
-        'TasksModule.forRoot({ isGlobal: true, jobs: { redisUrl: config.redisUrl } })',
-      );
+      expect(appModule).toContain('TasksModule.forRoot({ isGlobal: true })');
       expect(appModule).toContain('gateway: RoomsGateway');
-      expect(appModule).toContain('redisUrl: config.redisUrl');
+      expect(appModule).toContain('redis: config.redisUrl ? { url: config.redisUrl } : undefined,');
       expect(tree.exists('chat-service/src/rooms/rooms.gateway.ts')).toBe(true);
       expect(tree.exists('chat-service/test/rooms.gateway.e2e-spec.ts')).toBe(true);
       expect(tree.readText('chat-service/src/config/app.config.ts')).toContain("read('REDIS_URL')");

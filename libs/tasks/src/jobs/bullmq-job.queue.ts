@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { createHash, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { RequestContext } from '@kit/http';
 import { withTimeout } from '@kit/http/internal';
+import type { RedisResource } from '@kit/lifespan';
 import { deriveContext, settleRequestScope } from '../request-resource/request-resource';
 import {
   checkJobId,
@@ -21,7 +22,8 @@ import type { ResolvedTasksOptions } from '../options/tasks-options.interface';
  * Durable jobs on BullMQ: they survive a crash or restart, retry with exponential backoff, and
  * failed ones are kept for inspection. `close()` lets active jobs finish. `enqueue()` waits for
  * Redis at most `enqueueTimeoutMs`; jobs active on a worker that died are taken up again once
- * their lock (`lockMs`) expired, checked every `stalledCheckMs` and at worker start.
+ * their lock (`lockMs`) expired, checked every `stalledCheckMs` and at worker start. Its
+ * connections are derived from `LifespanModule`'s Redis (`RedisResource.connection()`).
  */
 export class BullmqJobQueue extends JobQueue {
   readonly durable = true;
@@ -33,11 +35,14 @@ export class BullmqJobQueue extends JobQueue {
   private workerConnection: Redis | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly options: ResolvedTasksOptions['jobs'] & { redisUrl: string }) {
+  constructor(
+    private readonly options: ResolvedTasksOptions['jobs'],
+    private readonly redis: Pick<RedisResource, 'connection'>,
+  ) {
     super();
     // Commands of the producer fail once Redis was retried for them, instead of piling up in
     // the offline queue while it is down; the worker's blocking connection must wait (null).
-    this.queueConnection = connect(options.redisUrl, this.logger, 1);
+    this.queueConnection = this.connect('kit-jobs-queue', 1);
     this.queue = new Queue(options.queueName, {
       connection: this.queueConnection,
       defaultJobOptions: {
@@ -53,7 +58,7 @@ export class BullmqJobQueue extends JobQueue {
   /** Starts the worker (after handlers are registered). */
   start(): void {
     if (!this.options.worker || this.worker || this.closing) return;
-    this.workerConnection = connect(this.options.redisUrl, this.logger);
+    this.workerConnection = this.connect('kit-jobs-worker', null);
     this.worker = new Worker(this.options.queueName, (job) => this.process(job), {
       connection: this.workerConnection,
       concurrency: this.options.concurrency,
@@ -161,6 +166,12 @@ export class BullmqJobQueue extends JobQueue {
     this.queueConnection.disconnect();
   }
 
+  private connect(name: string, maxRetriesPerRequest: number | null): Redis {
+    const conn = this.redis.connection(name, { maxRetriesPerRequest });
+    conn.on('error', (err: Error) => this.logger.warn(`redis: ${err.message}`));
+    return conn;
+  }
+
   private async process(job: Job): Promise<unknown> {
     const handler = this.handlers.get(job.name);
     if (!handler) throw new UnrecoverableError(`no handler registered for job "${job.name}"`);
@@ -216,12 +227,6 @@ function jobIdOf(options: EnqueueOptions): string {
  */
 function attemptOf(job: Job): number {
   return Math.max(job.attemptsStarted, job.attemptsMade + 1);
-}
-
-function connect(url: string, logger: Logger, maxRetriesPerRequest: number | null = null): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest, enableReadyCheck: true });
-  redis.on('error', (err: Error) => logger.warn(`redis: ${err.message}`));
-  return redis;
 }
 
 type BullmqState = Exclude<Awaited<ReturnType<Queue['getJobState']>>, 'unknown'>;

@@ -20,7 +20,7 @@ describe('resolveTasksOptions', () => {
       expect(resolveTasksOptions()).toEqual({
         background: { concurrency: 4, maxQueued: 1000 },
         jobs: {
-          redisUrl: undefined,
+          durable: undefined,
           queueName: 'kit-jobs',
           attempts: 3,
           backoffMs: 1000,
@@ -43,13 +43,17 @@ describe('resolveTasksOptions', () => {
     });
   });
 
-  describe('with a Redis URL', () => {
-    it.each(['REDIS://127.0.0.1:6379', 'Rediss://cache.internal:6380/2'])(
-      'accepts %j (the scheme in any case, as every lib does)',
-      (redisUrl) => {
-        expect(resolveTasksOptions({ jobs: { redisUrl } }).jobs.redisUrl).toBe(redisUrl);
-      },
-    );
+  describe('with the redisUrl of earlier versions', () => {
+    it('fails naming the option and where Redis is configured now', () => {
+      const raw = { jobs: { redisUrl: 'redis://127.0.0.1:6379' } } as TasksModuleOptions;
+      expect(() => resolveTasksOptions(raw)).toThrow(
+        expect.objectContaining({
+          code: 'TASKS_INVALID_OPTION',
+          message:
+            'tasks.jobs.redisUrl is no longer an option: configure Redis once, in LifespanModule.forRoot({ redis: { url } }), and jobs go to BullMQ on it',
+        }),
+      );
+    });
   });
 
   describe('with every option set', () => {
@@ -58,7 +62,7 @@ describe('resolveTasksOptions', () => {
         resolveTasksOptions({
           background: { concurrency: 1, maxQueued: 1 },
           jobs: {
-            redisUrl: 'rediss://user:pw@cache.internal:6380/2',
+            durable: true,
             queueName: 'orders_v2-A',
             attempts: 100,
             backoffMs: 0,
@@ -74,7 +78,7 @@ describe('resolveTasksOptions', () => {
       ).toEqual({
         background: { concurrency: 1, maxQueued: 1 },
         jobs: {
-          redisUrl: 'rediss://user:pw@cache.internal:6380/2',
+          durable: true,
           queueName: 'orders_v2-A',
           attempts: 100,
           backoffMs: 0,
@@ -113,19 +117,9 @@ describe('resolveTasksOptions', () => {
         'tasks.background.maxQueued must be a whole number from 1 to 1000000; got Infinity',
       ],
       [
-        'jobs.redisUrl not redis://',
-        { jobs: { redisUrl: 'http://127.0.0.1:6379' } },
-        'tasks.jobs.redisUrl must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; got "http://127.0.0.1:6379/"; set REDIS_URL, or leave it unset for the in-process runner',
-      ],
-      [
-        'jobs.redisUrl empty',
-        { jobs: { redisUrl: '' } },
-        'tasks.jobs.redisUrl must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; got ""; set REDIS_URL, or leave it unset for the in-process runner',
-      ],
-      [
-        'jobs.redisUrl not a string',
-        { jobs: { redisUrl: 6379 } },
-        'tasks.jobs.redisUrl must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379; got 6379; set REDIS_URL, or leave it unset for the in-process runner',
+        'jobs.durable not a boolean',
+        { jobs: { durable: 'yes' } },
+        'tasks.jobs.durable must be true or false; got "yes"',
       ],
       [
         'jobs.queueName with a colon (BullMQ key separator)',

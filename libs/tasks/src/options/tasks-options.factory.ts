@@ -1,4 +1,4 @@
-import { intOption, redisUrlOption, type OptionErrorFactory } from '@kit/http';
+import { intOption, type OptionErrorFactory } from '@kit/http';
 import { TasksConfigError } from '../tasks.errors';
 import type { ResolvedTasksOptions, TasksModuleOptions } from './tasks-options.interface';
 
@@ -6,12 +6,10 @@ import type { ResolvedTasksOptions, TasksModuleOptions } from './tasks-options.i
 export function resolveTasksOptions(raw: TasksModuleOptions = {}): ResolvedTasksOptions {
   const b = raw.background ?? {};
   const j = raw.jobs ?? {};
-  if (j.redisUrl !== undefined)
-    redisUrlOption(
-      configError,
+  if ('redisUrl' in j)
+    throw new TasksConfigError(
       'tasks.jobs.redisUrl',
-      j.redisUrl,
-      'set REDIS_URL, or leave it unset for the in-process runner',
+      'is no longer an option: configure Redis once, in LifespanModule.forRoot({ redis: { url } }), and jobs go to BullMQ on it',
     );
   const queueName = j.queueName ?? 'kit-jobs';
   if (typeof queueName !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(queueName))
@@ -25,7 +23,7 @@ export function resolveTasksOptions(raw: TasksModuleOptions = {}): ResolvedTasks
       maxQueued: int('tasks.background.maxQueued', b.maxQueued ?? 1_000, 1, 1_000_000),
     }),
     jobs: Object.freeze({
-      redisUrl: j.redisUrl,
+      durable: j.durable === undefined ? undefined : bool('tasks.jobs.durable', j.durable),
       queueName,
       attempts: int('tasks.jobs.attempts', j.attempts ?? 3, 1, 100),
       backoffMs: int('tasks.jobs.backoffMs', j.backoffMs ?? 1_000, 0, 3_600_000),

@@ -6,8 +6,12 @@ export interface BackgroundTaskOptions {
 }
 
 export interface JobOptions {
-  /** Redis URL: jobs go to BullMQ (durable); without it an in-process runner (not durable). */
-  redisUrl?: string;
+  /**
+   * `true`: jobs go to BullMQ on `LifespanModule`'s Redis (they survive a restart); `false`: an
+   * in-process runner (they do not). `true` without `lifespan.redis` fails at boot.
+   * @default true when LifespanModule has a Redis, else false
+   */
+  durable?: boolean;
   /** Queue name (BullMQ key prefix part). @default 'kit-jobs' */
   queueName?: string;
   /** Attempts per job unless the job says otherwise. @default 3 */
@@ -44,5 +48,5 @@ export interface TasksModuleOptions {
 
 export interface ResolvedTasksOptions {
   readonly background: Readonly<Required<BackgroundTaskOptions>>;
-  readonly jobs: Readonly<Required<Omit<JobOptions, 'redisUrl'>> & Pick<JobOptions, 'redisUrl'>>;
+  readonly jobs: Readonly<Required<Omit<JobOptions, 'durable'>> & Pick<JobOptions, 'durable'>>;
 }

@@ -1,4 +1,4 @@
-import { RequestContext } from '@kit/http';
+import { KitError, RequestContext } from '@kit/http';
 import { createContextStore, type RequestContextStore } from '@kit/http/internal';
 
 /** Context key of the resources created in one unit of work, in creation order. */
@@ -15,22 +15,19 @@ interface Scope {
 }
 
 /** Raised when a request resource is used outside any request, message, task or job. */
-export class NoRequestScopeError extends Error {
-  readonly code = 'TASKS_NO_REQUEST_SCOPE';
+export class NoRequestScopeError extends KitError<'TASKS_NO_REQUEST_SCOPE'> {
   constructor(name: string) {
     super(
+      'TASKS_NO_REQUEST_SCOPE',
       `${name}.get() was called outside an HTTP request, background task or job; run it inside one or use a plain provider`,
     );
-    this.name = 'NoRequestScopeError';
   }
 }
 
 /** The rollback cause of a request answered with an error status. */
-export class ErrorResponseRollback extends Error {
-  readonly code = 'TASKS_ERROR_RESPONSE';
+export class ErrorResponseRollback extends KitError<'TASKS_ERROR_RESPONSE'> {
   constructor(readonly statusCode: number) {
-    super(`the request was answered ${statusCode}`);
-    this.name = 'ErrorResponseRollback';
+    super('TASKS_ERROR_RESPONSE', `the request was answered ${statusCode}`);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import { EXCEPTION_FILTERS_METADATA } from '@nestjs/common/constants';
 import { WebSocketGateway } from '@nestjs/websockets';
 import { RoomExceptionFilter } from './room-exception.filter';
+import { RoomPath } from './room-path';
 
 /** Key of the gateway class in the options Nest hands to the adapter. */
 export const ROOM_GATEWAY_TYPE = Symbol.for('kit.realtime.gatewayType');
@@ -33,6 +34,8 @@ export interface RoomGatewayMetadata extends RoomGatewayOptions {
  * (`RoomExceptionFilter`, which runs after the class's and methods' own filters).
  */
 export function RoomGateway(options: RoomGatewayOptions): ClassDecorator {
+  // A bad template fails where the class is declared, before anything boots.
+  new RoomPath(options.path);
   return (target) => {
     const metadata: RoomGatewayMetadata = {
       path: options.path,

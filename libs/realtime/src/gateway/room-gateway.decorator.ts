@@ -21,9 +21,13 @@ export interface RoomGatewayOptions {
   description?: string;
 }
 
+/** Key of the compiled path template in those options. */
+export const ROOM_GATEWAY_PATH = Symbol.for('kit.realtime.gatewayPath');
+
 /** The options Nest stores for the gateway and passes to the kit's adapter. */
 export interface RoomGatewayMetadata extends RoomGatewayOptions {
   readonly [ROOM_GATEWAY_TYPE]: Type<unknown>;
+  readonly [ROOM_GATEWAY_PATH]: RoomPath;
 }
 
 /**
@@ -35,12 +39,13 @@ export interface RoomGatewayMetadata extends RoomGatewayOptions {
  */
 export function RoomGateway(options: RoomGatewayOptions): ClassDecorator {
   // A bad template fails where the class is declared, before anything boots.
-  new RoomPath(options.path);
+  const compiled = new RoomPath(options.path);
   return (target) => {
     const metadata: RoomGatewayMetadata = {
       path: options.path,
       description: options.description,
       [ROOM_GATEWAY_TYPE]: target as unknown as Type<unknown>,
+      [ROOM_GATEWAY_PATH]: compiled,
     };
     WebSocketGateway(metadata)(target);
     // Filters run from the last declared to the first: declared first, the kit's runs last, so

@@ -3,8 +3,11 @@ import type { ModuleRef } from '@nestjs/core';
 import type { Observable } from 'rxjs';
 import type { RoomConnection } from '../connections/room-connection';
 import { RealtimeConfigError } from '../realtime.errors';
-import { ROOM_GATEWAY_TYPE, type RoomGatewayMetadata } from './room-gateway.decorator';
-import { RoomPath } from './room-path';
+import {
+  ROOM_GATEWAY_PATH,
+  ROOM_GATEWAY_TYPE,
+  type RoomGatewayMetadata,
+} from './room-gateway.decorator';
 import { RoomRoute, type RoomGatewayInstance } from './room-route';
 import type { RoomRoutes } from './room-routes';
 
@@ -26,7 +29,8 @@ export class RoomsWsAdapter implements WebSocketAdapter<RoomRoute, RoomConnectio
 
   create(port: number, options: GatewayOptions = {}): RoomRoute {
     const type = options[ROOM_GATEWAY_TYPE];
-    if (!type) {
+    const path = options[ROOM_GATEWAY_PATH];
+    if (!type || !path) {
       throw new RealtimeConfigError(
         `@WebSocketGateway(${options.path ? `{ path: '${options.path}' }` : ''})`,
         'is not served by the kit: declare room sockets with @RoomGateway({ path: "/ws/:room" })',
@@ -38,7 +42,6 @@ export class RoomsWsAdapter implements WebSocketAdapter<RoomRoute, RoomConnectio
         `takes no port (got ${port}): room sockets share the HTTP server's port`,
       );
     }
-    const path = new RoomPath(options.path ?? '');
     const gateway = this.guardHooks(this.moduleRef.get(type, { strict: false }) as object);
     const route = new RoomRoute(path, gateway, type.name, options.description);
     this.routes.add(route);

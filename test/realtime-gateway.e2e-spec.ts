@@ -288,6 +288,31 @@ describe('realtime gateways: two path templates in one app', () => {
   );
 });
 
+describe('realtime gateways: limits apply to events', () => {
+  const closer = new Closer();
+  const pool = new ClientPool();
+  afterAll(async () => {
+    await pool.closeAll();
+    await closer.closeAll();
+  });
+
+  it('counts event frames against the rate limit and the JSON depth limit', async () => {
+    const t = await closer.adopt(
+      createTestApp(
+        realtimeGatewayFixture({ rateLimit: { messagesPerSecond: 1, burst: 2 }, maxJsonDepth: 4 }),
+      ),
+    );
+    const token = await mintAccessToken(t.app, { id: 'alice', roles: ['user'] });
+    const alice = await pool.connect(t.url, `/chat/${room()}`, { token });
+    alice.send({ event: 'echo', data: [[[[1]]]] });
+    expect(await alice.nextOfType('error')).toMatchObject({ error: 'JSON_TOO_DEEP' });
+    expect((await alice.emit('echo', 1)).type).toBe('reply');
+    // Four at once against a bucket of at most two tokens: some are refused.
+    for (const id of ['o1', 'o2', 'o3', 'o4']) alice.send({ event: 'echo', data: id, id });
+    expect(await alice.nextOfType('error')).toMatchObject({ error: 'RATE_LIMITED' });
+  });
+});
+
 describe('realtime gateways: boot errors', () => {
   @RoomGateway({ path: '/chat/:room' })
   class SecondChat {

@@ -139,6 +139,26 @@ describe('realtime gateways: events', () => {
     });
   });
 
+  it('answers a WsException with its message, or with its {error, status, detail}', async () => {
+    const alice = await join('alice');
+    expect(await alice.emit('ws-refuse', 'text', { id: 'w1' })).toEqual({
+      type: 'error',
+      error: 'EVENT_REFUSED',
+      status: 400,
+      detail: 'Not in this state.',
+      event: 'ws-refuse',
+      id: 'w1',
+    });
+    expect(await alice.emit('ws-refuse', 'object', { id: 'w2' })).toEqual({
+      type: 'error',
+      error: 'ROOM_FULL',
+      status: 409,
+      detail: 'The room is full.',
+      event: 'ws-refuse',
+      id: 'w2',
+    });
+  });
+
   it('answers a throwing handler with MESSAGE_FAILED and logs the error under the request id', async () => {
     const alice = await join('alice');
     const reply = await alice.emit('explode', null, { id: 'boom' });

@@ -1,9 +1,16 @@
 import { Module } from '@nestjs/common';
+import { ApplicationConfig, ModuleRef } from '@nestjs/core';
 import { RedisResource } from '@kit/lifespan';
 import { randomUUID } from 'node:crypto';
 import { InProcessBroker } from './in-process.broker';
 import { REALTIME_BROKER } from './realtime.constants';
-import { RealtimeGateway } from './realtime.gateway';
+import { RoomConnections } from './connections/room-connections';
+import { RoomDelivery } from './delivery/room-delivery';
+import { RoomRoutes } from './gateway/room-routes';
+import { RoomsWsAdapter } from './gateway/rooms-ws.adapter';
+import { MessageIntake } from './messages/message-intake';
+import { RoomEvents } from './messages/room-events';
+import { RoomRegistry } from './rooms/room-registry';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
 import { RealtimeConfigError } from './realtime.errors';
 import { REALTIME_MODULE_OPTIONS, RealtimeConfigurableModule } from './realtime.module-definition';
@@ -20,8 +27,9 @@ import { UserLookup } from './user-lookup';
 const ENVELOPE_OVERHEAD_BYTES = 4_096;
 
 /**
- * Room WebSockets at `GET <path>/{room}` on the HTTP server's port: authenticated and checked
- * before the upgrade, fanned out in-process or through `LifespanModule`'s Redis (`broker`).
+ * Room WebSockets for the app's `@RoomGateway()` classes, on the HTTP server's port:
+ * authenticated and checked before the upgrade, fanned out in-process or through
+ * `LifespanModule`'s Redis (`broker`).
  */
 @Module({
   providers: [
@@ -36,7 +44,23 @@ const ENVELOPE_OVERHEAD_BYTES = 4_096;
       useFactory: createBroker,
     },
     UserLookup,
-    RealtimeGateway,
+    RoomRoutes,
+    {
+      // Installed as the app's WebSocket adapter when the module is instantiated, which is
+      // before Nest connects gateways at init: no app.useWebSocketAdapter() call is needed.
+      provide: RoomsWsAdapter,
+      inject: [ApplicationConfig, RoomRoutes, ModuleRef],
+      useFactory: (config: ApplicationConfig, routes: RoomRoutes, moduleRef: ModuleRef) => {
+        const adapter = new RoomsWsAdapter(routes, moduleRef);
+        config.setIoAdapter(adapter);
+        return adapter;
+      },
+    },
+    RoomRegistry,
+    RoomDelivery,
+    RoomEvents,
+    MessageIntake,
+    RoomConnections,
     UpgradeHandler,
     RealtimeServer,
     RealtimeService,

@@ -1,15 +1,40 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { type MessageEnvelope, messageFrame } from './envelope';
+import type { RoomConnection } from './connections/room-connection';
+import { isRelayType, type MessageEnvelope, messageFrame, RELAY_TYPE_PATTERN } from './envelope';
+import type { RoomClient } from './gateway/room-gateway.interface';
 import { REALTIME_BROKER, ROOM_NAME_PATTERN } from './realtime.constants';
-import { BrokerUnavailableError, InvalidRoomError, MessageTooLargeError } from './realtime.errors';
-import { type GatewayStats, RealtimeGateway } from './realtime.gateway';
+import {
+  BrokerUnavailableError,
+  InvalidRoomError,
+  MessageTooLargeError,
+  RealtimeError,
+} from './realtime.errors';
+import { RoomDelivery } from './delivery/room-delivery';
+import { MessageIntake } from './messages/message-intake';
+import { RoomRegistry } from './rooms/room-registry';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
 import type { BrokerStats, RealtimeBroker } from './realtime-broker.interface';
 import type { ResolvedRealtimeOptions } from './realtime-options.interface';
 
 /** The sender of server-side broadcasts. */
 export const SYSTEM_SENDER = 'system';
+
+/** Counters of this instance's room sockets. */
+export interface GatewayStats {
+  connections: number;
+  rooms: number;
+  messagesIn: number;
+  deliveries: number;
+  rateLimited: number;
+  invalidMessages: number;
+  slowConsumersClosed: number;
+  /**
+   * Bytes held for this instance's sockets: queued by the kit plus handed to the sockets and not
+   * yet taken by the kernel. A slow consumer's share is dropped when it is closed.
+   */
+  sendBufferedBytes: number;
+}
 
 export interface RealtimeStats extends GatewayStats {
   readonly broker: BrokerStats;
@@ -21,7 +46,9 @@ export class RealtimeService {
   constructor(
     @Inject(RESOLVED_REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
     @Inject(REALTIME_BROKER) private readonly broker: RealtimeBroker,
-    private readonly gateway: RealtimeGateway,
+    private readonly registry: RoomRegistry,
+    private readonly delivery: RoomDelivery,
+    private readonly intake: MessageIntake,
   ) {}
 
   /**
@@ -47,8 +74,40 @@ export class RealtimeService {
     if (Buffer.byteLength(frame) > this.options.maxPayloadBytes) {
       throw new MessageTooLargeError(this.options.maxPayloadBytes);
     }
-    this.gateway.broadcastFrame(room, frame);
+    this.delivery.broadcastFrame(room, frame);
     return envelope;
+  }
+
+  /**
+   * Relays a transient envelope `{type, room, from:{id: from}, ...fields}` (typing indicators,
+   * cursors) to the members of `room` on every instance, but `except` (usually the sender,
+   * whose user id is `from`): nothing is stored
+   * and nothing is retried — while the broker is down only this instance's members get it.
+   * `type` is a lowercase name other than the contract's own (`message`, `presence`, `error`,
+   * `reply`). Throws `InvalidRoomError` (400), `MessageTooLargeError` (413) past
+   * `maxPayloadBytes`, and `RealtimeError` `REALTIME_INVALID_RELAY_TYPE` for a bad `type`.
+   */
+  relay(
+    room: string,
+    type: string,
+    from: string,
+    fields: Readonly<Record<string, unknown>>,
+    options: { readonly except?: RoomClient } = {},
+  ): void {
+    assertRoom(room);
+    if (!isRelayType(type)) {
+      throw new RealtimeError(
+        'REALTIME_INVALID_RELAY_TYPE',
+        `relay type "${type}" must match ${RELAY_TYPE_PATTERN} and not be message, presence, error or reply`,
+      );
+    }
+    // The envelope's own keys first, and not replaceable by a field.
+    const own = { type, room, from: { id: from } };
+    const frame = JSON.stringify(Object.assign({ ...own }, fields, own));
+    if (Buffer.byteLength(frame) > this.options.maxPayloadBytes) {
+      throw new MessageTooLargeError(this.options.maxPayloadBytes);
+    }
+    this.delivery.broadcastFrame(room, frame, options.except as RoomConnection | undefined);
   }
 
   /**
@@ -62,7 +121,14 @@ export class RealtimeService {
   }
 
   stats(): RealtimeStats {
-    return { ...this.gateway.stats(), broker: this.broker.stats() };
+    return {
+      connections: this.registry.size,
+      rooms: this.registry.roomCount,
+      ...this.intake.counters,
+      ...this.delivery.counters,
+      sendBufferedBytes: this.registry.sendBufferedBytes(),
+      broker: this.broker.stats(),
+    };
   }
 }
 

@@ -5,9 +5,15 @@ import {
   SetMetadata,
 } from '@nestjs/common';
 import { ApiSecurity } from '@nestjs/swagger';
-import { ApiProblem } from '@kit/http';
+import { ApiProblem, RequestContext } from '@kit/http';
 import { requestOf } from '@kit/http/internal';
-import { API_KEY_SCHEME, API_KEY_SCOPES_KEY, CLAIMS_ONLY_KEY, ROLES_KEY } from '../auth.constants';
+import {
+  API_KEY_SCHEME,
+  API_KEY_SCOPES_KEY,
+  AUTH_PRINCIPAL,
+  CLAIMS_ONLY_KEY,
+  ROLES_KEY,
+} from '../auth.constants';
 import {
   InsufficientRoleError,
   InvalidApiKeyError,
@@ -83,9 +89,15 @@ export function Auth(...roles: string[]): MethodDecorator & ClassDecorator {
   return applyDecorators(...decorators);
 }
 
-/** Handler parameter: the authenticated user (bearer routes). */
+/**
+ * Handler parameter: the authenticated user (bearer routes), or the socket's user in a
+ * WebSocket event handler (the principal of the message's request context).
+ */
 export const CurrentUser = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): AuthUser | undefined => {
+    if (ctx.getType() === 'ws') {
+      return RequestContext.current()?.values.get(AUTH_PRINCIPAL) as AuthUser | undefined;
+    }
     return requestOf(ctx).user;
   },
 );

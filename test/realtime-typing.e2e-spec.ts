@@ -97,9 +97,10 @@ describeWithRedis('reference service: typing across instances (Redis)', () => {
 
   beforeAll(async () => {
     store = createSharedStore('typing-redis');
-    const realtime = { ...FAST_REALTIME, redisUrl, redis: { keyPrefix: prefix } };
-    a = await closer.adopt(bootRealtimeService({ label: 'typing-a', store, realtime }));
-    b = await closer.adopt(bootRealtimeService({ label: 'typing-b', store, realtime }));
+    const realtime = { ...FAST_REALTIME, redis: { keyPrefix: prefix } };
+    const redis = { url: redisUrl as string };
+    a = await closer.adopt(bootRealtimeService({ label: 'typing-a', store, realtime, redis }));
+    b = await closer.adopt(bootRealtimeService({ label: 'typing-b', store, realtime, redis }));
   });
   afterEach(() => pool.closeAll());
   afterAll(async () => {

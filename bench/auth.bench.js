@@ -29,7 +29,15 @@ const { join } = require('node:path');
 const { isDeepStrictEqual } = require('node:util');
 const { startServer, killAllNow } = require('./lib/server');
 const { interleave } = require('./lib/interleave');
-const { cpuOver, median, summarise, table, writeResult } = require('./lib/report');
+const {
+  cpuOver,
+  formatRefComparison,
+  refComparison,
+  median,
+  summarise,
+  table,
+  writeResult,
+} = require('./lib/report');
 const { PRELOAD } = require('./lib/cpu-profile');
 const {
   BENCH_JWT,
@@ -46,6 +54,7 @@ const {
   sampleLogger,
   selectScenarios,
   warnIfBusy,
+  withRefScenarios,
 } = require('./lib/harness');
 
 const SERVERS_DIR = join(__dirname, 'servers');
@@ -156,13 +165,13 @@ async function anchorContext(server) {
  * `node dist/src/main.js` on port 0 with a fresh DATA_DIR (SQLite), JWT_SECRET/ISSUER/AUDIENCE
  * set, no Redis, PostgreSQL, CORS or admin; then one user registered and logged in.
  */
-async function startReferenceService(level, nodeArgs) {
+async function startReferenceService(level, nodeArgs, root = ROOT, name = `kit-${level}`) {
   const dataDir = mkdtempSync(join(os.tmpdir(), 'kit-auth-bench-'));
   const server = await startServer({
-    name: `kit-${level}`,
+    name,
     command: serverNode(),
-    args: [...nodeArgs, join(ROOT, 'dist', 'src', 'main.js')],
-    cwd: ROOT,
+    args: [...nodeArgs, join(root, 'dist', 'src', 'main.js')],
+    cwd: root,
     env: {
       HOST: '127.0.0.1',
       PORT: '0',
@@ -347,6 +356,15 @@ const SCENARIOS = [
     judged: false,
   },
 ];
+
+/** The scenarios `--ref` adds from another commit: the reference service's. */
+const REFABLE = SCENARIOS.filter((s) => s.server === 'kit-warn' || s.server === 'kit-info').map(
+  (s) => s.name,
+);
+
+/** A `--ref` copy of `kit-warn` / `kit-info`: the same service built from another commit. */
+const refServer = (base, root, name) => (nodeArgs) =>
+  startReferenceService(base === 'kit-info' ? 'info' : 'warn', nodeArgs, root, name);
 
 // ---- run ------------------------------------------------------------------------------------
 
@@ -539,7 +557,8 @@ function watchdog(seconds) {
 
 async function runBench(opts) {
   warnIfBusy();
-  const scenarios = selectScenarios(SCENARIOS, opts, BASELINE);
+  const all = withRefScenarios(SCENARIOS, opts, REFABLE, refServer, SERVERS);
+  const scenarios = selectScenarios(all, opts, BASELINE);
   const planned = scenarios.length * (opts.warmupSeconds + opts.rounds * opts.load.duration);
   const disarm = watchdog(planned + 120);
   const loadBefore = loadAverage();
@@ -567,6 +586,8 @@ async function runBench(opts) {
     for (const row of summary) {
       if (samples[PASSPORT]) row.passportOverThis = passportComparison(row, samples);
     }
+    const refs = refComparison(scenarios, samples);
+    process.stdout.write(formatRefComparison(refs));
     const checks = verdicts(scenarios, summary, samples);
     const floor = floorComparison(summary);
     process.stdout.write(
@@ -582,6 +603,7 @@ async function runBench(opts) {
       summary,
       checks,
       floor,
+      refs,
       samples,
     });
     process.stdout.write(`\nwritten ${file}\n`);
@@ -612,7 +634,7 @@ async function runProfile(opts) {
 }
 
 async function main() {
-  const opts = benchOptions(SCENARIOS);
+  const opts = benchOptions(SCENARIOS, { refable: REFABLE });
   if (opts.build) buildIfNeeded({ node: serverNode(), timeout: 300_000 });
   if (opts.profile) await runProfile(opts);
   else await runBench(opts);

@@ -7,6 +7,8 @@
 //   passport-jwt     @nestjs/passport + passport-jwt: AuthGuard('jwt') with a JwtStrategy
 //   fastify-jwt      bare Fastify 5 + @fastify/jwt: request.jwtVerify()
 //   nest-guard-floor Nest's own floor for this route shape, no target (servers/nest-guard-floor.js)
+//   glue-whoami-*    the glue stack users assemble instead of the kit (servers/glue-stack.js):
+//                    nestjs-pino + nestjs-cls + a global passport-jwt guard + ValidationPipe
 //   kit-*-warn/info  the reference service (node dist/src/main.js, JWT_SECRET set) at
 //                    LOG_LEVEL=warn and info: GET /auth/whoami and GET /users/me with a real
 //                    token from POST /auth/token for a user registered through POST /users;
@@ -19,8 +21,8 @@
 // from /proc/<pid>/stat, 5 interleaved rounds of 3 s after a 2 s warmup (~2.7 min); the kit's
 // one token is verified once and then served from its bounded verified-token cache, as a client
 // reusing its access token would be. Same options as http.bench.js (see bench/README.md):
-//   --rounds --duration --warmup --connections --pipelining --reconnect-rate --only=a,b
-//   --no-build --profile=<scenario> [--profile-duration=10]
+//   --rounds --duration --warmup --connections --pipelining --reconnect-rate --balancer
+//   --ref=name=<git ref> --only=a,b --no-build --profile=<scenario> [--profile-duration=10]
 const { execFileSync } = require('node:child_process');
 const { createHmac, randomBytes, randomUUID } = require('node:crypto');
 const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
@@ -140,12 +142,12 @@ function serverNode() {
   throw expected(`Node ${process.versions.node} is too old for Nest 12 and no pinned node found`);
 }
 
-function startAnchor(name, file, nodeArgs) {
+function startAnchor(name, file, nodeArgs, env = {}) {
   return startServer({
     name,
     command: serverNode(),
     args: [...nodeArgs, join(SERVERS_DIR, file)],
-    env: { NODE_OPTIONS: undefined, ...anchorJwtEnv(SECRET) },
+    env: { NODE_OPTIONS: undefined, ...anchorJwtEnv(SECRET), ...env },
     portPattern: LISTENING,
     ipc: nodeArgs.length > 0,
   });
@@ -259,6 +261,10 @@ const SERVERS = {
     startAnchor('fastify-jwt', 'auth-fastify-jwt.js', nodeArgs).then(anchorContext),
   'nest-guard-floor': (nodeArgs) =>
     startAnchor('nest-guard-floor', 'nest-guard-floor.js', nodeArgs).then(anchorContext),
+  'glue-warn': (nodeArgs) =>
+    startAnchor('glue-warn', 'glue-stack.js', nodeArgs, { LOG_LEVEL: 'warn' }).then(anchorContext),
+  'glue-info': (nodeArgs) =>
+    startAnchor('glue-info', 'glue-stack.js', nodeArgs, { LOG_LEVEL: 'info' }).then(anchorContext),
   'kit-warn': (nodeArgs) => startReferenceService('warn', nodeArgs),
   'kit-info': (nodeArgs) => startReferenceService('info', nodeArgs),
 };
@@ -305,6 +311,22 @@ const SCENARIOS = [
     label:
       'Nest + Fastify, sync global guard with a verified-token Map, @Claims() param, ValidationPipe',
     server: 'nest-guard-floor',
+    request: bearer('/auth/whoami'),
+    check: claimsOf,
+  },
+  {
+    // Anchor, no target: what users glue together instead of the kit (servers/glue-stack.js).
+    name: 'glue-whoami-warn',
+    label:
+      'glue stack (nestjs-pino + nestjs-cls + global passport-jwt guard + ValidationPipe), LOG_LEVEL=warn',
+    server: 'glue-warn',
+    request: bearer('/auth/whoami'),
+    check: claimsOf,
+  },
+  {
+    name: 'glue-whoami-info',
+    label: 'the same glue stack at LOG_LEVEL=info (stdout piped)',
+    server: 'glue-info',
     request: bearer('/auth/whoami'),
     check: claimsOf,
   },

@@ -76,6 +76,8 @@ const SERVERS = {
       portPattern: LISTENING,
       ipc: nodeArgs.length > 0,
     }),
+  'glue-info': (nodeArgs) => startGlueStack('info', nodeArgs),
+  'glue-warn': (nodeArgs) => startGlueStack('warn', nodeArgs),
   'kit-info': (nodeArgs) => startReferenceService('info', nodeArgs),
   'kit-warn': (nodeArgs) => startReferenceService('warn', nodeArgs),
 };
@@ -89,6 +91,20 @@ const SCENARIOS = [
     name: GUARDED,
     label: 'bare Nest 12 + Fastify + one sync global guard, public route',
     server: GUARDED,
+    request: LIVE,
+  },
+  {
+    // Anchor, no target: what users glue together instead of the kit; see bench/README.md.
+    name: 'glue-info',
+    label:
+      'glue stack (Nest + nestjs-pino + nestjs-cls + passport-jwt + ValidationPipe), public route, LOG_LEVEL=info',
+    server: 'glue-info',
+    request: LIVE,
+  },
+  {
+    name: 'glue-warn',
+    label: 'the same glue stack at LOG_LEVEL=warn',
+    server: 'glue-warn',
     request: LIVE,
   },
   {
@@ -116,6 +132,21 @@ const SCENARIOS = [
     target: TARGET,
   },
 ];
+
+/** The glue-stack anchor (servers/glue-stack.js) at `level`, stdout piped and discarded. */
+function startGlueStack(level, nodeArgs) {
+  return startServer({
+    name: `glue-${level}`,
+    args: [...nodeArgs, join(__dirname, 'servers', 'glue-stack.js')],
+    env: {
+      LOG_LEVEL: level,
+      NODE_OPTIONS: undefined,
+      ...anchorJwtEnv(randomBytes(36).toString('base64url')),
+    },
+    portPattern: LISTENING,
+    ipc: nodeArgs.length > 0,
+  });
+}
 
 /**
  * `node dist/src/main.js` on port 0 with a fresh DATA_DIR (SQLite) and none of the optional

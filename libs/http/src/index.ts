@@ -1,5 +1,3 @@
-// No work at import: createKitAdapter() runs it once; an entry point may call it earlier.
-export { settleTickShapes } from './tick-shape.warmup';
 export { HttpKitModule } from './http.module';
 export { HTTP_KIT_MODULE_OPTIONS } from './http.module-definition';
 export { InjectProblemTypeBase, PROBLEM_TYPE_BASE } from './http.constants';
@@ -69,7 +67,6 @@ export {
   redactUrl,
 } from './logger';
 export { CorsPolicy } from './cors.policy';
-export { FastHistogram, type FastHistogramConfig, type HistogramSeries } from './fast.histogram';
 export { MetricsService, UNMATCHED_ROUTE } from './metrics.service';
 export type { HttpKitHookSlots } from './http-hooks';
 export { timingHeaderLines, writeSocketProblem, type SocketProblem } from './socket-problem';

@@ -390,20 +390,20 @@ const refServer = (base, root, name) => (nodeArgs) =>
 
 // ---- run ------------------------------------------------------------------------------------
 
-/** Starts each server the scenarios need (in parallel); on any failure stops them all. */
+/**
+ * Starts each server the scenarios need, one at a time (started all at once, a dozen Nest
+ * boots on a busy 2-core machine overran the start timeout); on any failure stops them all.
+ */
 async function startAll(scenarios, nodeArgs = []) {
   const names = [...new Set(scenarios.map((s) => s.server))];
-  const settled = await Promise.allSettled(names.map((n) => SERVERS[n](nodeArgs)));
   const contexts = {};
-  settled.forEach((r, i) => {
-    if (r.status === 'fulfilled') contexts[names[i]] = r.value;
-  });
-  const failed = settled.find((r) => r.status === 'rejected');
-  if (failed) {
-    await stopAll(contexts);
-    throw failed.reason;
-  }
   for (const name of names) {
+    try {
+      contexts[name] = await SERVERS[name](nodeArgs);
+    } catch (err) {
+      await stopAll(contexts);
+      throw err;
+    }
     const { pid, url } = contexts[name].server;
     process.stdout.write(`started ${name}: pid ${pid}, ${url}\n`);
   }
@@ -582,7 +582,8 @@ async function runBench(opts) {
   const all = withRefScenarios(SCENARIOS, opts, REFABLE, refServer, SERVERS);
   const scenarios = selectScenarios(all, opts, BASELINE);
   const planned = scenarios.length * (opts.warmupSeconds + opts.rounds * opts.load.duration);
-  const disarm = watchdog(planned + 120);
+  // Plus up to 30 s per server start (one at a time).
+  const disarm = watchdog(planned + 120 + 30 * new Set(scenarios.map((s) => s.server)).size);
   const loadBefore = loadAverage();
   const contexts = await startAll(scenarios);
   try {

@@ -18,7 +18,7 @@
 // issuer and audience the anchors verify (HS256 only, iss, aud and exp checked), and checks that
 // each anchor refuses alg none, HS512, a wrong iss, a wrong aud, an expired token and a bad
 // signature before any load (the kit: the same, with its at+jwt token shape). Figures are server CPU µs per request
-// from /proc/<pid>/stat, 5 interleaved rounds of 3 s after a 2 s warmup (~2.7 min); the kit's
+// from /proc/<pid>/stat, 5 interleaved rounds of 3 s after a 2 s warmup (~3.4 min); the kit's
 // one token is verified once and then served from its bounded verified-token cache, as a client
 // reusing its access token would be. Same options as http.bench.js (see bench/README.md):
 //   --rounds --duration --warmup --connections --pipelining --reconnect-rate --balancer

@@ -7,6 +7,8 @@
 //   passport-jwt     @nestjs/passport + passport-jwt: AuthGuard('jwt') with a JwtStrategy
 //   fastify-jwt      bare Fastify 5 + @fastify/jwt: request.jwtVerify()
 //   nest-guard-floor Nest's own floor for this route shape, no target (servers/nest-guard-floor.js)
+//   glue-whoami-*    the glue stack users assemble instead of the kit (servers/glue-stack.js):
+//                    nestjs-pino + nestjs-cls + a global passport-jwt guard + ValidationPipe
 //   kit-*-warn/info  the reference service (node dist/src/main.js, JWT_SECRET set) at
 //                    LOG_LEVEL=warn and info: GET /auth/whoami and GET /users/me with a real
 //                    token from POST /auth/token for a user registered through POST /users;
@@ -16,11 +18,11 @@
 // issuer and audience the anchors verify (HS256 only, iss, aud and exp checked), and checks that
 // each anchor refuses alg none, HS512, a wrong iss, a wrong aud, an expired token and a bad
 // signature before any load (the kit: the same, with its at+jwt token shape). Figures are server CPU µs per request
-// from /proc/<pid>/stat, 5 interleaved rounds of 3 s after a 2 s warmup (~2.7 min); the kit's
+// from /proc/<pid>/stat, 5 interleaved rounds of 3 s after a 2 s warmup (~3.4 min); the kit's
 // one token is verified once and then served from its bounded verified-token cache, as a client
 // reusing its access token would be. Same options as http.bench.js (see bench/README.md):
-//   --rounds --duration --warmup --connections --pipelining --reconnect-rate --only=a,b
-//   --no-build --profile=<scenario> [--profile-duration=10]
+//   --rounds --duration --warmup --connections --pipelining --reconnect-rate --balancer
+//   --ref=name=<git ref> --only=a,b --no-build --profile=<scenario> [--profile-duration=10]
 const { execFileSync } = require('node:child_process');
 const { createHmac, randomBytes, randomUUID } = require('node:crypto');
 const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
@@ -29,7 +31,15 @@ const { join } = require('node:path');
 const { isDeepStrictEqual } = require('node:util');
 const { startServer, killAllNow } = require('./lib/server');
 const { interleave } = require('./lib/interleave');
-const { cpuOver, median, summarise, table, writeResult } = require('./lib/report');
+const {
+  cpuOver,
+  formatRefComparison,
+  refComparison,
+  median,
+  summarise,
+  table,
+  writeResult,
+} = require('./lib/report');
 const { PRELOAD } = require('./lib/cpu-profile');
 const {
   BENCH_JWT,
@@ -46,6 +56,7 @@ const {
   sampleLogger,
   selectScenarios,
   warnIfBusy,
+  withRefScenarios,
 } = require('./lib/harness');
 
 const SERVERS_DIR = join(__dirname, 'servers');
@@ -131,12 +142,12 @@ function serverNode() {
   throw expected(`Node ${process.versions.node} is too old for Nest 12 and no pinned node found`);
 }
 
-function startAnchor(name, file, nodeArgs) {
+function startAnchor(name, file, nodeArgs, env = {}) {
   return startServer({
     name,
     command: serverNode(),
     args: [...nodeArgs, join(SERVERS_DIR, file)],
-    env: { NODE_OPTIONS: undefined, ...anchorJwtEnv(SECRET) },
+    env: { NODE_OPTIONS: undefined, ...anchorJwtEnv(SECRET), ...env },
     portPattern: LISTENING,
     ipc: nodeArgs.length > 0,
   });
@@ -156,13 +167,13 @@ async function anchorContext(server) {
  * `node dist/src/main.js` on port 0 with a fresh DATA_DIR (SQLite), JWT_SECRET/ISSUER/AUDIENCE
  * set, no Redis, PostgreSQL, CORS or admin; then one user registered and logged in.
  */
-async function startReferenceService(level, nodeArgs) {
+async function startReferenceService(level, nodeArgs, root = ROOT, name = `kit-${level}`) {
   const dataDir = mkdtempSync(join(os.tmpdir(), 'kit-auth-bench-'));
   const server = await startServer({
-    name: `kit-${level}`,
+    name,
     command: serverNode(),
-    args: [...nodeArgs, join(ROOT, 'dist', 'src', 'main.js')],
-    cwd: ROOT,
+    args: [...nodeArgs, join(root, 'dist', 'src', 'main.js')],
+    cwd: root,
     env: {
       HOST: '127.0.0.1',
       PORT: '0',
@@ -250,6 +261,10 @@ const SERVERS = {
     startAnchor('fastify-jwt', 'auth-fastify-jwt.js', nodeArgs).then(anchorContext),
   'nest-guard-floor': (nodeArgs) =>
     startAnchor('nest-guard-floor', 'nest-guard-floor.js', nodeArgs).then(anchorContext),
+  'glue-warn': (nodeArgs) =>
+    startAnchor('glue-warn', 'glue-stack.js', nodeArgs, { LOG_LEVEL: 'warn' }).then(anchorContext),
+  'glue-info': (nodeArgs) =>
+    startAnchor('glue-info', 'glue-stack.js', nodeArgs, { LOG_LEVEL: 'info' }).then(anchorContext),
   'kit-warn': (nodeArgs) => startReferenceService('warn', nodeArgs),
   'kit-info': (nodeArgs) => startReferenceService('info', nodeArgs),
 };
@@ -296,6 +311,22 @@ const SCENARIOS = [
     label:
       'Nest + Fastify, sync global guard with a verified-token Map, @Claims() param, ValidationPipe',
     server: 'nest-guard-floor',
+    request: bearer('/auth/whoami'),
+    check: claimsOf,
+  },
+  {
+    // Anchor, no target: what users glue together instead of the kit (servers/glue-stack.js).
+    name: 'glue-whoami-warn',
+    label:
+      'glue stack (nestjs-pino + nestjs-cls + global passport-jwt guard + ValidationPipe), LOG_LEVEL=warn',
+    server: 'glue-warn',
+    request: bearer('/auth/whoami'),
+    check: claimsOf,
+  },
+  {
+    name: 'glue-whoami-info',
+    label: 'the same glue stack at LOG_LEVEL=info (stdout piped)',
+    server: 'glue-info',
     request: bearer('/auth/whoami'),
     check: claimsOf,
   },
@@ -348,22 +379,31 @@ const SCENARIOS = [
   },
 ];
 
+/** The scenarios `--ref` adds from another commit: the reference service's. */
+const REFABLE = SCENARIOS.filter((s) => s.server === 'kit-warn' || s.server === 'kit-info').map(
+  (s) => s.name,
+);
+
+/** A `--ref` copy of `kit-warn` / `kit-info`: the same service built from another commit. */
+const refServer = (base, root, name) => (nodeArgs) =>
+  startReferenceService(base === 'kit-info' ? 'info' : 'warn', nodeArgs, root, name);
+
 // ---- run ------------------------------------------------------------------------------------
 
-/** Starts each server the scenarios need (in parallel); on any failure stops them all. */
+/**
+ * Starts each server the scenarios need, one at a time (started all at once, a dozen Nest
+ * boots on a busy 2-core machine overran the start timeout); on any failure stops them all.
+ */
 async function startAll(scenarios, nodeArgs = []) {
   const names = [...new Set(scenarios.map((s) => s.server))];
-  const settled = await Promise.allSettled(names.map((n) => SERVERS[n](nodeArgs)));
   const contexts = {};
-  settled.forEach((r, i) => {
-    if (r.status === 'fulfilled') contexts[names[i]] = r.value;
-  });
-  const failed = settled.find((r) => r.status === 'rejected');
-  if (failed) {
-    await stopAll(contexts);
-    throw failed.reason;
-  }
   for (const name of names) {
+    try {
+      contexts[name] = await SERVERS[name](nodeArgs);
+    } catch (err) {
+      await stopAll(contexts);
+      throw err;
+    }
     const { pid, url } = contexts[name].server;
     process.stdout.write(`started ${name}: pid ${pid}, ${url}\n`);
   }
@@ -539,9 +579,11 @@ function watchdog(seconds) {
 
 async function runBench(opts) {
   warnIfBusy();
-  const scenarios = selectScenarios(SCENARIOS, opts, BASELINE);
+  const all = withRefScenarios(SCENARIOS, opts, REFABLE, refServer, SERVERS);
+  const scenarios = selectScenarios(all, opts, BASELINE);
   const planned = scenarios.length * (opts.warmupSeconds + opts.rounds * opts.load.duration);
-  const disarm = watchdog(planned + 120);
+  // Plus up to 30 s per server start (one at a time).
+  const disarm = watchdog(planned + 120 + 30 * new Set(scenarios.map((s) => s.server)).size);
   const loadBefore = loadAverage();
   const contexts = await startAll(scenarios);
   try {
@@ -567,6 +609,8 @@ async function runBench(opts) {
     for (const row of summary) {
       if (samples[PASSPORT]) row.passportOverThis = passportComparison(row, samples);
     }
+    const refs = refComparison(scenarios, samples);
+    process.stdout.write(formatRefComparison(refs));
     const checks = verdicts(scenarios, summary, samples);
     const floor = floorComparison(summary);
     process.stdout.write(
@@ -582,6 +626,7 @@ async function runBench(opts) {
       summary,
       checks,
       floor,
+      refs,
       samples,
     });
     process.stdout.write(`\nwritten ${file}\n`);
@@ -612,7 +657,7 @@ async function runProfile(opts) {
 }
 
 async function main() {
-  const opts = benchOptions(SCENARIOS);
+  const opts = benchOptions(SCENARIOS, { refable: REFABLE });
   if (opts.build) buildIfNeeded({ node: serverNode(), timeout: 300_000 });
   if (opts.profile) await runProfile(opts);
   else await runBench(opts);

@@ -8,7 +8,14 @@ const os = require('node:os');
 const { join } = require('node:path');
 const { startServer } = require('./lib/server');
 const { interleave } = require('./lib/interleave');
-const { cpuOver, summarise, table, writeResult } = require('./lib/report');
+const {
+  cpuOver,
+  formatRefComparison,
+  refComparison,
+  summarise,
+  table,
+  writeResult,
+} = require('./lib/report');
 const { PRELOAD } = require('./lib/cpu-profile');
 const {
   ROOT,
@@ -24,6 +31,7 @@ const {
   sampleLogger,
   selectScenarios,
   warnIfBusy,
+  withRefScenarios,
 } = require('./lib/harness');
 
 const LISTENING = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
@@ -33,6 +41,8 @@ const GUARDED = 'nest-guard';
 const LIVE = { path: '/health/live' };
 const OK_BODY = { status: 'ok' };
 const KIT_HEADERS = ['x-request-id', 'x-process-time-ms', 'server-timing'];
+/** The scenarios `--ref` adds from another commit: the reference service's. */
+const REFABLE = ['kit-info', 'kit-warn'];
 
 /** Server factories by name; `nodeArgs` lets the profiler preload itself. */
 const SERVERS = {
@@ -66,6 +76,8 @@ const SERVERS = {
       portPattern: LISTENING,
       ipc: nodeArgs.length > 0,
     }),
+  'glue-info': (nodeArgs) => startGlueStack('info', nodeArgs),
+  'glue-warn': (nodeArgs) => startGlueStack('warn', nodeArgs),
   'kit-info': (nodeArgs) => startReferenceService('info', nodeArgs),
   'kit-warn': (nodeArgs) => startReferenceService('warn', nodeArgs),
 };
@@ -79,6 +91,20 @@ const SCENARIOS = [
     name: GUARDED,
     label: 'bare Nest 12 + Fastify + one sync global guard, public route',
     server: GUARDED,
+    request: LIVE,
+  },
+  {
+    // Anchor, no target: what users glue together instead of the kit; see bench/README.md.
+    name: 'glue-info',
+    label:
+      'glue stack (Nest + nestjs-pino + nestjs-cls + passport-jwt + ValidationPipe), public route, LOG_LEVEL=info',
+    server: 'glue-info',
+    request: LIVE,
+  },
+  {
+    name: 'glue-warn',
+    label: 'the same glue stack at LOG_LEVEL=warn',
+    server: 'glue-warn',
     request: LIVE,
   },
   {
@@ -107,17 +133,32 @@ const SCENARIOS = [
   },
 ];
 
+/** The glue-stack anchor (servers/glue-stack.js) at `level`, stdout piped and discarded. */
+function startGlueStack(level, nodeArgs) {
+  return startServer({
+    name: `glue-${level}`,
+    args: [...nodeArgs, join(__dirname, 'servers', 'glue-stack.js')],
+    env: {
+      LOG_LEVEL: level,
+      NODE_OPTIONS: undefined,
+      ...anchorJwtEnv(randomBytes(36).toString('base64url')),
+    },
+    portPattern: LISTENING,
+    ipc: nodeArgs.length > 0,
+  });
+}
+
 /**
  * `node dist/src/main.js` on port 0 with a fresh DATA_DIR (SQLite) and none of the optional
  * services. At info the port comes from pino's "Server listening at" line; at warn that line is
  * not logged, so it is read from /proc.
  */
-async function startReferenceService(level, nodeArgs) {
+async function startReferenceService(level, nodeArgs, root = ROOT, name = `kit-${level}`) {
   const dataDir = mkdtempSync(join(os.tmpdir(), 'kit-bench-'));
   return startServer({
-    name: `kit-${level}`,
-    args: [...nodeArgs, join(ROOT, 'dist', 'src', 'main.js')],
-    cwd: ROOT,
+    name,
+    args: [...nodeArgs, join(root, 'dist', 'src', 'main.js')],
+    cwd: root,
     env: {
       HOST: '127.0.0.1',
       PORT: '0',
@@ -169,9 +210,14 @@ async function stopAll(servers) {
   await Promise.all(Object.values(servers).map((s) => s.stop()));
 }
 
+/** A `--ref` copy of `kit-info` / `kit-warn`: the same service built from another commit. */
+const refServer = (base, root, name) => (nodeArgs) =>
+  startReferenceService(base === 'kit-info' ? 'info' : 'warn', nodeArgs, root, name);
+
 async function runBench(opts) {
   warnIfBusy();
-  const scenarios = selectScenarios(SCENARIOS, opts, BASELINE);
+  const all = withRefScenarios(SCENARIOS, opts, REFABLE, refServer, SERVERS);
+  const scenarios = selectScenarios(all, opts, BASELINE);
   const loadBefore = loadAverage();
   const servers = await startAll(scenarios);
   try {
@@ -195,6 +241,8 @@ async function runBench(opts) {
         `${row.verdict}: ${row.name} CPU/request is ${row.cpuRatio}× ${BASELINE} (target ≤ ${row.target}×)\n`,
       );
     }
+    const refs = refComparison(scenarios, samples);
+    process.stdout.write(formatRefComparison(refs));
     const overGuarded = cpuOver(summary, 'kit-warn', GUARDED);
     if (overGuarded !== null) {
       process.stdout.write(
@@ -208,6 +256,7 @@ async function runBench(opts) {
       loadAverageAtStart: loadBefore,
       baseline: BASELINE,
       summary,
+      refs,
       samples,
     });
     process.stdout.write(`\nwritten ${file}\n`);
@@ -235,7 +284,7 @@ async function runProfile(opts) {
 }
 
 async function main() {
-  const opts = benchOptions(SCENARIOS);
+  const opts = benchOptions(SCENARIOS, { refable: REFABLE });
   if (opts.build) buildIfNeeded();
   if (opts.profile) await runProfile(opts);
   else await runBench(opts);

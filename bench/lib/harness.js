@@ -11,6 +11,7 @@ const { killAllNow } = require('./server');
 const { writeResult } = require('./report');
 const { clockTicksPerSecond } = require('./proc');
 const { measure } = require('./measure');
+const { buildRef } = require('./git-ref');
 const { profileServer, summariseProfile, formatSummary, readProfile } = require('./cpu-profile');
 
 const ROOT = join(__dirname, '..', '..');
@@ -51,12 +52,17 @@ function intOptions(spec) {
   );
 }
 
+/** How a balancer drives a service (`--balancer`): many connections, each recycled. */
+const BALANCER = Object.freeze({ connections: 64, reconnectRate: 1000 });
+const REF_NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+
 /**
  * The options of the CPU-per-request benches (see bench/README.md): --[no-]build --rounds
- * --duration --warmup --connections --pipelining --reconnect-rate --only=a,b
- * --profile=<scenario> --profile-duration; scenario names are checked against `scenarios`.
+ * --duration --warmup --connections --pipelining --reconnect-rate --balancer --only=a,b
+ * --ref=name=<git ref> (repeatable) --profile=<scenario> --profile-duration; scenario names are
+ * checked against `scenarios` and, per `--ref`, `<name>@<ref name>` for each of `refable`.
  */
-function benchOptions(scenarios) {
+function benchOptions(scenarios, { refable = [] } = {}) {
   const { values } = parseArgs({
     allowNegative: true,
     options: {
@@ -64,23 +70,35 @@ function benchOptions(scenarios) {
       rounds: { type: 'string', default: '5' },
       duration: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '2' },
-      connections: { type: 'string', default: '10' },
+      connections: { type: 'string' },
       pipelining: { type: 'string', default: '1' },
       'reconnect-rate': { type: 'string', default: '1000' },
+      balancer: { type: 'boolean', default: false },
+      ref: { type: 'string', multiple: true, default: [] },
       only: { type: 'string' },
       profile: { type: 'string' },
       'profile-duration': { type: 'string', default: '10' },
     },
   });
   const int = intReader(values);
+  const refs = values.ref.map(parseRef);
   const only = values.only?.split(',').map((s) => s.trim());
+  const known = [
+    ...scenarios.map((s) => s.name),
+    ...refs.flatMap((r) => refable.map((name) => `${name}@${r.name}`)),
+  ];
   for (const name of [...(only ?? []), ...(values.profile ? [values.profile] : [])]) {
-    if (!scenarios.some((s) => s.name === name)) {
-      throw expected(
-        `unknown scenario "${name}"; known: ${scenarios.map((s) => s.name).join(', ')}`,
-      );
+    if (!known.includes(name)) {
+      throw expected(`unknown scenario "${name}"; known: ${known.join(', ')}`);
     }
   }
+  if (
+    values.balancer &&
+    (values.connections !== undefined || values['reconnect-rate'] !== '1000')
+  ) {
+    throw expected('--balancer sets --connections=64 --reconnect-rate=1000; give one or the other');
+  }
+  values.connections ??= String(values.balancer ? BALANCER.connections : 10);
   return {
     rounds: int('rounds', 1, 20),
     load: {
@@ -89,12 +107,49 @@ function benchOptions(scenarios) {
       pipelining: int('pipelining', 1, 100),
       reconnectRate: int('reconnect-rate', 0, 1_000_000),
     },
+    balancer: values.balancer,
+    refs,
     warmupSeconds: int('warmup', 0, 30),
     only,
     profile: values.profile,
     profileSeconds: int('profile-duration', 1, 60),
     build: values.build,
   };
+}
+
+/** `--ref=name=<git ref>`: another commit benched alongside (see lib/git-ref.js). */
+function parseRef(spec) {
+  const eq = spec.indexOf('=');
+  const name = spec.slice(0, Math.max(eq, 0));
+  if (eq < 1 || eq === spec.length - 1 || !REF_NAME.test(name)) {
+    throw expected(`--ref must be name=<git ref> with name matching ${REF_NAME}, got "${spec}"`);
+  }
+  return { name, ref: spec.slice(eq + 1) };
+}
+
+/**
+ * Builds each `--ref` (cached) and returns the scenarios with one copy of each `refable`
+ * scenario per ref: named `<name>@<ref name>`, on server `<server>@<ref name>`, whose factory
+ * `serverFor(baseServer, root)` starts the server from that commit's checkout `root`.
+ */
+function withRefScenarios(scenarios, opts, refable, serverFor, servers) {
+  const out = [...scenarios];
+  for (const spec of opts.refs) {
+    const ref = buildRef(ROOT, `${spec.name}=${spec.ref}`, expected);
+    for (const base of scenarios.filter((s) => refable.includes(s.name))) {
+      const server = `${base.server}@${ref.name}`;
+      servers[server] ??= serverFor(base.server, ref.root, server);
+      out.push({
+        ...base,
+        name: `${base.name}@${ref.name}`,
+        label: `${base.label}; built from ${ref.ref} (${ref.sha.slice(0, 7)})`,
+        server,
+        ref: { name: ref.name, ref: ref.ref, sha: ref.sha },
+        judged: false,
+      });
+    }
+  }
+  return out;
 }
 
 /** The scenarios `--only` names, plus the baseline; all of them without `--only`. */
@@ -139,6 +194,7 @@ const loadAverage = () => os.loadavg().map((v) => Math.round(v * 100) / 100);
 /** The closed-loop plan, one line. */
 function describeLoad(opts, plannedSeconds) {
   return (
+    (opts.balancer ? 'balancer mode: ' : '') +
     `load: ${opts.load.connections} connections, pipelining ${opts.load.pipelining}, ` +
     `reconnect every ${opts.load.reconnectRate || '∞'} requests, ` +
     `${opts.rounds} rounds × ${opts.load.duration} s per scenario after ${opts.warmupSeconds} s warmup (~${plannedSeconds} s)\n`
@@ -256,4 +312,5 @@ module.exports = {
   sampleLogger,
   selectScenarios,
   warnIfBusy,
+  withRefScenarios,
 };

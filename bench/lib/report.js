@@ -130,4 +130,64 @@ function cpuOver(summary, name, other) {
   return a && b ? a / b : null;
 }
 
-module.exports = { cpuOver, median, summarise, table, writeResult };
+/**
+ * Each `--ref` scenario (`<name>@<ref>`) against `<name>` built from the working tree: medians,
+ * the difference as a share of the working tree's CPU per request, and the median of the same
+ * share taken round by round (each against the round next to it).
+ */
+function refComparison(scenarios, samples) {
+  const clean = (name) => (samples[name] ?? []).filter((s) => s.clean);
+  return scenarios
+    .filter((s) => s.ref && samples[s.name.slice(0, s.name.lastIndexOf('@'))])
+    .map((s) => {
+      const base = s.name.slice(0, s.name.lastIndexOf('@'));
+      const theirs = clean(s.name);
+      const ours = clean(base);
+      const theirCpu = median(theirs.map((x) => x.cpuUsPerRequest));
+      const ourCpu = median(ours.map((x) => x.cpuUsPerRequest));
+      const perRound = theirs
+        .map((x) => {
+          const o = ours.find((y) => y.round === x.round);
+          return o ? (x.cpuUsPerRequest - o.cpuUsPerRequest) / o.cpuUsPerRequest : null;
+        })
+        .filter((v) => v !== null);
+      return {
+        scenario: s.name,
+        against: base,
+        ref: s.ref,
+        refCpuUsPerRequest: round(theirCpu, 2),
+        cpuUsPerRequest: round(ourCpu, 2),
+        deltaUs: theirCpu !== null && ourCpu ? round(theirCpu - ourCpu, 2) : null,
+        deltaShare: theirCpu !== null && ourCpu ? round((theirCpu - ourCpu) / ourCpu, 4) : null,
+        perRoundDeltaShare: round(median(perRound), 4),
+      };
+    });
+}
+
+const pct = (v) => (v === null ? '-' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%`);
+
+function formatRefComparison(rows) {
+  if (rows.length === 0) return '';
+  return (
+    'other commits (--ref) against the working tree, CPU per request:\n' +
+    rows
+      .map(
+        (r) =>
+          `  ${r.scenario.padEnd(28)} ${fmt(r.refCpuUsPerRequest)} µs vs ${r.against} ` +
+          `${fmt(r.cpuUsPerRequest)} µs: ${fmt(r.deltaUs)} µs, ${pct(r.deltaShare)} ` +
+          `(per round ${pct(r.perRoundDeltaShare)})`,
+      )
+      .join('\n') +
+    '\n\n'
+  );
+}
+
+module.exports = {
+  cpuOver,
+  formatRefComparison,
+  median,
+  refComparison,
+  summarise,
+  table,
+  writeResult,
+};

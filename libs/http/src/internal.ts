@@ -1,8 +1,6 @@
 // @kit/http/internal: what the other kit libs (and the kit's own tests) need from @kit/http and
 // services do not. Not documented, no compatibility promise; a service imports `@kit/http` only
 // (`npm run lint` checks it: scripts/check-lib-deps.js).
-// No work at import: createKitAdapter() runs it once; an entry point may call it earlier.
-export { settleTickShapes } from './tick-shape.warmup';
 export { HTTP_KIT_MODULE_OPTIONS } from './http.module-definition';
 export { createKitAdapter, configureHttpApp, drainHttpConnections } from './server/http.bootstrap';
 export { resolveHttpKitOptions, resolveHttpServerOptions } from './options/http-options.factory';
@@ -25,7 +23,7 @@ export {
   type ServerTimingEntry,
 } from './context/request-context';
 export { replyOf, requestOf } from './context/http-arguments.util';
-export { REQUEST_ID_PATTERN, generateRequestId, newRequestId } from './request-id';
+export { REQUEST_ID_PATTERN, generateRequestId, newRequestId } from './context/request-id';
 export { KitLogger, createPinoLogger, redactUrl } from './observability/logger';
 export { CorsPolicy } from './server/cors.policy';
 export {
@@ -34,5 +32,5 @@ export {
   type SocketProblem,
 } from './problem/socket-problem';
 export { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './server/json-depth.util';
-export { isThenable } from './thenable';
+export { isThenable } from './server/thenable';
 export { withTimeout } from './with-timeout.util';

@@ -22,16 +22,19 @@ export function registerTaskMetrics(
       tasks.set({ state: 'refused_total' }, s.refused);
     },
   });
-  const taskDuration = metrics.fastHistogram({
+  const taskDuration = metrics.histogram({
     name: 'background_task_duration_seconds',
     help: 'Background task duration by outcome',
     labelNames: ['outcome'],
     buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
   });
-  const completed = taskDuration.series({ outcome: 'completed' });
-  const failedTasks = taskDuration.series({ outcome: 'failed' });
+  // Both outcomes rendered (as zeros) from the start.
+  taskDuration.zero({ outcome: 'completed' });
+  taskDuration.zero({ outcome: 'failed' });
+  const completed = taskDuration.labels({ outcome: 'completed' });
+  const failedTasks = taskDuration.labels({ outcome: 'failed' });
   runner.observer = (ms, failed) => (failed ? failedTasks : completed).observe(ms / 1000);
-  const jobDuration = metrics.fastHistogram({
+  const jobDuration = metrics.histogram({
     name: 'job_attempt_duration_seconds',
     help: 'Durable job attempts on this instance by job name and outcome',
     labelNames: ['name', 'outcome'],

@@ -1,7 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { writeSync } from 'node:fs';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { FdLogDestination } from '../fd-log.destination';
 import { RequestContext } from '../context/request-context';
 import type { ResolvedHttpServerOptions } from '../options/http-options.interface';
 
@@ -186,11 +185,23 @@ export function createPinoLogger(
   options: Pick<ResolvedHttpServerOptions, 'logLevel' | 'logDestination'> &
     Partial<Pick<ResolvedHttpServerOptions, 'logFlushIntervalMs'>>,
 ): Logger {
-  const destination =
-    options.logDestination ?? bufferedStdout(options.logFlushIntervalMs ?? FLUSH_EVERY_MS);
+  const stdout =
+    options.logDestination === undefined
+      ? bufferedStdout(options.logFlushIntervalMs ?? FLUSH_EVERY_MS)
+      : undefined;
+  const destination = options.logDestination ?? (stdout as BufferedStdout).stream;
   const logger = pino(
     {
       level: options.logLevel,
+      // The buffered stdout writes an error or fatal line out at once, and every line once closed.
+      ...(stdout && {
+        hooks: {
+          logMethod(args, method, level) {
+            method.apply(this, args);
+            if (level >= ERROR_LEVEL || stdout.closed) writeOut(stdout.stream);
+          },
+        },
+      }),
       base: { pid: process.pid },
       // The request id of the unit of work running now, on every line written inside it.
       mixin: () => {
@@ -228,30 +239,14 @@ export interface RequestLine {
 }
 
 /**
- * Writes `request completed` lines straight to the logger's destination: the same JSON line (keys,
- * their order and values) as
- * `logger.info({ reqId, method, url, statusCode, durationMs }, 'request completed')` from
- * `createPinoLogger()` (a spec compares the two), at about half the cost, since a line whose
- * fields are all known needs no mixin, redaction or generic serialization. The caller checks
- * the level and redacts the URL.
- *
- * Only the kit's own buffered stdout (an `FdLogDestination`, which takes bytes as they come) is
- * written to directly. Any other destination, and the destination of a logger the kit did not
- * build, gets its lines through `logger.info()`: pino does not say publicly whether a stream
- * routes by level (`pino.multistream()` reads the level pino sets on it before each line).
+ * Writes `request completed` lines through `logger.info()`, so they get the logger's mixin,
+ * redaction and serialization like every other line. The caller checks the level and redacts
+ * the URL. A hand-built line written straight to the destination was measured against this in
+ * one interleaved `npm run bench` run and did not show the 3% of a request's server CPU that
+ * would justify it (bench/README.md, "Library or hand-written").
  */
 export function createRequestLineWriter(logger: Logger): (line: RequestLine) => void {
-  const stream = destinations.get(logger);
-  if (!(stream instanceof FdLogDestination)) {
-    return (line) => logger.info({ ...line }, 'request completed');
-  }
-  const level = `{"level":${logger.levels.values.info},"time":`;
-  const base = `,"pid":${process.pid}`;
-  return (line) => {
-    stream.write(
-      `${level}${Date.now()}${base},"reqId":${JSON.stringify(line.reqId)},"method":${JSON.stringify(line.method)},"url":${JSON.stringify(line.url)},"statusCode":${line.statusCode},"durationMs":${Number.isFinite(line.durationMs) ? line.durationMs : null},"msg":"request completed"}\n`,
-    );
-  };
+  return (line) => logger.info(line, 'request completed');
 }
 
 /** Nest `LoggerService` writing through the same pino, with the current request id on every line. */
@@ -310,8 +305,10 @@ export class KitLogger implements LoggerService {
  */
 export function flushLogsSync(logger: object): void {
   const stream = destinations.get(logger) as { flushSync?: () => void } | undefined;
+  const own = [...openDestinations].find((d) => d.stream === stream);
   try {
-    if (stream) stream.flushSync?.();
+    if (own) writeOut(own.stream);
+    else if (stream) stream.flushSync?.();
     else (logger as { flush?: () => void }).flush?.();
   } catch {
     // Nothing buffered, or the stream is not flushable: nothing to lose.
@@ -321,11 +318,36 @@ export function flushLogsSync(logger: object): void {
 /** Default of `logFlushIntervalMs`. */
 const FLUSH_EVERY_MS = 250;
 
-/** Every buffered stdout destination still open: written out when the process exits. */
-const openDestinations = new Set<FdLogDestination>();
+/** pino's numeric level of `error`: it and `fatal` are written out at once. */
+const ERROR_LEVEL = 50;
+
+type SonicBoom = ReturnType<typeof pino.destination>;
+
+/** The kit's buffered stdout: pino's own destination, and how its buffering ends. */
+interface BufferedStdout {
+  readonly stream: SonicBoom;
+  readonly timer: NodeJS.Timeout;
+  closed: boolean;
+}
+
+/** Every buffered stdout still open: written out when the process exits. */
+const openDestinations = new Set<BufferedStdout>();
 
 function flushOpenDestinations(): void {
-  for (const destination of openDestinations) destination.flushSync();
+  for (const destination of openDestinations) writeOut(destination.stream);
+}
+
+/**
+ * Writes out what the destination holds. `flush()`, not `flushSync()`: in sync mode both write
+ * synchronously, but `flushSync()` retries a failed write (EPIPE: the reader is gone) forever,
+ * while `flush()` reports it as an `error` event (see `bufferedStdout`) and returns.
+ */
+function writeOut(stream: SonicBoom): void {
+  try {
+    stream.flush();
+  } catch {
+    // Destroyed: nothing left to write to.
+  }
 }
 
 /**
@@ -337,32 +359,32 @@ export function flushBufferedLogs(): void {
   flushOpenDestinations();
 }
 
-/** pino's lines start with their level: 50 (error) and 60 (fatal) are written out at once. */
-function isErrorLine(line: string): boolean {
-  const tens = line.charCodeAt(9);
-  return (
-    (tens === 0x35 || tens === 0x36) && line.charCodeAt(11) === 0x2c && line.startsWith('{"level":')
-  );
-}
-
 /**
- * stdout, written in chunks of at least 4 KiB instead of one write per line (a syscall per
- * request line was most of the logging cost), flushed at least every `flushEveryMs` (250 ms by
- * default, `logFlushIntervalMs`) so an idle service's lines still show promptly, at once for an
- * error or fatal line, and on `process.exit()` and a crash (`exitOnUncaughtException()`);
- * `closeLogDestination()` ends the buffering when the app closes. A SIGKILL loses what the last
- * interval buffered.
+ * stdout through `pino.destination()`, written in chunks of at least 4 KiB instead of one write
+ * per line (a syscall per request line was most of the logging cost), flushed at least every
+ * `flushEveryMs` (250 ms by default, `logFlushIntervalMs`) so an idle service's lines still show
+ * promptly, at once for an error or fatal line (the logger's hook), and on `process.exit()` and
+ * a crash (`exitOnUncaughtException()`); `closeLogDestination()` ends the buffering when the app
+ * closes. A SIGKILL loses what the last interval buffered.
  *
- * The chunks are written synchronously, as pino does by default: measured here, asynchronous
- * writes (a thread-pool round trip per chunk) cost ~4.4 µs of CPU per line against ~2.5 µs.
- * Like any synchronous stdout, a reader that stops reading eventually blocks the process.
+ * Synchronous, as pino is by default: measured here, asynchronous writes (a thread-pool round
+ * trip per chunk) cost ~4.4 µs of CPU per line against ~2.5 µs. Like any synchronous stdout, a
+ * reader that stops reading eventually blocks the process. Losing logs must not take the
+ * service down: a failed write is told once on stderr and the line dropped.
  */
-function bufferedStdout(flushEveryMs: number): DestinationStream {
-  const destination = new FdLogDestination(1, {
-    minLength: 4_096,
-    flushEveryMs,
-    isUrgent: isErrorLine,
+function bufferedStdout(flushEveryMs: number): BufferedStdout {
+  const stream = pino.destination({ dest: 1, minLength: 4_096, sync: true });
+  let told = false;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (told) return;
+    told = true;
+    writeStderr(
+      `log destination stdout failed (${err.code ?? err.message}): log lines are dropped\n`,
+    );
   });
+  const timer = setInterval(() => writeOut(stream), flushEveryMs);
+  timer.unref();
+  const destination: BufferedStdout = { stream, timer, closed: false };
   if (openDestinations.size === 0) process.on('exit', flushOpenDestinations);
   openDestinations.add(destination);
   return destination;
@@ -374,8 +396,12 @@ function bufferedStdout(flushEveryMs: number): DestinationStream {
  */
 export function closeLogDestination(logger: Logger): void {
   const stream = destinations.get(logger);
-  if (!(stream instanceof FdLogDestination) || !openDestinations.delete(stream)) return;
-  stream.close();
+  const own = [...openDestinations].find((d) => d.stream === stream);
+  if (own === undefined) return;
+  openDestinations.delete(own);
+  own.closed = true;
+  clearInterval(own.timer);
+  writeOut(own.stream);
   if (openDestinations.size === 0) process.off('exit', flushOpenDestinations);
 }
 

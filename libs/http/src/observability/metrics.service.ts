@@ -9,7 +9,6 @@ import {
   type GaugeConfiguration,
   type HistogramConfiguration,
 } from 'prom-client';
-import { FastHistogram, type FastHistogramConfig, type HistogramSeries } from '../fast.histogram';
 
 /** Route label of requests the router did not match: one series, not one per probed URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -38,17 +37,11 @@ function processMetrics(): Registry {
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
-  private readonly httpDuration: FastHistogram<'method' | 'route' | 'status_code'>;
-  /**
-   * One series per (route, method, status), resolved once. Nested maps: the route and method
-   * strings come from the router and the parser and hash once; a joined key would be built and
-   * hashed on every request.
-   */
-  private readonly httpSeries = new Map<string, Map<string, Map<number, HistogramSeries>>>();
+  private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
 
   constructor() {
     processMetrics(); // sampling the event loop from the first app on, not from the first scrape
-    this.httpDuration = this.fastHistogram({
+    this.httpDuration = this.histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route template and status',
       labelNames: ['method', 'route', 'status_code'],
@@ -66,28 +59,12 @@ export class MetricsService {
     statusCode: number,
     seconds: number,
   ): void {
-    const path = route ?? UNMATCHED_ROUTE;
-    let byMethod = this.httpSeries.get(path);
-    if (byMethod === undefined) {
-      byMethod = new Map();
-      this.httpSeries.set(path, byMethod);
-    }
-    let byStatus = byMethod.get(method);
-    if (byStatus === undefined) {
-      byStatus = new Map();
-      byMethod.set(method, byStatus);
-    }
-    let series = byStatus.get(statusCode);
-    if (series === undefined) {
-      series = this.httpDuration.series({ method, route: path, status_code: statusCode });
-      byStatus.set(statusCode, series);
-    }
-    series.observe(seconds);
-  }
-
-  /** A histogram for hot paths: resolve a label set once with `series()`, then observe it. */
-  fastHistogram<L extends string>(config: FastHistogramConfig<L>): FastHistogram<L> {
-    return new FastHistogram(config, this.registry);
+    // A timing that went wrong must not fail its request (prom-client throws on it).
+    if (!Number.isFinite(seconds)) return;
+    this.httpDuration.observe(
+      { method, route: route ?? UNMATCHED_ROUTE, status_code: statusCode },
+      seconds,
+    );
   }
 
   counter<L extends string>(config: Omit<CounterConfiguration<L>, 'registers'>): Counter<L> {

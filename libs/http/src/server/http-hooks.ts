@@ -10,9 +10,9 @@ import type { Socket } from 'node:net';
 import type { CorsPolicy } from './cors.policy';
 import type { MetricsService } from '../observability/metrics.service';
 import { redactUrl, type RequestLine } from '../observability/logger';
-import { newRequestId } from '../request-id';
+import { newRequestId } from '../context/request-id';
 import { roundMs, writeSocketProblem } from '../problem/socket-problem';
-import { isThenable } from '../thenable';
+import { isThenable } from './thenable';
 import {
   buildProblem,
   codeForStatus,

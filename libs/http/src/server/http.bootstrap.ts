@@ -32,8 +32,7 @@ import {
   FORBIDDEN_JSON_PROPERTY_CODE,
   JSON_TOO_DEEP_CODE,
 } from '../problem/problem';
-import { generateRequestId } from '../request-id';
-import { settleTickShapes } from '../tick-shape.warmup';
+import { generateRequestId } from '../context/request-id';
 
 export interface KitFastifyAdapter {
   adapter: FastifyAdapter;
@@ -70,7 +69,6 @@ type SecurityHook = Parameters<FastifyAdapter['registerSecurityHook']>[0];
  * otherwise call `createHttpApp()`.
  */
 export function createKitAdapter(raw: HttpServerOptions = {}): KitFastifyAdapter {
-  settleTickShapes(); // once per process, before the first request
   const options = resolveHttpServerOptions(raw);
   const logger = createPinoLogger(options);
   const slots: HttpKitHookSlots = {

@@ -53,25 +53,9 @@ describe('generateRequestId', () => {
 });
 
 describe('newRequestId', () => {
-  it('gives version 4 UUIDs, all different, across many batches', () => {
+  it('gives version 4 UUIDs, all different', () => {
     const ids = Array.from({ length: 1000 }, () => newRequestId());
     for (const id of ids) expect(id).toMatch(UUID_V4);
     expect(new Set(ids).size).toBe(ids.length);
-  });
-
-  it('uses every hex digit in every random position (no stuck bits)', () => {
-    const seen = Array.from({ length: 36 }, () => new Set<string>());
-    for (let i = 0; i < 2000; i++) [...newRequestId()].forEach((c, at) => seen[at]?.add(c));
-    const hex = [...'0123456789abcdef'];
-    const expected = seen.map((_, at) =>
-      [8, 13, 18, 23].includes(at)
-        ? ['-']
-        : at === 14
-          ? ['4']
-          : at === 19
-            ? ['8', '9', 'a', 'b']
-            : hex,
-    );
-    expect(seen.map((chars) => [...chars].sort())).toEqual(expected);
   });
 });

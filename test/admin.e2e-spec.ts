@@ -1,4 +1,4 @@
-import { Closer } from '@kit/testing';
+import { Closer, databaseVariants } from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import {
   ADMIN,
@@ -19,7 +19,6 @@ import {
   tokenRequest,
   UUID,
 } from './support/auth-service';
-import { databaseVariants } from './support/database-variants';
 import type { ApiKeyView as KeyView } from '@kit/auth';
 
 // The admin routes of the reference service: PATCH/DELETE /admin/users/{id} and

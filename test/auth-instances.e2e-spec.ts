@@ -1,4 +1,4 @@
-import { createTestApp, type TestApp, Closer } from '@kit/testing';
+import { createTestApp, type TestApp, Closer, databaseVariants } from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import {
   adminToken,
@@ -8,7 +8,6 @@ import {
   registerAndLogin,
   type Service,
 } from './support/auth-service';
-import { databaseVariants } from './support/database-variants';
 
 // Two instances of the service on one database: a change made through one applies on the
 // other within the user cache's TTL (1 s), and at once on the instance that made it.

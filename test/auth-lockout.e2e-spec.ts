@@ -12,9 +12,9 @@ import {
   tokenRequestFrom,
   uniqueEmail,
 } from './support/auth-service';
-import { sqliteVariant } from './support/database-variants';
 import { deleteRedisKeys } from './support/redis';
 import { redisUrlForTests } from './support/shutdown-support';
+import { sqliteVariant } from '@kit/testing';
 
 // Login abuse cannot lock out the real user: failures are budgeted per username from one client
 // address (10), per username from anywhere (a ceiling of 100) and per address (100), and an

@@ -1,5 +1,13 @@
 import { Test } from '@nestjs/testing';
-import { createTestApp, mintAccessToken, overrideCurrentUser, type TestApp } from '@kit/testing';
+import {
+  createTestApp,
+  mintAccessToken,
+  overrideCurrentUser,
+  type TestApp,
+  type DatabaseVariant,
+  databaseVariants,
+  type TestDatabase,
+} from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,11 +23,6 @@ import {
   JWT_SECRET,
   type Service,
 } from './support/auth-service';
-import {
-  type DatabaseVariant,
-  databaseVariants,
-  type TestDatabase,
-} from './support/database-variants';
 
 // @kit/testing's overrideCurrentUser (FastAPI's dependency_overrides[get_current_user]) on a
 // Test.createTestingModule({ imports: [AppModule.forRoot(...)] }), and mintAccessToken.

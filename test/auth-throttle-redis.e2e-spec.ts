@@ -1,4 +1,4 @@
-import { Closer } from '@kit/testing';
+import { Closer, sqliteVariant } from '@kit/testing';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { AppModuleOverrides } from '../src/app.module';
@@ -12,7 +12,6 @@ import {
   type Service,
   uniqueEmail,
 } from './support/auth-service';
-import { sqliteVariant } from './support/database-variants';
 import { deleteRedisKeys } from './support/redis';
 import { redisUrlForTests } from './support/shutdown-support';
 

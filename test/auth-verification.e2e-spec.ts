@@ -1,4 +1,4 @@
-import { Closer } from '@kit/testing';
+import { Closer, databaseVariants } from '@kit/testing';
 import { createServer, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import {
@@ -17,7 +17,6 @@ import {
   type Service,
   type UserView,
 } from './support/auth-service';
-import { databaseVariants } from './support/database-variants';
 import {
   attackerRsaKey,
   b64url,

@@ -1,4 +1,4 @@
-import { waitFor } from '@kit/testing';
+import { waitFor, sqliteVariant } from '@kit/testing';
 import {
   bootService,
   call,
@@ -6,7 +6,6 @@ import {
   registerAndLogin,
   type Service,
 } from './support/auth-service';
-import { sqliteVariant } from './support/database-variants';
 import { OwnPostgres, ownPostgresUnavailable } from './support/own-postgres';
 
 // The reference service on a PostgreSQL cluster this suite creates and owns: frozen with SIGSTOP

@@ -5,6 +5,7 @@ import {
   type TestApp,
   waitFor,
   waitForLog,
+  sqliteVariant,
 } from '@kit/testing';
 import { configureHttpApp, createKitAdapter, HttpKitModule, KitLogger } from '@kit/http';
 import { Controller, Get, Logger, Module, Param } from '@nestjs/common';
@@ -21,7 +22,6 @@ import {
   registerAndLogin,
   type Service,
 } from './support/auth-service';
-import { sqliteVariant } from './support/database-variants';
 
 // The reference service's HTTP limits on a bad day: bodies nested too deep for the JSON parser
 // and class-transformer.

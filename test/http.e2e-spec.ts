@@ -435,7 +435,7 @@ describe('request logging above info (LOG_LEVEL=warn)', () => {
         /http_request_duration_seconds_count\{[^}]*route="\/fixture\/ok"[^}]*\} 1\n/.test(
           (await metrics.render()).body,
         ),
-      { description: 'GET /fixture/ok to be counted' },
+      { timeoutMs: 2_000, description: 'GET /fixture/ok to be counted' },
     );
     expect(quiet.logs.lines.filter((l) => l.msg === 'request completed')).toEqual([]);
   });

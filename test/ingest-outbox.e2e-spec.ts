@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { JobQueue } from '@kit/tasks';
-import { createApiKey, waitFor, waitForLog } from '@kit/testing';
-import { databaseVariants, type TestDatabase } from './support/database-variants';
+import {
+  createApiKey,
+  waitFor,
+  waitForLog,
+  databaseVariants,
+  type TestDatabase,
+} from '@kit/testing';
 import { OwnRedisServer } from './support/redis-server';
 import {
   bootTasksService,

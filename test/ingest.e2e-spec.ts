@@ -1,5 +1,5 @@
 import { KYSELY } from '@kit/lifespan';
-import { createApiKey, Closer } from '@kit/testing';
+import { createApiKey, Closer, databaseVariants } from '@kit/testing';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../src/database/schema';
 import { rawHttp, rawRequest } from './support/auth-raw-http';
@@ -12,7 +12,6 @@ import {
   type Service,
   UUID,
 } from './support/auth-service';
-import { databaseVariants } from './support/database-variants';
 
 // POST /ingest/events with X-API-Key: 202 with a key, 401 without, 403 with anything that is
 // not exactly a live key — never a 5xx.

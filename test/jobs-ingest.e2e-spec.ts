@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { JobQueue } from '@kit/tasks';
-import { createApiKey, Closer } from '@kit/testing';
-import { databaseVariants } from './support/database-variants';
+import { createApiKey, Closer, databaseVariants } from '@kit/testing';
 import {
   bootTasksService,
   call,

@@ -5,9 +5,9 @@ import {
   ResourceRegistry,
   resolveLifespanOptions,
 } from '@kit/lifespan';
-import { postgresVariant, type TestDatabase } from './support/database-variants';
 import { TcpProxy } from './support/tcp-proxy';
 import { timed } from './support/timed';
+import { postgresVariant, type TestDatabase } from '@kit/testing';
 
 // @kit/lifespan's PostgreSQL pool on the shared server (its own schema): a query past
 // queryTimeoutMs and a wait for a pooled connection past acquireTimeoutMs both fail with the

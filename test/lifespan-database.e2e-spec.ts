@@ -1,12 +1,17 @@
 import { existsSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import { DatabaseResource, KYSELY, maskUrl, ResourceOpenError } from '@kit/lifespan';
-import { createTestApp, type TestApp } from '@kit/testing';
+import {
+  createTestApp,
+  type TestApp,
+  databaseVariants,
+  postgresVariant,
+  type TestDatabase,
+} from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
 import { migrationSets } from '../src/database/migrations';
 import type { Schema } from '../src/database/schema';
-import { databaseVariants, postgresVariant, type TestDatabase } from './support/database-variants';
 
 /** `<namespace>/<name>` of every migration, in the order they run: set by set, by name. */
 const MIGRATIONS = migrationSets.flatMap((set) =>

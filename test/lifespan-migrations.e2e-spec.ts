@@ -11,14 +11,15 @@ import {
   NodeSqliteDatabase,
   ResourceOpenError,
 } from '@kit/lifespan';
-import { createTestApp, type TestApp } from '@kit/testing';
-import { migrations, migrationSets } from '../src/database/migrations';
 import {
+  createTestApp,
+  type TestApp,
   databaseVariants,
   postgresVariant,
   type DatabaseVariant,
   type TestDatabase,
-} from './support/database-variants';
+} from '@kit/testing';
+import { migrations, migrationSets } from '../src/database/migrations';
 
 // Migration sets on a real SQLite file and a real PostgreSQL schema: each owner's migrations in
 // its own Kysely tables, so a new table of the service and a new migration of a lib both apply

@@ -1,10 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { HttpKitModule } from '@kit/http';
 import { LifespanModule } from '@kit/lifespan';
-import { createTestApp, type TestApp, Closer } from '@kit/testing';
+import {
+  createTestApp,
+  type TestApp,
+  Closer,
+  postgresVariant,
+  type TestDatabase,
+} from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
-import { postgresVariant, type TestDatabase } from './support/database-variants';
 import { expectProblem } from './support/problem';
 import {
   RecordingResource,

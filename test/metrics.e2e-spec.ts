@@ -1,4 +1,4 @@
-import { Closer } from '@kit/testing';
+import { Closer, databaseVariants } from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import {
   adminToken,
@@ -8,7 +8,6 @@ import {
   registerAndLogin,
   type Service,
 } from './support/auth-service';
-import { databaseVariants } from './support/database-variants';
 import { pollUntil } from './support/shutdown-support';
 
 // GET /metrics on the reference service: not public (API key with the `metrics` scope),

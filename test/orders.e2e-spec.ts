@@ -1,7 +1,6 @@
-import { Closer } from '@kit/testing';
+import { Closer, databaseVariants } from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import { TaskRunner } from '@kit/tasks';
-import { databaseVariants } from './support/database-variants';
 import { expectProblem } from './support/problem';
 import {
   ADMIN,

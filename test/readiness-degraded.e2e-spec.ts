@@ -1,4 +1,4 @@
-import { waitFor } from '@kit/testing';
+import { waitFor, sqliteVariant } from '@kit/testing';
 import {
   adminToken,
   bootService,
@@ -7,7 +7,6 @@ import {
   registerAndLogin,
   type Service,
 } from './support/auth-service';
-import { sqliteVariant } from './support/database-variants';
 import { OwnRedisServer } from './support/redis-server';
 
 // The reference service on a Redis this suite owns and kills: Redis is a degraded resource, so

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { databaseVariants, type TestDatabase } from './support/database-variants';
 import type { ServiceProcess } from './support/service-process';
 import { compileFixtureMain, FixtureProcess } from './support/shutdown-fixture-process';
 import {
@@ -16,6 +15,7 @@ import {
 } from './support/shutdown-service';
 import { acceptsConnections, pollUntil } from './support/shutdown-support';
 import type { ActivityView as Activity, OrderView as Order } from '../src/orders/order.dto';
+import { databaseVariants, type TestDatabase } from '@kit/testing';
 
 // SIGTERM to the real built service (`node dist/src/main.js`) under a bounded load of orders:
 // nothing accepted is lost, every order's background task ran exactly once, exit 0 within

@@ -1,9 +1,14 @@
 import type { Kysely } from 'kysely';
 import { KYSELY } from '@kit/lifespan';
 import { TaskRunner } from '@kit/tasks';
-import { createTestApp, type TestApp, Closer } from '@kit/testing';
+import {
+  createTestApp,
+  type TestApp,
+  Closer,
+  databaseVariants,
+  type TestDatabase,
+} from '@kit/testing';
 import type { Schema } from '../src/database/schema';
-import { databaseVariants, type TestDatabase } from './support/database-variants';
 import { expectProblem } from './support/problem';
 import { post, until } from './fixtures/tasks-fixture.module';
 import { UowFixtureModule, UowFixtureState } from './fixtures/tasks-uow.module';

@@ -1,4 +1,4 @@
-import { Closer } from '@kit/testing';
+import { Closer, databaseVariants } from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import {
   bootService,
@@ -15,7 +15,6 @@ import {
   type UserView,
   UUID,
 } from './support/auth-service';
-import { databaseVariants } from './support/database-variants';
 
 // POST /users, GET /users/me and GET /users/{id} of the reference service.
 

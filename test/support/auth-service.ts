@@ -1,12 +1,11 @@
 import type { HttpServerOptions } from '@kit/http';
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp, type DatabaseVariant, type TestDatabase } from '@kit/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule, type AppModuleOverrides } from '../../src/app.module';
 import { type AppConfig, loadConfig } from '../../src/config/app.config';
-import type { DatabaseVariant, TestDatabase } from './database-variants';
 import { expectedProblemType } from './problem';
 
 // The reference service booted for the auth, users, admin, ingest and OpenAPI suites, plus the

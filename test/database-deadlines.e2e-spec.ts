@@ -1,11 +1,5 @@
-import { waitFor, sqliteVariant } from '@kit/testing';
-import {
-  bootService,
-  call,
-  expectProblem,
-  registerAndLogin,
-  type Service,
-} from './support/auth-service';
+import { waitFor, sqliteVariant, expectProblem } from '@kit/testing';
+import { bootService, call, registerAndLogin, type Service } from './support/auth-service';
 import { OwnPostgres, ownPostgresUnavailable } from './support/own-postgres';
 
 // The reference service on a PostgreSQL cluster this suite creates and owns: frozen with SIGSTOP
@@ -107,13 +101,10 @@ describeOwnPostgres('database deadlines (reference service, own PostgreSQL)', ()
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(QUERY_TIMEOUT_MS + ACQUIRE_TIMEOUT_MS + SLACK_MS),
     });
-    await expectProblem(
-      res,
-      503,
-      'DATABASE_UNAVAILABLE',
-      'The database is not reachable; try again shortly.',
-      { 'retry-after': '5' },
-    );
+    await expectProblem(res, 503, 'DATABASE_UNAVAILABLE', {
+      detail: 'The database is not reachable; try again shortly.',
+      headers: { 'retry-after': '5' },
+    });
 
     await pg!.start();
     expect((await answersAgain(10_000)).status).toBe(200);

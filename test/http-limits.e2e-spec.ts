@@ -6,6 +6,7 @@ import {
   waitFor,
   waitForLog,
   sqliteVariant,
+  expectProblem,
 } from '@kit/testing';
 import { configureHttpApp, createKitAdapter, HttpKitModule, KitLogger } from '@kit/http';
 import { Controller, Get, Logger, Module, Param } from '@nestjs/common';
@@ -17,7 +18,6 @@ import {
   adminToken,
   bootService,
   call,
-  expectProblem,
   register,
   registerAndLogin,
   type Service,
@@ -75,7 +75,9 @@ describe('HTTP limits of the reference service', () => {
         const ids: string[] = [];
         for (const [method, path, headers] of routes()) {
           const res = await send(method, path, headers, body);
-          const problem = await expectProblem(res, 400, 'JSON_TOO_DEEP', TOO_DEEP_DETAIL);
+          const problem = await expectProblem(res, 400, 'JSON_TOO_DEEP', {
+            detail: TOO_DEEP_DETAIL,
+          });
           expect({ route: `${method} ${path}`, problem }).toEqual({
             route: `${method} ${path}`,
             problem: {
@@ -203,12 +205,10 @@ describe('HTTP limits of the reference service', () => {
         token: user,
         headers: { 'x-request-id': 'long-param-1' },
       });
-      const body = await expectProblem(
-        res,
-        414,
-        'URI_TOO_LONG',
-        'A path segment of the URL is longer than the server accepts.',
-      );
+      const body = await expectProblem(res, 414, 'URI_TOO_LONG', {
+        detail: 'A path segment of the URL is longer than the server accepts.',
+        requestId: 'long-param-1',
+      });
       expect(body.request_id).toBe('long-param-1');
       expect(JSON.stringify(body)).not.toContain(long);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
@@ -227,12 +227,9 @@ describe('HTTP limits of the reference service', () => {
 
     it('is a 400 problem for a URL that cannot be decoded', async () => {
       const res = await call(s, '/users/%E0%A4%A', { token: user });
-      await expectProblem(
-        res,
-        400,
-        'BAD_REQUEST',
-        'The URL could not be decoded (malformed percent-encoding).',
-      );
+      await expectProblem(res, 400, 'BAD_REQUEST', {
+        detail: 'The URL could not be decoded (malformed percent-encoding).',
+      });
     }, 10_000);
 
     it('still routes a parameter of exactly 100 characters', async () => {
@@ -386,8 +383,12 @@ describe('JSON depth with http.server.maxJsonDepth = 3', () => {
   it('accepts three levels and refuses a fourth, naming the limit', async () => {
     // Three levels reach validation, which refuses the unknown key.
     const ok = await post('{"note":"x","extra":[[1]]}');
-    await expectProblem(ok, 400, 'VALIDATION_FAILED');
+    await expectProblem(ok, 400, 'VALIDATION_FAILED', {
+      extensions: { errors: [{ field: 'extra', message: expect.any(String) }] },
+    });
     const res = await post('{"note":"x","extra":[[[1]]]}');
-    await expectProblem(res, 400, 'JSON_TOO_DEEP', 'The JSON body is nested deeper than 3 levels.');
+    await expectProblem(res, 400, 'JSON_TOO_DEEP', {
+      detail: 'The JSON body is nested deeper than 3 levels.',
+    });
   }, 10_000);
 });

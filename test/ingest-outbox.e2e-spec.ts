@@ -6,6 +6,7 @@ import {
   waitForLog,
   databaseVariants,
   type TestDatabase,
+  expectProblem,
 } from '@kit/testing';
 import { OwnRedisServer } from './support/redis-server';
 import {
@@ -16,7 +17,6 @@ import {
   uniqueQueueName,
   UUID,
 } from './fixtures/tasks-service';
-import { expectProblem } from './support/auth-service';
 
 // A stored batch always gets its job (the transactional outbox): after a crash between the
 // commit and the enqueue, and while Redis is down; a retried request with its Idempotency-Key

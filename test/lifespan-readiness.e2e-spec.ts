@@ -7,10 +7,10 @@ import {
   Closer,
   postgresVariant,
   type TestDatabase,
+  expectProblem,
 } from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
-import { expectProblem } from './support/problem';
 import {
   RecordingResource,
   recordingResourcesModule,
@@ -28,7 +28,6 @@ const down = (error: 'CHECK_FAILED' | 'CHECK_TIMEOUT') => ({
 const NOT_ANSWERING = {
   title: 'Service Unavailable',
   detail: 'A resource the service needs is not answering.',
-  shuttingDown: false,
 };
 
 /** GET /health/ready until it answers 200, for at most `withinMs` (a bounded poll). */
@@ -67,7 +66,10 @@ describe('readiness', () => {
       const res = await fetch(`${t!.url}/health/ready`);
       await expectProblem(res, 503, 'NOT_READY', {
         ...NOT_ANSWERING,
-        resources: { alpha: up, beta: down('CHECK_FAILED'), gamma: up },
+        extensions: {
+          resources: { alpha: up, beta: down('CHECK_FAILED'), gamma: up },
+          shuttingDown: false,
+        },
       });
       // The refused check is logged with its reason; the response carries only the code.
       expect(t!.logs.lines.map((l) => l.msg)).toContain(
@@ -135,7 +137,10 @@ describe('readiness', () => {
       const res = await fetch(`${t!.url}/health/ready`);
       await expectProblem(res, 503, 'NOT_READY', {
         ...NOT_ANSWERING,
-        resources: { store: down('CHECK_FAILED'), cache: optionalDown, bus: optionalUp },
+        extensions: {
+          resources: { store: down('CHECK_FAILED'), cache: optionalDown, bus: optionalUp },
+          shuttingDown: false,
+        },
       });
     }, 10_000);
   });
@@ -153,7 +158,7 @@ describe('readiness', () => {
       const elapsed = performance.now() - started;
       const body = await expectProblem(res, 503, 'NOT_READY', {
         ...NOT_ANSWERING,
-        resources: { slow: down('CHECK_TIMEOUT'), fast: up },
+        extensions: { resources: { slow: down('CHECK_TIMEOUT'), fast: up }, shuttingDown: false },
       });
       const slow = (body.resources as Record<string, { durationMs: number }>).slow!;
       expect(slow.durationMs).toBeGreaterThanOrEqual(149);
@@ -210,7 +215,7 @@ if (pg) {
       expect(performance.now() - started).toBeLessThan(2_000);
       await expectProblem(res, 503, 'NOT_READY', {
         ...NOT_ANSWERING,
-        resources: { database: down('CHECK_FAILED') },
+        extensions: { resources: { database: down('CHECK_FAILED') }, shuttingDown: false },
       });
 
       await proxy!.restart();
@@ -243,7 +248,7 @@ if (pg) {
       const elapsed = performance.now() - started;
       await expectProblem(res, 503, 'NOT_READY', {
         ...NOT_ANSWERING,
-        resources: { database: down('CHECK_TIMEOUT') },
+        extensions: { resources: { database: down('CHECK_TIMEOUT') }, shuttingDown: false },
       });
       expect(elapsed).toBeGreaterThanOrEqual(290);
       expect(elapsed).toBeLessThan(1_500);

@@ -6,9 +6,8 @@ import {
   ResourceOpenError,
   ResourceRegistry,
 } from '@kit/lifespan';
-import { createTestApp, LogCapture, type TestApp, Closer } from '@kit/testing';
+import { createTestApp, LogCapture, type TestApp, Closer, expectProblem } from '@kit/testing';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { expectProblem } from './support/problem';
 import { acceptsConnections } from './support/shutdown-support';
 import {
   RecordingResource,
@@ -101,8 +100,7 @@ describe('resource lifecycle', () => {
       await expectProblem(res, 503, 'NOT_READY', {
         title: 'Service Unavailable',
         detail: 'The service is shutting down.',
-        resources: {},
-        shuttingDown: true,
+        extensions: { resources: {}, shuttingDown: true },
       });
 
       await t!.close();

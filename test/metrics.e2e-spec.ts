@@ -1,10 +1,9 @@
-import { Closer, databaseVariants } from '@kit/testing';
+import { Closer, databaseVariants, expectProblem } from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import {
   adminToken,
   bootService,
   call,
-  expectProblem,
   registerAndLogin,
   type Service,
 } from './support/auth-service';
@@ -45,22 +44,19 @@ describe('GET /metrics', () => {
     call(s, '/metrics', apiKey === undefined ? {} : { apiKey });
 
   it('answers 401 without an API key', async () => {
-    await expectProblem(
-      await scrape(),
-      401,
-      'AUTH_API_KEY_MISSING',
-      'This route needs an API key in the X-API-Key header.',
-    );
+    await expectProblem(await scrape(), 401, 'AUTH_API_KEY_MISSING', {
+      detail: 'This route needs an API key in the X-API-Key header.',
+    });
   });
 
   it('answers 403 to a valid key without the metrics scope, and to an unknown key', async () => {
     const detail = 'The API key is invalid, revoked or lacks the scope this route needs.';
-    await expectProblem(await scrape(otherKey), 403, 'AUTH_API_KEY_INVALID', detail);
+    await expectProblem(await scrape(otherKey), 403, 'AUTH_API_KEY_INVALID', { detail: detail });
     await expectProblem(
       await scrape(`${metricsKey.slice(0, -4)}AAAA`),
       403,
       'AUTH_API_KEY_INVALID',
-      detail,
+      { detail: detail },
     );
   });
 

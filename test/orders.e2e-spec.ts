@@ -1,7 +1,6 @@
-import { Closer, databaseVariants } from '@kit/testing';
+import { Closer, databaseVariants, expectProblem } from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import { TaskRunner } from '@kit/tasks';
-import { expectProblem } from './support/problem';
 import {
   ADMIN,
   bootTasksService,
@@ -146,7 +145,7 @@ describe.each(databaseVariants())('orders on $name', (variant) => {
     await expectProblem(res, 400, 'VALIDATION_FAILED', {
       title: expect.any(String),
       detail: expect.any(String),
-      errors: expect.any(Array),
+      extensions: { errors: expect.any(Array) },
     });
     expect(await (await call(s, '/orders', { token: user.token })).json()).toEqual([]);
     expect(runner.snapshot().queued).toBe(queued);

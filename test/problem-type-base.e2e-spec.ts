@@ -1,6 +1,5 @@
 import { HTTP_KIT_MODULE_OPTIONS, type HttpKitModuleOptions } from '@kit/http';
-import { WsTestClient, Closer } from '@kit/testing';
-import { expectedProblemType, expectProblem } from './support/problem';
+import { WsTestClient, Closer, expectedProblemType, expectProblem } from '@kit/testing';
 import { expectUpgradeRejected, uniqueRoom } from './support/ws-expect';
 import {
   bootRealtimeService,

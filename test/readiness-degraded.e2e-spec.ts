@@ -1,9 +1,8 @@
-import { waitFor, sqliteVariant } from '@kit/testing';
+import { waitFor, sqliteVariant, expectProblem } from '@kit/testing';
 import {
   adminToken,
   bootService,
   call,
-  expectProblem,
   registerAndLogin,
   type Service,
 } from './support/auth-service';

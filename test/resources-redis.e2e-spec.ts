@@ -1,8 +1,7 @@
 import { REDIS, ResourceOpenError } from '@kit/lifespan';
-import { createTestApp, LogCapture, type TestApp } from '@kit/testing';
+import { createTestApp, LogCapture, type TestApp, expectProblem } from '@kit/testing';
 import type { Redis } from 'ioredis';
 import { shutdownFixtureModule, ShutdownFixtureState } from './fixtures/shutdown-fixture.module';
-import { expectProblem } from './support/problem';
 import { pollUntil, redisUrlForTests } from './support/shutdown-support';
 import { TcpProxy } from './support/tcp-proxy';
 
@@ -101,15 +100,17 @@ describeWithRedis('Redis resource on the real Redis', () => {
     await expectProblem(down, 503, 'NOT_READY', {
       title: 'Service Unavailable',
       detail: 'A resource the service needs is not answering.',
-      resources: {
-        redis: {
-          status: 'down',
-          required: true,
-          durationMs: expect.any(Number),
-          error: 'CHECK_FAILED',
+      extensions: {
+        resources: {
+          redis: {
+            status: 'down',
+            required: true,
+            durationMs: expect.any(Number),
+            error: 'CHECK_FAILED',
+          },
         },
+        shuttingDown: false,
       },
-      shuttingDown: false,
     });
     const live = await fetch(`${app.url}/health/live`);
     expect(live.status).toBe(200);

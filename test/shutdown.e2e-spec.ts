@@ -1,9 +1,8 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { enableGracefulShutdown, type GracefulShutdownOptions } from '@kit/lifespan';
 import { BackgroundTasks, ShuttingDownError, TaskRunner } from '@kit/tasks';
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp, expectProblem } from '@kit/testing';
 import { shutdownFixtureModule, ShutdownFixtureState } from './fixtures/shutdown-fixture.module';
-import { expectProblem } from './support/problem';
 import { acceptsConnections, attempt, pollUntil } from './support/shutdown-support';
 
 // The coordinated shutdown on a fixture app in process, with a fake `exit`: hook order, the
@@ -139,8 +138,7 @@ describe('graceful shutdown (fixture app, in process)', () => {
     await expectProblem(ready, 503, 'NOT_READY', {
       title: 'Service Unavailable',
       detail: 'The service is shutting down.',
-      resources: { alpha: up, beta: up },
-      shuttingDown: true,
+      extensions: { resources: { alpha: up, beta: up }, shuttingDown: true },
     });
     const live = await fetch(`${t.url}/health/live`);
     expect({ status: live.status, body: await live.json() }).toEqual({

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { NoRequestScopeError, TaskRunner } from '@kit/tasks';
-import { createTestApp, type TestApp, Closer } from '@kit/testing';
+import { createTestApp, type TestApp, Closer, expectProblem } from '@kit/testing';
 import {
   FAIL_COMMIT,
   JournalResource,
@@ -9,7 +9,6 @@ import {
   TasksFixtureState,
   until,
 } from './fixtures/tasks-fixture.module';
-import { expectProblem } from './support/problem';
 
 // RequestResource (FastAPI's cached `Depends` with `yield`): one value per request shared by
 // every provider, `fresh()` as the opt-out, commit / rollback / release after the handler, and
@@ -109,6 +108,8 @@ describe('request resources', () => {
     await expectProblem(res, 500, 'INTERNAL_ERROR', {
       title: 'Internal Server Error',
       detail: expect.any(String),
+      // Written in the onSend hook (after serialization): Fastify adds no charset there.
+      contentType: 'application/problem+json',
     });
     expect(state.journal).toEqual([
       'create 1',

@@ -7,9 +7,9 @@ import {
   Closer,
   databaseVariants,
   type TestDatabase,
+  expectProblem,
 } from '@kit/testing';
 import type { Schema } from '../src/database/schema';
-import { expectProblem } from './support/problem';
 import { post, until } from './fixtures/tasks-fixture.module';
 import { UowFixtureModule, UowFixtureState } from './fixtures/tasks-uow.module';
 

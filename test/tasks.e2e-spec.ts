@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { TaskRunner } from '@kit/tasks';
-import { createTestApp, type TestApp, Closer } from '@kit/testing';
+import { createTestApp, type TestApp, Closer, expectProblem } from '@kit/testing';
 import {
   post,
   TasksFixtureModule,
   TasksFixtureState,
   until,
 } from './fixtures/tasks-fixture.module';
-import { expectProblem } from './support/problem';
 
 // @kit/tasks background tasks end to end: after the response, in order, in the request's
 // context, failures isolated, bounded queue, failed requests and shutdown.

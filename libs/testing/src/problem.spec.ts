@@ -57,6 +57,16 @@ describe('expectProblem', () => {
     expect(body.errors).toEqual([{ field: 'id' }]);
   });
 
+  it('accepts another content type only when given', async () => {
+    const bare = { type: 'application/problem+json' };
+    await expectProblem(problem(NOT_FOUND, bare), 404, 'USER_NOT_FOUND', {
+      contentType: 'application/problem+json',
+    });
+    await expect(expectProblem(problem(NOT_FOUND, bare), 404, 'USER_NOT_FOUND')).rejects.toThrow(
+      'expect(',
+    );
+  });
+
   it.each([
     ['another status', problem(NOT_FOUND, { status: 400 })],
     ['another content type', problem(NOT_FOUND, { type: 'application/json' })],

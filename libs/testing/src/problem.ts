@@ -14,6 +14,8 @@ export interface ExpectedProblem {
   detail?: unknown;
   /** Every extension member of the body (`errors`, `resources`, …), exactly. @default none */
   extensions?: Readonly<Record<string, unknown>>;
+  /** The exact content type, for a problem written after serialization (no charset). @default PROBLEM_CONTENT_TYPE */
+  contentType?: string;
   /** Exact values of response headers, lower-case names (`{ 'retry-after': '5' }`). */
   headers?: Readonly<Record<string, string>>;
   /** The request id the response must carry. @default a fresh version 4 UUID */
@@ -56,7 +58,7 @@ export async function expectProblem(
   const text = await res.text();
   // The body in the failure message: a wrong status is easier to read with it.
   expect({ status: res.status, body: text }).toEqual({ status, body: expect.any(String) });
-  expect(res.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE);
+  expect(res.headers.get('content-type')).toBe(expected.contentType ?? PROBLEM_CONTENT_TYPE);
   for (const [name, value] of Object.entries(expected.headers ?? {})) {
     expect({ header: name, value: res.headers.get(name) }).toEqual({ header: name, value });
   }

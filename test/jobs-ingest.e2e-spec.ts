@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { JobQueue } from '@kit/tasks';
-import { createApiKey, Closer, databaseVariants } from '@kit/testing';
+import { createApiKey, Closer, databaseVariants, waitFor } from '@kit/testing';
 import {
   bootTasksService,
   call,
   obliterateQueue,
-  pollFor,
   redisUrlOrSkip,
   type TasksService,
   uniqueQueueName,
@@ -63,10 +62,15 @@ describe.each(CASES)('ingest on $variant.name with $queue jobs', ({ variant, url
     const body = (await res.json()) as { accepted: number; job_id: string };
     expect(body).toEqual({ accepted: 3, job_id: expect.stringMatching(UUID) });
 
-    const rows = await pollFor(async () => {
-      const found = await eventsOfType(type);
-      return found.length === 3 && found.every((r) => r.status === 'processed') ? found : undefined;
-    }, 'the batch to be processed');
+    const rows = await waitFor(
+      async () => {
+        const found = await eventsOfType(type);
+        return found.length === 3 && found.every((r) => r.status === 'processed')
+          ? found
+          : undefined;
+      },
+      { timeoutMs: 10_000, description: 'the batch to be processed' },
+    );
     expect(rows.map((r) => [r.seq, r.status, JSON.parse(r.payload)])).toEqual([
       [0, 'processed', { n: 1 }],
       [1, 'processed', { n: 2, nested: { ok: true } }],
@@ -76,7 +80,14 @@ describe.each(CASES)('ingest on $variant.name with $queue jobs', ({ variant, url
       expect(r.processed_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       expect(Date.parse(String(r.processed_at))).toBeGreaterThanOrEqual(started - 1_000);
     }
-    const job = await s.t.app.get(JobQueue).get(body.job_id);
+    // BullMQ marks the job completed after the processor returned: a moment after the rows.
+    const job = await waitFor(
+      async () => {
+        const found = await s.t.app.get(JobQueue).get(body.job_id);
+        return found?.state !== 'active' && found;
+      },
+      { timeoutMs: 5_000, description: `job ${body.job_id} to leave the active state` },
+    );
     expect(job).toMatchObject({ id: body.job_id, name: 'ingest.process', state: 'completed' });
     const log = s.t.logs.lines.find(
       (l) =>
@@ -99,10 +110,13 @@ describe.each(CASES)('ingest on $variant.name with $queue jobs', ({ variant, url
     }
     expect(new Set(ids).size).toBe(2);
     for (const type of [a, b]) {
-      await pollFor(async () => {
-        const rows = await eventsOfType(type);
-        return rows.length === 1 && rows[0]?.status === 'processed' ? true : undefined;
-      }, `batch ${type} to be processed`);
+      await waitFor(
+        async () => {
+          const rows = await eventsOfType(type);
+          return rows.length === 1 && rows[0]?.status === 'processed' ? true : undefined;
+        },
+        { timeoutMs: 10_000, description: `batch ${type} to be processed` },
+      );
     }
   });
 

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { HttpKitModule } from '@kit/http';
 import { LifespanModule } from '@kit/lifespan';
 import {
@@ -8,6 +7,7 @@ import {
   postgresVariant,
   type TestDatabase,
   expectProblem,
+  waitFor,
 } from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
@@ -31,14 +31,16 @@ const NOT_ANSWERING = {
 };
 
 /** GET /health/ready until it answers 200, for at most `withinMs` (a bounded poll). */
-async function readyAgain(url: string, withinMs: number): Promise<Response> {
-  const deadline = performance.now() + withinMs;
-  for (;;) {
-    const res = await fetch(`${url}/health/ready`);
-    if (res.status === 200 || performance.now() > deadline) return res;
-    await res.arrayBuffer();
-    await delay(25);
-  }
+function readyAgain(url: string, withinMs: number): Promise<Response> {
+  return waitFor(
+    async () => {
+      const res = await fetch(`${url}/health/ready`);
+      if (res.status === 200) return res;
+      await res.arrayBuffer();
+      return undefined;
+    },
+    { timeoutMs: withinMs, intervalMs: 25, description: 'GET /health/ready to answer 200' },
+  );
 }
 
 describe('readiness', () => {

@@ -1,4 +1,4 @@
-import { Closer, databaseVariants, expectProblem } from '@kit/testing';
+import { Closer, databaseVariants, expectProblem, waitFor } from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import {
   adminToken,
@@ -7,7 +7,6 @@ import {
   registerAndLogin,
   type Service,
 } from './support/auth-service';
-import { pollUntil } from './support/shutdown-support';
 
 // GET /metrics on the reference service: not public (API key with the `metrics` scope),
 // Prometheus text with the HTTP histogram by route template, task and job metrics.
@@ -112,17 +111,20 @@ describe('GET /metrics', () => {
     });
     expect(ingest.status).toBe(202);
 
-    const body = await pollUntil(async () => {
-      const text = await (await scrape(metricsKey)).text();
-      const tasksDone =
-        sample(text, 'background_tasks{state="completed_total"}') === completedBefore + 1;
-      const jobDone =
-        sample(
-          text,
-          'job_attempt_duration_seconds_count{name="ingest.process",outcome="completed"}',
-        ) === 1;
-      return tasksDone && jobDone ? text : undefined;
-    }, 'the order task and the ingest job to be counted');
+    const body = await waitFor(
+      async () => {
+        const text = await (await scrape(metricsKey)).text();
+        const tasksDone =
+          sample(text, 'background_tasks{state="completed_total"}') === completedBefore + 1;
+        const jobDone =
+          sample(
+            text,
+            'job_attempt_duration_seconds_count{name="ingest.process",outcome="completed"}',
+          ) === 1;
+        return tasksDone && jobDone ? text : undefined;
+      },
+      { timeoutMs: 5_000, description: 'the order task and the ingest job to be counted' },
+    );
 
     expect(body).toContain('# TYPE background_tasks gauge\n');
     expect(sample(body, 'background_tasks{state="failed_total"}')).toBe(0);

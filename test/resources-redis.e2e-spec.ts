@@ -1,8 +1,8 @@
 import { REDIS, ResourceOpenError } from '@kit/lifespan';
-import { createTestApp, LogCapture, type TestApp, expectProblem } from '@kit/testing';
+import { createTestApp, LogCapture, type TestApp, expectProblem, waitFor } from '@kit/testing';
 import type { Redis } from 'ioredis';
 import { shutdownFixtureModule, ShutdownFixtureState } from './fixtures/shutdown-fixture.module';
-import { pollUntil, redisUrlForTests } from './support/shutdown-support';
+import { redisUrlForTests } from './support/shutdown-support';
 import { TcpProxy } from './support/tcp-proxy';
 
 // The Redis resource in an app: readiness on the real Redis, an outage through a TCP proxy that
@@ -93,10 +93,13 @@ describeWithRedis('Redis resource on the real Redis', () => {
     expect((await ready(app)).status).toBe(200);
 
     await proxy.stop();
-    const down = await pollUntil(async () => {
-      const res = await ready(app);
-      return res.status === 503 ? res : (await res.text(), undefined);
-    }, 'readiness to turn 503');
+    const down = await waitFor(
+      async () => {
+        const res = await ready(app);
+        return res.status === 503 ? res : (await res.text(), undefined);
+      },
+      { timeoutMs: 5_000, description: 'readiness to turn 503' },
+    );
     await expectProblem(down, 503, 'NOT_READY', {
       title: 'Service Unavailable',
       detail: 'A resource the service needs is not answering.',
@@ -116,13 +119,12 @@ describeWithRedis('Redis resource on the real Redis', () => {
     expect(live.status).toBe(200);
 
     await proxy.restart('forward');
-    const back = await pollUntil(
+    const back = await waitFor(
       async () => {
         const res = await ready(app);
         return res.status === 200 ? res : (await res.text(), undefined);
       },
-      'readiness to recover',
-      10_000,
+      { timeoutMs: 10_000, description: 'readiness to recover' },
     );
     expect(await back.json()).toEqual({
       status: 'ok',

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { enableGracefulShutdown } from '@kit/lifespan';
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp, waitFor } from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
-import { pollUntil, redisUrlForTests } from './support/shutdown-support';
+import { redisUrlForTests } from './support/shutdown-support';
 import { login, registerAndLogin } from './support/shutdown-service';
 
 // After the shutdown sequence (app.close() inside it) the reference service leaves nothing
@@ -103,11 +103,10 @@ describe.each(variants)(
             .map((k) => [k, now[k] - before[k]]),
         );
       };
-      await pollUntil(
-        () => Object.keys(excess()).length === 0,
-        'every handle to close',
-        3_000,
-      ).catch(() => undefined);
+      await waitFor(() => Object.keys(excess()).length === 0, {
+        timeoutMs: 3_000,
+        description: 'every handle to close',
+      }).catch(() => undefined);
       expect(excess()).toEqual({});
       t = undefined;
     }, 30_000);

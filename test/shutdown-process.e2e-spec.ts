@@ -13,9 +13,9 @@ import {
   registerAndLogin,
   startService,
 } from './support/shutdown-service';
-import { acceptsConnections, pollUntil } from './support/shutdown-support';
+import { acceptsConnections } from './support/shutdown-support';
 import type { ActivityView as Activity, OrderView as Order } from '../src/orders/order.dto';
-import { databaseVariants, type TestDatabase } from '@kit/testing';
+import { databaseVariants, type TestDatabase, waitFor } from '@kit/testing';
 
 // SIGTERM to the real built service (`node dist/src/main.js`) under a bounded load of orders:
 // nothing accepted is lost, every order's background task ran exactly once, exit 0 within
@@ -102,7 +102,10 @@ describe.each(databaseVariants())('SIGTERM to the built service under load ($nam
       /"msg":"shutdown: closing the listener; in-flight requests finish"/,
       5_000,
     );
-    await pollUntil(async () => !(await acceptsConnections(port)), 'the listener to close');
+    await waitFor(async () => !(await acceptsConnections(port)), {
+      timeoutMs: 5_000,
+      description: 'the listener to close',
+    });
     // A second SIGTERM (an impatient orchestrator) must not cut the drain short.
     proc.signal('SIGTERM');
     await proc.waitForStdout(

@@ -1,26 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import { printSkipNotice } from '@kit/testing';
 
 // Helpers of the shutdown, resource and metrics suites: bounded polling, request outcomes that
 // tell a refused connection from a response, a real upstream HTTP server, the Redis URL.
-
-/** Resolves with the probe's first truthy result; rejects after `timeoutMs` naming `what`. */
-export async function pollUntil<T>(
-  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() >= deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(10);
-  }
-}
 
 /** What became of one request: a response, or the connection failing before one arrived. */
 export type Outcome =

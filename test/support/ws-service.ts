@@ -195,21 +195,6 @@ export function api(
   });
 }
 
-/** Polls `check` every 20 ms until it returns a value other than undefined, for at most `ms`. */
-export async function eventually<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  ms = 5_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** The Redis URL for the suites that need Redis, or undefined after printing why they are skipped. */
 export function redisUrlForTests(): string | undefined {
   const url = process.env.REDIS_URL;

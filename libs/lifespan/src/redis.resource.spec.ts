@@ -1,3 +1,4 @@
+import { waitFor } from '@kit/testing';
 import { resolveLifespanOptions } from './lifespan-options.factory';
 import type { RedisOptions } from './lifespan-options.interface';
 import { RedisResource } from './redis.resource';
@@ -35,9 +36,10 @@ async function expectNoneLeft(before: { sockets: number; timers: number }): Prom
     const now = handles();
     return now.sockets <= before.sockets && now.timers <= before.timers;
   };
-  const deadline = Date.now() + 1_000;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  expect(done() ? 'none left' : handles()).toBe('none left');
+  await waitFor(done, {
+    timeoutMs: 1_000,
+    description: `at most ${before.sockets} sockets and ${before.timers} timers`,
+  });
 }
 
 function resource(options: RedisOptions): RedisResource {

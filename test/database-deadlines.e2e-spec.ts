@@ -1,4 +1,4 @@
-import { waitFor, sqliteVariant, expectProblem } from '@kit/testing';
+import { expectProblem, printSkipNotice, sqliteVariant, waitFor } from '@kit/testing';
 import { bootService, call, registerAndLogin, type Service } from './support/auth-service';
 import { OwnPostgres, ownPostgresUnavailable } from './support/own-postgres';
 
@@ -13,7 +13,7 @@ const SLACK_MS = 3_000;
 
 const unavailable = ownPostgresUnavailable();
 if (unavailable && process.env.REQUIRE_SERVICES !== '1')
-  console.warn(`database deadline tests not run: ${unavailable}`);
+  printSkipNotice(`database deadline tests not run: ${unavailable}`);
 const describeOwnPostgres =
   unavailable && process.env.REQUIRE_SERVICES !== '1' ? describe.skip : describe;
 

@@ -7,12 +7,12 @@ import {
   databaseVariants,
   type TestDatabase,
   expectProblem,
+  serviceUrl,
 } from '@kit/testing';
 import { OwnRedisServer } from './support/redis-server';
 import {
   bootTasksService,
   obliterateQueue,
-  redisUrlOrSkip,
   type TasksService,
   uniqueQueueName,
   UUID,
@@ -22,7 +22,7 @@ import {
 // commit and the enqueue, and while Redis is down; a retried request with its Idempotency-Key
 // gets the first answer and stores nothing new.
 
-const redis = redisUrlOrSkip();
+const redisUrl = serviceUrl('redis');
 
 /** The batch's events with their status. */
 function statuses(s: TasksService, batchId: string): Promise<string[]> {
@@ -75,12 +75,11 @@ describe.each(databaseVariants())('ingest outbox on $name', (variant) => {
       await first?.close();
       await second?.close();
       await db?.drop();
-      if (redis && 'url' in redis) await obliterateQueue(redis.url, queueName);
+      if (redisUrl) await obliterateQueue(redisUrl, queueName);
     }, 20_000);
 
     it('the next boot on the same database enqueues the job, which processes the batch', async () => {
-      if (redis && 'missing' in redis) throw new Error(redis.missing);
-      const url = redis?.url;
+      const url = redisUrl;
       // First boot: the relay and the sweeper are off, so the batch stays exactly as a crash
       // right after its commit leaves it: stored, job never enqueued.
       db = await variant.create('outbox');

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { JobQueue } from '@kit/tasks';
-import { createApiKey, Closer, databaseVariants, waitFor } from '@kit/testing';
+import { createApiKey, Closer, databaseVariants, waitFor, serviceUrl } from '@kit/testing';
 import {
   bootTasksService,
   call,
   obliterateQueue,
-  redisUrlOrSkip,
   type TasksService,
   uniqueQueueName,
   UUID,
@@ -14,21 +13,20 @@ import {
 // POST /ingest/events → 202 {accepted, job_id}; an `ingest.process` job per batch marks the
 // batch's events processed, on SQLite and PostgreSQL, in process and on BullMQ.
 
-const redis = redisUrlOrSkip();
-const QUEUES: { queue: string; url?: string; missing?: string }[] = [
+const redisUrl = serviceUrl('redis');
+const QUEUES: { queue: string; url?: string }[] = [
   { queue: 'in-process' },
-  ...(redis ? [{ queue: 'bullmq', ...redis }] : []),
+  ...(redisUrl ? [{ queue: 'bullmq', url: redisUrl }] : []),
 ];
 const CASES = databaseVariants().flatMap((variant) => QUEUES.map((q) => ({ ...q, variant })));
 
-describe.each(CASES)('ingest on $variant.name with $queue jobs', ({ variant, url, missing }) => {
+describe.each(CASES)('ingest on $variant.name with $queue jobs', ({ variant, url }) => {
   let s: TasksService;
   let apiKey: string;
   const queueName = uniqueQueueName('ingest');
   const closer = new Closer();
 
   beforeAll(async () => {
-    if (missing) throw new Error(missing);
     s = await closer.adopt(bootTasksService(variant, 'ingest', { redisUrl: url, queueName }));
     apiKey = (await createApiKey(s.t.app, 'ingest test')).key;
   });

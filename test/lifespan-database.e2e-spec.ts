@@ -5,8 +5,9 @@ import {
   createTestApp,
   type TestApp,
   databaseVariants,
-  postgresVariant,
   type TestDatabase,
+  describeWithServices,
+  postgresVariantAt,
 } from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
@@ -168,9 +169,11 @@ describe.each(databaseVariants())('database resource on $name', (variant) => {
   });
 });
 
-const pg = postgresVariant();
-if (pg) {
-  describe('database resource on postgres, next to another schema', () => {
+describeWithServices(
+  'database resource on postgres, next to another schema',
+  ['postgres'],
+  (urls) => {
+    const pg = postgresVariantAt(urls.postgres);
     const dbs: TestDatabase[] = [];
     const apps: TestApp[] = [];
     afterEach(async () => {
@@ -217,5 +220,5 @@ if (pg) {
         ]),
       );
     });
-  });
-}
+  },
+);

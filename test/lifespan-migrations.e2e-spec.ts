@@ -15,9 +15,10 @@ import {
   createTestApp,
   type TestApp,
   databaseVariants,
-  postgresVariant,
   type DatabaseVariant,
   type TestDatabase,
+  describeWithServices,
+  postgresVariantAt,
 } from '@kit/testing';
 import { migrations, migrationSets } from '../src/database/migrations';
 
@@ -296,9 +297,11 @@ describe.each(databaseVariants())('migration sets on $name', (variant) => {
   });
 });
 
-const pg = postgresVariant();
-if (pg) {
-  describe('migration sets on postgres, instances booting together', () => {
+describeWithServices(
+  'migration sets on postgres, instances booting together',
+  ['postgres'],
+  (urls) => {
+    const pg = postgresVariantAt(urls.postgres);
     let db: TestDatabase | undefined;
     const apps: TestApp[] = [];
     afterEach(async () => {
@@ -330,5 +333,5 @@ if (pg) {
       },
       TIMEOUT,
     );
-  });
-}
+  },
+);

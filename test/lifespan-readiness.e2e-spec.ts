@@ -4,10 +4,11 @@ import {
   createTestApp,
   type TestApp,
   Closer,
-  postgresVariant,
   type TestDatabase,
   expectProblem,
   waitFor,
+  describeWithServices,
+  postgresVariantAt,
 } from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
@@ -173,9 +174,11 @@ describe('readiness', () => {
   });
 });
 
-const pg = postgresVariant();
-if (pg) {
-  describe('readiness when PostgreSQL becomes unreachable (through a TCP proxy)', () => {
+describeWithServices(
+  'readiness when PostgreSQL becomes unreachable (through a TCP proxy)',
+  ['postgres'],
+  (urls) => {
+    const pg = postgresVariantAt(urls.postgres);
     const variant = pg;
     let db: TestDatabase | undefined;
     let proxy: TcpProxy | undefined;
@@ -258,5 +261,5 @@ if (pg) {
       await proxy!.restart();
       expect((await readyAgain(t.url, 5_000)).status).toBe(200);
     });
-  });
-}
+  },
+);

@@ -1,5 +1,5 @@
 import { RealtimeService, type RealtimeModuleOptions } from '@kit/realtime';
-import { Closer, type WsTestClient, waitFor } from '@kit/testing';
+import { Closer, type WsTestClient, waitFor, describeWithServices } from '@kit/testing';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { ClientPool, messageEnvelope, uniqueRoom } from './support/ws-expect';
@@ -9,7 +9,6 @@ import {
   createSharedStore,
   FAST_REALTIME,
   type RealtimeTestService,
-  redisUrlForTests,
   type SharedStore,
   type TestUser,
 } from './support/ws-service';
@@ -20,11 +19,8 @@ import { TcpProxy } from './support/tcp-proxy';
 // connections, sharing one user table. Instance A reaches Redis through a TCP proxy the test
 // can cut and restore; the shared Redis server itself is never stopped.
 
-const redisUrl = redisUrlForTests();
-const describeWithRedis = redisUrl ? describe : describe.skip;
-
-describeWithRedis('realtime across instances (Redis)', () => {
-  const url = redisUrl as string;
+describeWithServices('realtime across instances (Redis)', ['redis'], (urls) => {
+  const url = urls.redis;
   const prefix = `kit-rt-test-${randomBytes(4).toString('hex')}`;
   const TTL_MS = 500;
   const pool = new ClientPool();

@@ -1,8 +1,14 @@
 import { REDIS, ResourceOpenError } from '@kit/lifespan';
-import { createTestApp, LogCapture, type TestApp, expectProblem, waitFor } from '@kit/testing';
+import {
+  createTestApp,
+  LogCapture,
+  type TestApp,
+  expectProblem,
+  waitFor,
+  describeWithServices,
+} from '@kit/testing';
 import type { Redis } from 'ioredis';
 import { shutdownFixtureModule, ShutdownFixtureState } from './fixtures/shutdown-fixture.module';
-import { redisUrlForTests } from './support/shutdown-support';
 import { TcpProxy } from './support/tcp-proxy';
 
 // The Redis resource in an app: readiness on the real Redis, an outage through a TCP proxy that
@@ -39,11 +45,9 @@ describe('Redis resource: a boot against an unreachable Redis', () => {
   });
 });
 
-const redisUrl = redisUrlForTests('Redis resource e2e tests');
-const describeWithRedis = redisUrl ? describe : describe.skip;
-
-describeWithRedis('Redis resource on the real Redis', () => {
-  const base = new URL(redisUrl ?? 'redis://127.0.0.1:6379');
+describeWithServices('Redis resource on the real Redis', ['redis'], (urls) => {
+  // Empty when skipped: the tests that use it do not run.
+  const base = new URL(urls.redis || 'redis://127.0.0.1:6379');
   let t: TestApp | undefined;
   let proxy: TcpProxy | undefined;
 

@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { enableGracefulShutdown } from '@kit/lifespan';
-import { createTestApp, type TestApp, waitFor } from '@kit/testing';
+import { createTestApp, type TestApp, waitFor, serviceUrl } from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
-import { redisUrlForTests } from './support/shutdown-support';
 import { login, registerAndLogin } from './support/shutdown-service';
 
 // After the shutdown sequence (app.close() inside it) the reference service leaves nothing
@@ -24,7 +23,7 @@ function handles(): { sockets: number; servers: number; timers: number } {
 
 const ADMIN = { email: 'handles-admin@example.com', password: 'Handles-Admin-Pa55word' };
 
-const redisUrl = redisUrlForTests('Open-handle test with Redis');
+const redisUrl = serviceUrl('redis');
 const variants: [string, Record<string, string>][] = [
   ['SQLite, in-process jobs', {}],
   ...(redisUrl

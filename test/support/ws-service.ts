@@ -1,7 +1,7 @@
 import { Test } from '@nestjs/testing';
 import type { HttpServerOptions } from '@kit/http';
 import { REALTIME_MODULE_OPTIONS, type RealtimeModuleOptions } from '@kit/realtime';
-import { createTestApp, printSkipNotice, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp } from '@kit/testing';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -193,15 +193,4 @@ export function api(
     headers,
     body: options.json === undefined ? undefined : JSON.stringify(options.json),
   });
-}
-
-/** The Redis URL for the suites that need Redis, or undefined after printing why they are skipped. */
-export function redisUrlForTests(): string | undefined {
-  const url = process.env.REDIS_URL;
-  if (url) return url;
-  if (process.env.REQUIRE_SERVICES === '1') {
-    throw new Error('Redis is required (REQUIRE_SERVICES=1) but REDIS_URL is unset; set REDIS_URL');
-  }
-  printSkipNotice('Realtime Redis tests not run: REDIS_URL is unset (e.g. redis://127.0.0.1:6379)');
-  return undefined;
 }

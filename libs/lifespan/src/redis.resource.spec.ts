@@ -1,4 +1,4 @@
-import { waitFor } from '@kit/testing';
+import { describeWithServices, waitFor } from '@kit/testing';
 import { resolveLifespanOptions } from './lifespan-options.factory';
 import type { RedisOptions } from './lifespan-options.interface';
 import { RedisResource } from './redis.resource';
@@ -9,14 +9,6 @@ import { ResourceRegistry } from './resource.registry';
 // app-level behaviour: readiness, outages through a proxy, boot failures).
 
 const registry = new ResourceRegistry(resolveLifespanOptions({}));
-
-const REDIS_URL = process.env.REDIS_URL;
-if (!REDIS_URL && process.env.REQUIRE_SERVICES === '1')
-  throw new Error('Redis is required (REQUIRE_SERVICES=1) but REDIS_URL is unset');
-// One line on stderr: Jest prints console.warn with a stack location under it.
-if (!REDIS_URL)
-  process.stderr.write('RedisResource tests on a real Redis not run: REDIS_URL is unset\n');
-const describeWithRedis = REDIS_URL ? describe : describe.skip;
 
 /** Sockets and timers alive in the process now. */
 function handles(): { sockets: number; timers: number } {
@@ -81,8 +73,8 @@ describe('RedisResource', () => {
     });
   });
 
-  describeWithRedis('on the real Redis', () => {
-    const url = REDIS_URL!;
+  describeWithServices('on the real Redis', ['redis'], (urls) => {
+    const url = urls.redis;
 
     it('opens, answers checks, and closes idempotently, its connection ended', async () => {
       const before = handles();

@@ -39,7 +39,7 @@ export const sqliteVariant: DatabaseVariant = {
  */
 export function postgresVariant(): DatabaseVariant | undefined {
   const base = serviceUrl('postgres');
-  return base === undefined ? undefined : postgresAt(base);
+  return base === undefined ? undefined : postgresVariantAt(base);
 }
 
 /** SQLite always, PostgreSQL as `postgresVariant()` decides; for `describe.each`. */
@@ -65,7 +65,8 @@ export async function runSql(url: string, statement: string): Promise<void> {
   }
 }
 
-function postgresAt(base: string): DatabaseVariant {
+/** The PostgreSQL variant on the server of `base` (for `describeWithServices(..., ['postgres'])`). */
+export function postgresVariantAt(base: string): DatabaseVariant {
   return {
     name: 'postgres',
     async create(label) {

@@ -23,6 +23,7 @@ export { describeWithServices, serviceUrl, type TestService } from './services';
 export {
   databaseVariants,
   postgresVariant,
+  postgresVariantAt,
   runSql,
   sqliteVariant,
   withSearchPath,

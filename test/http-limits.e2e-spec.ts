@@ -13,7 +13,7 @@ import { Controller, Get, Logger, Module, Param } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect, type Socket } from 'node:net';
-import { HttpFixtureRootModule } from './fixtures/http-fixture.module';
+import { HttpFixtureRootModule } from '../libs/http/test/fixtures/http-fixture.module';
 import {
   adminToken,
   bootService,

@@ -8,8 +8,8 @@ import {
   type TestDatabase,
   expectProblem,
   serviceUrl,
+  OwnRedisServer,
 } from '@kit/testing';
-import { OwnRedisServer } from './support/redis-server';
 import {
   bootTasksService,
   obliterateQueue,

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BullmqJobQueue, JobQueueUnavailableError, resolveTasksOptions } from '@kit/tasks';
-import { waitFor } from '@kit/testing';
-import { OwnRedisServer } from './support/redis-server';
+import { waitFor, OwnRedisServer } from '@kit/testing';
 import { uniqueQueueName } from './fixtures/tasks-service';
 
 // BullMQ on a redis-server of the suite's own: a job active on a worker that died resumes within

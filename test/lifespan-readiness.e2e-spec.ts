@@ -9,6 +9,7 @@ import {
   waitFor,
   describeWithServices,
   postgresVariantAt,
+  TcpProxy,
 } from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
@@ -17,7 +18,6 @@ import {
   recordingResourcesModule,
   resourceToken,
 } from './support/recording-resource';
-import { TcpProxy } from './support/tcp-proxy';
 
 const up = { status: 'up', required: true, durationMs: expect.any(Number) };
 const down = (error: 'CHECK_FAILED' | 'CHECK_TIMEOUT') => ({

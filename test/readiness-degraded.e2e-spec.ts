@@ -1,4 +1,4 @@
-import { waitFor, sqliteVariant, expectProblem } from '@kit/testing';
+import { waitFor, sqliteVariant, expectProblem, OwnRedisServer } from '@kit/testing';
 import {
   adminToken,
   bootService,
@@ -6,7 +6,6 @@ import {
   registerAndLogin,
   type Service,
 } from './support/auth-service';
-import { OwnRedisServer } from './support/redis-server';
 
 // The reference service on a Redis this suite owns and kills: Redis is a degraded resource, so
 // readiness stays 200 (a balancer keeps the instance) while users and orders go on, and a

@@ -1,5 +1,5 @@
 import { RealtimeService, type RealtimeModuleOptions } from '@kit/realtime';
-import { Closer, type WsTestClient, waitFor, describeWithServices } from '@kit/testing';
+import { Closer, type WsTestClient, waitFor, describeWithServices, TcpProxy } from '@kit/testing';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { ClientPool, messageEnvelope, uniqueRoom } from './support/ws-expect';
@@ -13,7 +13,6 @@ import {
   type TestUser,
 } from './support/ws-service';
 import { deleteRedisKeys } from './support/redis';
-import { TcpProxy } from './support/tcp-proxy';
 
 // Two (and for the crash, three) real instances in this process, each with its own Redis
 // connections, sharing one user table. Instance A reaches Redis through a TCP proxy the test

@@ -6,10 +6,10 @@ import {
   expectProblem,
   waitFor,
   describeWithServices,
+  TcpProxy,
 } from '@kit/testing';
 import type { Redis } from 'ioredis';
 import { shutdownFixtureModule, ShutdownFixtureState } from './fixtures/shutdown-fixture.module';
-import { TcpProxy } from './support/tcp-proxy';
 
 // The Redis resource in an app: readiness on the real Redis, an outage through a TCP proxy that
 // the resource recovers from by itself, and a boot that fails naming the resource.

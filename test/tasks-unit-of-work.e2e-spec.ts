@@ -11,7 +11,7 @@ import {
   waitFor,
 } from '@kit/testing';
 import type { Schema } from '../src/database/schema';
-import { post } from './fixtures/tasks-fixture.module';
+import { post } from '../libs/tasks/test/fixtures/tasks-fixture.module';
 import { UowFixtureModule, UowFixtureState } from './fixtures/tasks-uow.module';
 
 // The reference service's UnitOfWork (RequestResource<ControlledTransaction>) on a real

@@ -30,3 +30,6 @@ export {
   type DatabaseVariant,
   type TestDatabase,
 } from './database-variants';
+export { TcpProxy } from './tcp-proxy';
+export { timed } from './timed';
+export { freePort, OwnRedisServer } from './redis-server';

@@ -5,9 +5,13 @@ import {
   ResourceRegistry,
   resolveLifespanOptions,
 } from '@kit/lifespan';
-import { TcpProxy } from './support/tcp-proxy';
-import { timed } from './support/timed';
-import { type TestDatabase, describeWithServices, postgresVariantAt } from '@kit/testing';
+import {
+  TcpProxy,
+  timed,
+  type TestDatabase,
+  describeWithServices,
+  postgresVariantAt,
+} from '@kit/testing';
 
 // @kit/lifespan's PostgreSQL pool on the shared server (its own schema): a query past
 // queryTimeoutMs and a wait for a pooled connection past acquireTimeoutMs both fail with the

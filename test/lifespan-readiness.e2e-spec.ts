@@ -17,7 +17,7 @@ import {
   RecordingResource,
   recordingResourcesModule,
   resourceToken,
-} from './support/recording-resource';
+} from '../libs/lifespan/test/fixtures/recording-resource';
 
 const up = { status: 'up', required: true, durationMs: expect.any(Number) };
 const down = (error: 'CHECK_FAILED' | 'CHECK_TIMEOUT') => ({

@@ -13,9 +13,8 @@ import {
   registerAndLogin,
   startService,
 } from './support/shutdown-service';
-import { acceptsConnections } from './support/shutdown-support';
+import { acceptsConnections, databaseVariants, type TestDatabase, waitFor } from '@kit/testing';
 import type { ActivityView as Activity, OrderView as Order } from '../src/orders/order.dto';
-import { databaseVariants, type TestDatabase, waitFor } from '@kit/testing';
 
 // SIGTERM to the real built service (`node dist/src/main.js`) under a bounded load of orders:
 // nothing accepted is lost, every order's background task ran exactly once, exit 0 within

@@ -33,3 +33,11 @@ export {
 export { TcpProxy } from './tcp-proxy';
 export { timed } from './timed';
 export { freePort, OwnRedisServer } from './redis-server';
+export {
+  acceptsConnections,
+  attempt,
+  failureCode,
+  Upstream,
+  type Outcome,
+  type UpstreamRequest,
+} from './http-probes';

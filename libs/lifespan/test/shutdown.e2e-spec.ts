@@ -1,9 +1,15 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { enableGracefulShutdown, type GracefulShutdownOptions } from '@kit/lifespan';
 import { BackgroundTasks, ShuttingDownError, TaskRunner } from '@kit/tasks';
-import { createTestApp, type TestApp, expectProblem, waitFor } from '@kit/testing';
+import {
+  createTestApp,
+  type TestApp,
+  expectProblem,
+  waitFor,
+  acceptsConnections,
+  attempt,
+} from '@kit/testing';
 import { shutdownFixtureModule, ShutdownFixtureState } from './fixtures/shutdown-fixture.module';
-import { acceptsConnections, attempt } from './support/shutdown-support';
 
 // The coordinated shutdown on a fixture app in process, with a fake `exit`: hook order, the
 // listener draining in-flight requests, steps after it, resources in reverse, readiness, the

@@ -1,7 +1,6 @@
 import { HttpClients } from '@kit/lifespan';
-import { Closer, createTestApp, type TestApp, expectProblem } from '@kit/testing';
+import { Closer, createTestApp, type TestApp, expectProblem, Upstream } from '@kit/testing';
 import { shutdownFixtureModule, ShutdownFixtureState } from './fixtures/shutdown-fixture.module';
-import { Upstream } from './support/shutdown-support';
 
 // The outbound HTTP client resource in an app, against a real upstream on 127.0.0.1:0: request
 // ids carried from the incoming request, the base path, readiness from the health path, close.

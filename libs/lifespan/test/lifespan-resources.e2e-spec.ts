@@ -6,14 +6,20 @@ import {
   ResourceOpenError,
   ResourceRegistry,
 } from '@kit/lifespan';
-import { createTestApp, LogCapture, type TestApp, Closer, expectProblem } from '@kit/testing';
+import {
+  createTestApp,
+  LogCapture,
+  type TestApp,
+  Closer,
+  expectProblem,
+  acceptsConnections,
+} from '@kit/testing';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { acceptsConnections } from './support/shutdown-support';
 import {
   RecordingResource,
   recordingResourcesModule,
   resourceToken,
-} from './support/recording-resource';
+} from './fixtures/recording-resource';
 
 /** Boots `module` expecting the boot to fail; returns the error and the logs written. */
 async function bootFailure(module: DynamicModule): Promise<{ error: unknown; logs: LogCapture }> {

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 
-// Helpers of the shutdown, resource and metrics suites: bounded polling, request outcomes that
-// tell a refused connection from a response, a real upstream HTTP server, the Redis URL.
+// Probes for shutdown and readiness suites: request outcomes that tell a refused connection from
+// a response, whether a port still accepts connections, a real upstream HTTP server.
 
 /** What became of one request: a response, or the connection failing before one arrived. */
 export type Outcome =

@@ -12,8 +12,7 @@ import {
   tokenRequestFrom,
   uniqueEmail,
 } from './support/auth-service';
-import { deleteRedisKeys } from './support/redis';
-import { sqliteVariant, serviceUrl } from '@kit/testing';
+import { deleteRedisKeys, sqliteVariant, serviceUrl } from '@kit/testing';
 
 // Login abuse cannot lock out the real user: failures are budgeted per username from one client
 // address (10), per username from anywhere (a ceiling of 100) and per address (100), and an

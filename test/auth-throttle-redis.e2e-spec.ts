@@ -1,4 +1,4 @@
-import { Closer, sqliteVariant, describeWithServices } from '@kit/testing';
+import { Closer, sqliteVariant, describeWithServices, deleteRedisKeys } from '@kit/testing';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { AppModuleOverrides } from '../src/app.module';
@@ -12,7 +12,6 @@ import {
   type Service,
   uniqueEmail,
 } from './support/auth-service';
-import { deleteRedisKeys } from './support/redis';
 
 // Two instances of the service with REDIS_URL: failed logins count against one budget per
 // username, whichever instance they reach (RedisLoginThrottle).

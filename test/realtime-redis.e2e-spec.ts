@@ -1,5 +1,12 @@
 import { RealtimeService, type RealtimeModuleOptions } from '@kit/realtime';
-import { Closer, type WsTestClient, waitFor, describeWithServices, TcpProxy } from '@kit/testing';
+import {
+  Closer,
+  type WsTestClient,
+  waitFor,
+  describeWithServices,
+  TcpProxy,
+  deleteRedisKeys,
+} from '@kit/testing';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { ClientPool, messageEnvelope, uniqueRoom } from './support/ws-expect';
@@ -12,7 +19,6 @@ import {
   type SharedStore,
   type TestUser,
 } from './support/ws-service';
-import { deleteRedisKeys } from './support/redis';
 
 // Two (and for the crash, three) real instances in this process, each with its own Redis
 // connections, sharing one user table. Instance A reaches Redis through a TCP proxy the test

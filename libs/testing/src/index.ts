@@ -41,3 +41,4 @@ export {
   type Outcome,
   type UpstreamRequest,
 } from './http-probes';
+export { deleteRedisKeys } from './redis-keys';

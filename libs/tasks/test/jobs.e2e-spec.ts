@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type JobInfo, type JobOptions, JobQueue } from '@kit/tasks';
 import { createTestApp, type TestApp, waitFor } from '@kit/testing';
 import { JobsFixtureModule, JobsFixtureState } from './fixtures/tasks-jobs.module';
-import { obliterateQueue, jobQueueKinds, uniqueQueueName } from './fixtures/tasks-service';
+import { obliterateQueue, jobQueueKinds, uniqueQueueName } from './fixtures/job-queues';
 
 // Durable jobs, the same API in process and on BullMQ (real Redis): retries with exponential
 // backoff, failed jobs kept after the last attempt, idempotency keys, the enqueuer's request id,

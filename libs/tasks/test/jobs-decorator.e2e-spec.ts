@@ -16,7 +16,7 @@ import {
   type JobQueueKind,
   obliterateQueue,
   uniqueQueueName,
-} from './fixtures/tasks-service';
+} from './fixtures/job-queues';
 
 // `@OnJob()` on an ordinary provider (with an injected dependency) handles its jobs on both queue
 // kinds: called with the provider as `this`, its payload and attempt; a job enqueued before the

@@ -3,7 +3,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BullmqJobQueue, JobQueueUnavailableError, resolveTasksOptions } from '@kit/tasks';
 import { waitFor, OwnRedisServer } from '@kit/testing';
-import { uniqueQueueName } from './fixtures/tasks-service';
+import { uniqueQueueName } from './fixtures/job-queues';
 
 // BullMQ on a redis-server of the suite's own: a job active on a worker that died resumes within
 // seconds on a restarted worker and its attempt counts the lost one; enqueue() has a deadline.

@@ -28,8 +28,10 @@ module.exports = {
       ...shared,
       displayName: 'e2e',
       rootDir: __dirname,
-      roots: ['<rootDir>/test'],
-      testRegex: '\\.e2e-spec\\.ts$',
+      // The reference service's suites in test/; a lib's own suites (through a fixture app) in
+      // libs/<lib>/test/, so they travel with the lib.
+      roots: ['<rootDir>/test', '<rootDir>/libs'],
+      testRegex: '(^|/)(test|libs/[^/]+/test)/[^/]+\\.e2e-spec\\.ts$',
     },
   ],
 };

@@ -1,4 +1,4 @@
-import { Closer } from '@kit/testing';
+import { Closer, databaseVariants, expectProblem } from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import {
   ADMIN,
@@ -10,7 +10,6 @@ import {
   expectMissingToken,
   expectNotAdmin,
   expectOAuthError,
-  expectProblem,
   ISO_DATE,
   login,
   register,
@@ -19,7 +18,6 @@ import {
   tokenRequest,
   UUID,
 } from './support/auth-service';
-import { databaseVariants } from './support/database-variants';
 import type { ApiKeyView as KeyView } from '@kit/auth';
 
 // The admin routes of the reference service: PATCH/DELETE /admin/users/{id} and
@@ -166,7 +164,9 @@ describe.each(databaseVariants())('admin routes on $name', (variant) => {
     ])('%s → 400 VALIDATION_FAILED naming the field', async (_n, json, field) => {
       const user = await register(s);
       const res = await call(s, `/admin/users/${user.id}`, { method: 'PATCH', token: admin, json });
-      const body = await expectProblem(res, 400, 'VALIDATION_FAILED');
+      const body = await expectProblem(res, 400, 'VALIDATION_FAILED', {
+        extensions: { errors: expect.any(Array) },
+      });
       expect(body.errors).toEqual([{ field, message: expect.any(String) }]);
       const unchanged = await call(s, `/users/${user.id}`, { token: admin });
       expect(await unchanged.json()).toEqual(user);
@@ -329,7 +329,9 @@ describe.each(databaseVariants())('admin routes on $name', (variant) => {
       ['a key chosen by the caller', { name: 'k', key: 'kit_aaaaaaaa_' + 'a'.repeat(43) }, 'key'],
     ])('POST with %s → 400 VALIDATION_FAILED', async (_n, json, field) => {
       const res = await call(s, '/admin/api-keys', { token: admin, json });
-      const body = await expectProblem(res, 400, 'VALIDATION_FAILED');
+      const body = await expectProblem(res, 400, 'VALIDATION_FAILED', {
+        extensions: { errors: expect.any(Array) },
+      });
       const fields = (body.errors as { field: string }[]).map((e) => e.field);
       expect(new Set(fields)).toEqual(new Set([field]));
     });

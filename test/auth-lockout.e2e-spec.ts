@@ -12,9 +12,7 @@ import {
   tokenRequestFrom,
   uniqueEmail,
 } from './support/auth-service';
-import { sqliteVariant } from './support/database-variants';
-import { deleteRedisKeys } from './support/redis';
-import { redisUrlForTests } from './support/shutdown-support';
+import { deleteRedisKeys, sqliteVariant, serviceUrl } from '@kit/testing';
 
 // Login abuse cannot lock out the real user: failures are budgeted per username from one client
 // address (10), per username from anywhere (a ceiling of 100) and per address (100), and an
@@ -22,7 +20,7 @@ import { redisUrlForTests } from './support/shutdown-support';
 // requests come from different loopback addresses (127.0.x.y), which the service sees as
 // different clients without trusting any proxy header. Both stores: the process and Redis.
 
-const REDIS_URL = redisUrlForTests('login lockout on Redis');
+const REDIS_URL = serviceUrl('redis');
 
 interface Store {
   name: string;

@@ -1,4 +1,4 @@
-import { createApiKey, Closer } from '@kit/testing';
+import { createApiKey, Closer, databaseVariants } from '@kit/testing';
 import {
   ADMIN,
   bootService,
@@ -9,7 +9,6 @@ import {
   tokenRequest,
   uniqueEmail,
 } from './support/auth-service';
-import { databaseVariants } from './support/database-variants';
 import { splitToken } from './support/tokens';
 
 // No secret — password, access token, refresh token, API key — ever reaches the logs, at the

@@ -1,5 +1,14 @@
 import { Test } from '@nestjs/testing';
-import { createTestApp, mintAccessToken, overrideCurrentUser, type TestApp } from '@kit/testing';
+import {
+  createTestApp,
+  mintAccessToken,
+  overrideCurrentUser,
+  type TestApp,
+  type DatabaseVariant,
+  databaseVariants,
+  type TestDatabase,
+  expectProblem,
+} from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,19 +16,7 @@ import { join } from 'node:path';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
 import type { AppUser } from '../src/users/user.view';
-import {
-  API_KEY,
-  call,
-  expectNotAdmin,
-  expectProblem,
-  JWT_SECRET,
-  type Service,
-} from './support/auth-service';
-import {
-  type DatabaseVariant,
-  databaseVariants,
-  type TestDatabase,
-} from './support/database-variants';
+import { API_KEY, call, expectNotAdmin, JWT_SECRET, type Service } from './support/auth-service';
 
 // @kit/testing's overrideCurrentUser (FastAPI's dependency_overrides[get_current_user]) on a
 // Test.createTestingModule({ imports: [AppModule.forRoot(...)] }), and mintAccessToken.

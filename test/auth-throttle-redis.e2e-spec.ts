@@ -1,4 +1,4 @@
-import { Closer } from '@kit/testing';
+import { Closer, sqliteVariant, describeWithServices, deleteRedisKeys } from '@kit/testing';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { AppModuleOverrides } from '../src/app.module';
@@ -12,17 +12,12 @@ import {
   type Service,
   uniqueEmail,
 } from './support/auth-service';
-import { sqliteVariant } from './support/database-variants';
-import { deleteRedisKeys } from './support/redis';
-import { redisUrlForTests } from './support/shutdown-support';
 
 // Two instances of the service with REDIS_URL: failed logins count against one budget per
 // username, whichever instance they reach (RedisLoginThrottle).
 
-const REDIS_URL = redisUrlForTests('login throttling on Redis');
-const describeWithRedis = REDIS_URL ? describe : describe.skip;
-
-describeWithRedis('login throttling across instances on Redis', () => {
+describeWithServices('login throttling across instances on Redis', ['redis'], (urls) => {
+  const REDIS_URL = urls.redis;
   let a: Service;
   let b: Service;
   const closer = new Closer();
@@ -32,7 +27,7 @@ describeWithRedis('login throttling across instances on Redis', () => {
   };
 
   beforeAll(async () => {
-    const env = { REDIS_URL: REDIS_URL as string };
+    const env = { REDIS_URL: REDIS_URL };
     a = await closer.adopt(bootService(sqliteVariant, 'throttle-redis', env, {}, { overrides }));
     b = await closer.adopt(
       bootService(sqliteVariant, 'throttle-redis-b', env, {}, { db: a.db, overrides }),
@@ -42,13 +37,13 @@ describeWithRedis('login throttling across instances on Redis', () => {
   afterAll(async () => {
     await closer.closeAll();
     // Nothing left in the shared Redis: the failure counts and the (unused) job queue.
-    const redis = new Redis(REDIS_URL as string);
+    const redis = new Redis(REDIS_URL);
     try {
       await deleteRedisKeys(redis, overrides.loginThrottleKeyPrefix as string);
     } finally {
       await redis.quit();
     }
-    await obliterateQueue(REDIS_URL as string, overrides.jobsQueueName as string);
+    await obliterateQueue(REDIS_URL, overrides.jobsQueueName as string);
   });
 
   it('failures spread over two instances lock the username on both; other users log in', async () => {

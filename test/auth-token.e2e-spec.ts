@@ -1,4 +1,4 @@
-import { Closer } from '@kit/testing';
+import { Closer, databaseVariants } from '@kit/testing';
 import {
   ADMIN,
   AUDIENCE,
@@ -17,7 +17,6 @@ import {
   tokenRequest,
   uniqueEmail,
 } from './support/auth-service';
-import { databaseVariants } from './support/database-variants';
 import { decodeSegment, splitToken } from './support/tokens';
 
 // POST /auth/token: the RFC 6749 password and refresh_token grants, §5.2 errors, refresh-token

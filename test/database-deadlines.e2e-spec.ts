@@ -1,12 +1,5 @@
-import { waitFor } from '@kit/testing';
-import {
-  bootService,
-  call,
-  expectProblem,
-  registerAndLogin,
-  type Service,
-} from './support/auth-service';
-import { sqliteVariant } from './support/database-variants';
+import { expectProblem, printSkipNotice, sqliteVariant, waitFor } from '@kit/testing';
+import { bootService, call, registerAndLogin, type Service } from './support/auth-service';
 import { OwnPostgres, ownPostgresUnavailable } from './support/own-postgres';
 
 // The reference service on a PostgreSQL cluster this suite creates and owns: frozen with SIGSTOP
@@ -20,7 +13,7 @@ const SLACK_MS = 3_000;
 
 const unavailable = ownPostgresUnavailable();
 if (unavailable && process.env.REQUIRE_SERVICES !== '1')
-  console.warn(`database deadline tests not run: ${unavailable}`);
+  printSkipNotice(`database deadline tests not run: ${unavailable}`);
 const describeOwnPostgres =
   unavailable && process.env.REQUIRE_SERVICES !== '1' ? describe.skip : describe;
 
@@ -108,13 +101,10 @@ describeOwnPostgres('database deadlines (reference service, own PostgreSQL)', ()
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(QUERY_TIMEOUT_MS + ACQUIRE_TIMEOUT_MS + SLACK_MS),
     });
-    await expectProblem(
-      res,
-      503,
-      'DATABASE_UNAVAILABLE',
-      'The database is not reachable; try again shortly.',
-      { 'retry-after': '5' },
-    );
+    await expectProblem(res, 503, 'DATABASE_UNAVAILABLE', {
+      detail: 'The database is not reachable; try again shortly.',
+      headers: { 'retry-after': '5' },
+    });
 
     await pg!.start();
     expect((await answersAgain(10_000)).status).toBe(200);

@@ -5,6 +5,8 @@ import {
   type TestApp,
   waitFor,
   waitForLog,
+  sqliteVariant,
+  expectProblem,
 } from '@kit/testing';
 import { HttpKitModule } from '@kit/http';
 import { configureHttpApp, createKitAdapter, KitLogger } from '@kit/http/internal';
@@ -12,17 +14,15 @@ import { Controller, Get, Logger, Module, Param } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect, type Socket } from 'node:net';
-import { HttpFixtureRootModule } from './fixtures/http-fixture.module';
+import { HttpFixtureRootModule } from '../libs/http/test/fixtures/http-fixture.module';
 import {
   adminToken,
   bootService,
   call,
-  expectProblem,
   register,
   registerAndLogin,
   type Service,
 } from './support/auth-service';
-import { sqliteVariant } from './support/database-variants';
 
 // The reference service's HTTP limits on a bad day: bodies nested too deep for the JSON parser
 // and class-transformer.
@@ -76,7 +76,9 @@ describe('HTTP limits of the reference service', () => {
         const ids: string[] = [];
         for (const [method, path, headers] of routes()) {
           const res = await send(method, path, headers, body);
-          const problem = await expectProblem(res, 400, 'JSON_TOO_DEEP', TOO_DEEP_DETAIL);
+          const problem = await expectProblem(res, 400, 'JSON_TOO_DEEP', {
+            detail: TOO_DEEP_DETAIL,
+          });
           expect({ route: `${method} ${path}`, problem }).toEqual({
             route: `${method} ${path}`,
             problem: {
@@ -204,12 +206,10 @@ describe('HTTP limits of the reference service', () => {
         token: user,
         headers: { 'x-request-id': 'long-param-1' },
       });
-      const body = await expectProblem(
-        res,
-        414,
-        'URI_TOO_LONG',
-        'A path segment of the URL is longer than the server accepts.',
-      );
+      const body = await expectProblem(res, 414, 'URI_TOO_LONG', {
+        detail: 'A path segment of the URL is longer than the server accepts.',
+        requestId: 'long-param-1',
+      });
       expect(body.request_id).toBe('long-param-1');
       expect(JSON.stringify(body)).not.toContain(long);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
@@ -228,12 +228,9 @@ describe('HTTP limits of the reference service', () => {
 
     it('is a 400 problem for a URL that cannot be decoded', async () => {
       const res = await call(s, '/users/%E0%A4%A', { token: user });
-      await expectProblem(
-        res,
-        400,
-        'BAD_REQUEST',
-        'The URL could not be decoded (malformed percent-encoding).',
-      );
+      await expectProblem(res, 400, 'BAD_REQUEST', {
+        detail: 'The URL could not be decoded (malformed percent-encoding).',
+      });
     }, 10_000);
 
     it('still routes a parameter of exactly 100 characters', async () => {
@@ -387,8 +384,12 @@ describe('JSON depth with http.server.maxJsonDepth = 3', () => {
   it('accepts three levels and refuses a fourth, naming the limit', async () => {
     // Three levels reach validation, which refuses the unknown key.
     const ok = await post('{"note":"x","extra":[[1]]}');
-    await expectProblem(ok, 400, 'VALIDATION_FAILED');
+    await expectProblem(ok, 400, 'VALIDATION_FAILED', {
+      extensions: { errors: [{ field: 'extra', message: expect.any(String) }] },
+    });
     const res = await post('{"note":"x","extra":[[[1]]]}');
-    await expectProblem(res, 400, 'JSON_TOO_DEEP', 'The JSON body is nested deeper than 3 levels.');
+    await expectProblem(res, 400, 'JSON_TOO_DEEP', {
+      detail: 'The JSON body is nested deeper than 3 levels.',
+    });
   }, 10_000);
 });

@@ -1,23 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { JobQueue } from '@kit/tasks';
-import { createApiKey, waitFor, waitForLog } from '@kit/testing';
-import { databaseVariants, type TestDatabase } from './support/database-variants';
-import { OwnRedisServer } from './support/redis-server';
+import {
+  createApiKey,
+  waitFor,
+  waitForLog,
+  databaseVariants,
+  type TestDatabase,
+  expectProblem,
+  serviceUrl,
+  OwnRedisServer,
+} from '@kit/testing';
 import {
   bootTasksService,
   obliterateQueue,
-  redisUrlOrSkip,
   type TasksService,
   uniqueQueueName,
   UUID,
 } from './fixtures/tasks-service';
-import { expectProblem } from './support/auth-service';
 
 // A stored batch always gets its job (the transactional outbox): after a crash between the
 // commit and the enqueue, and while Redis is down; a retried request with its Idempotency-Key
 // gets the first answer and stores nothing new.
 
-const redis = redisUrlOrSkip();
+const redisUrl = serviceUrl('redis');
 
 /** The batch's events with their status. */
 function statuses(s: TasksService, batchId: string): Promise<string[]> {
@@ -70,12 +75,11 @@ describe.each(databaseVariants())('ingest outbox on $name', (variant) => {
       await first?.close();
       await second?.close();
       await db?.drop();
-      if (redis && 'url' in redis) await obliterateQueue(redis.url, queueName);
+      if (redisUrl) await obliterateQueue(redisUrl, queueName);
     }, 20_000);
 
     it('the next boot on the same database enqueues the job, which processes the batch', async () => {
-      if (redis && 'missing' in redis) throw new Error(redis.missing);
-      const url = redis?.url;
+      const url = redisUrl;
       // First boot: the relay and the sweeper are off, so the batch stays exactly as a crash
       // right after its commit leaves it: stored, job never enqueued.
       db = await variant.create('outbox');

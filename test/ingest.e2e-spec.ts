@@ -1,5 +1,5 @@
 import { KYSELY } from '@kit/lifespan';
-import { createApiKey, Closer } from '@kit/testing';
+import { createApiKey, Closer, databaseVariants, expectProblem } from '@kit/testing';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../src/database/schema';
 import { rawHttp, rawRequest } from './support/auth-raw-http';
@@ -7,12 +7,10 @@ import {
   adminToken,
   bootService,
   call,
-  expectProblem,
   registerAndLogin,
   type Service,
   UUID,
 } from './support/auth-service';
-import { databaseVariants } from './support/database-variants';
 
 // POST /ingest/events with X-API-Key: 202 with a key, 401 without, 403 with anything that is
 // not exactly a live key — never a 5xx.
@@ -146,7 +144,9 @@ describe.each(databaseVariants())('ingest on $name', (variant) => {
         .select(db().fn.countAll().as('n'))
         .executeTakeFirst();
       const res = await call(s, '/ingest/events', { apiKey: key, json });
-      const body = await expectProblem(res, 400, 'VALIDATION_FAILED');
+      const body = await expectProblem(res, 400, 'VALIDATION_FAILED', {
+        extensions: { errors: expect.any(Array) },
+      });
       expect((body.errors as { field: string }[]).map((e) => e.field)).toContain(field);
       const after = await db()
         .selectFrom('events')

@@ -22,7 +22,8 @@ const CLEAN: Record<string, string> = {
     "import { c } from '@kit/auth';\nimport { helper } from './util/helper';\nvoid [c, helper];\n",
   'src/util/helper.ts': 'export const helper = 1;\n',
   'test/app.e2e-spec.ts':
-    "import { b } from '@kit/http/internal';\nimport { c } from '@kit/auth';\nvoid [b, c];\n",
+    "import { b } from '@kit/http/internal';\nimport { c } from '@kit/auth';\nimport { f } from '../libs/auth/test/fixtures/f';\nvoid [b, c, f];\n",
+  'libs/auth/test/fixtures/f.ts': 'export const f = 1;\n',
 };
 
 function run(files: Record<string, string>): {
@@ -51,7 +52,7 @@ describe('scripts/check-lib-deps.js', () => {
     const result = run(CLEAN);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/lib dependencies: 10 files checked/);
+    expect(result.stdout).toMatch(/lib dependencies: 11 files checked/);
   });
 
   it.each([
@@ -96,6 +97,12 @@ describe('scripts/check-lib-deps.js', () => {
       'src/reach.ts',
       "import { a } from '../libs/http/src/context/a';\n",
       'src/reach.ts:1: imports "../libs/http/src/context/a": a relative import into libs/',
+    ],
+    [
+      "the kit's suites reaching into a lib's source relatively",
+      'test/reach.e2e-spec.ts',
+      "import { a } from '../libs/http/src/context/a';\n",
+      'test/reach.e2e-spec.ts:1: imports "../libs/http/src/context/a": a relative import into libs/',
     ],
     [
       'a lib importing its own alias',

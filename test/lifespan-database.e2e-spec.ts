@@ -1,12 +1,18 @@
 import { existsSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import { DatabaseResource, KYSELY, maskUrl, ResourceOpenError } from '@kit/lifespan';
-import { createTestApp, type TestApp } from '@kit/testing';
+import {
+  createTestApp,
+  type TestApp,
+  databaseVariants,
+  type TestDatabase,
+  describeWithServices,
+  postgresVariantAt,
+} from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
 import { migrationSets } from '../src/database/migrations';
 import type { Schema } from '../src/database/schema';
-import { databaseVariants, postgresVariant, type TestDatabase } from './support/database-variants';
 
 /** `<namespace>/<name>` of every migration, in the order they run: set by set, by name. */
 const MIGRATIONS = migrationSets.flatMap((set) =>
@@ -163,9 +169,11 @@ describe.each(databaseVariants())('database resource on $name', (variant) => {
   });
 });
 
-const pg = postgresVariant();
-if (pg) {
-  describe('database resource on postgres, next to another schema', () => {
+describeWithServices(
+  'database resource on postgres, next to another schema',
+  ['postgres'],
+  (urls) => {
+    const pg = postgresVariantAt(urls.postgres);
     const dbs: TestDatabase[] = [];
     const apps: TestApp[] = [];
     afterEach(async () => {
@@ -212,5 +220,5 @@ if (pg) {
         ]),
       );
     });
-  });
-}
+  },
+);

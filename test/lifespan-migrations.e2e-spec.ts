@@ -11,14 +11,16 @@ import {
   ResourceOpenError,
 } from '@kit/lifespan';
 import { NodeSqliteDatabase } from '@kit/lifespan/internal';
-import { createTestApp, type TestApp } from '@kit/testing';
-import { migrations, migrationSets } from '../src/database/migrations';
 import {
+  createTestApp,
+  type TestApp,
   databaseVariants,
-  postgresVariant,
   type DatabaseVariant,
   type TestDatabase,
-} from './support/database-variants';
+  describeWithServices,
+  postgresVariantAt,
+} from '@kit/testing';
+import { migrations, migrationSets } from '../src/database/migrations';
 
 // Migration sets on a real SQLite file and a real PostgreSQL schema: each owner's migrations in
 // its own Kysely tables, so a new table of the service and a new migration of a lib both apply
@@ -295,9 +297,11 @@ describe.each(databaseVariants())('migration sets on $name', (variant) => {
   });
 });
 
-const pg = postgresVariant();
-if (pg) {
-  describe('migration sets on postgres, instances booting together', () => {
+describeWithServices(
+  'migration sets on postgres, instances booting together',
+  ['postgres'],
+  (urls) => {
+    const pg = postgresVariantAt(urls.postgres);
     let db: TestDatabase | undefined;
     const apps: TestApp[] = [];
     afterEach(async () => {
@@ -329,5 +333,5 @@ if (pg) {
       },
       TIMEOUT,
     );
-  });
-}
+  },
+);

@@ -1,17 +1,23 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { HttpKitModule } from '@kit/http';
 import { LifespanModule } from '@kit/lifespan';
-import { createTestApp, type TestApp, Closer } from '@kit/testing';
+import {
+  createTestApp,
+  type TestApp,
+  Closer,
+  type TestDatabase,
+  expectProblem,
+  waitFor,
+  describeWithServices,
+  postgresVariantAt,
+  TcpProxy,
+} from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
-import { postgresVariant, type TestDatabase } from './support/database-variants';
-import { expectProblem } from './support/problem';
 import {
   RecordingResource,
   recordingResourcesModule,
   resourceToken,
-} from './support/recording-resource';
-import { TcpProxy } from './support/tcp-proxy';
+} from '../libs/lifespan/test/fixtures/recording-resource';
 
 const up = { status: 'up', required: true, durationMs: expect.any(Number) };
 const down = (error: 'CHECK_FAILED' | 'CHECK_TIMEOUT') => ({
@@ -23,18 +29,19 @@ const down = (error: 'CHECK_FAILED' | 'CHECK_TIMEOUT') => ({
 const NOT_ANSWERING = {
   title: 'Service Unavailable',
   detail: 'A resource the service needs is not answering.',
-  shuttingDown: false,
 };
 
 /** GET /health/ready until it answers 200, for at most `withinMs` (a bounded poll). */
-async function readyAgain(url: string, withinMs: number): Promise<Response> {
-  const deadline = performance.now() + withinMs;
-  for (;;) {
-    const res = await fetch(`${url}/health/ready`);
-    if (res.status === 200 || performance.now() > deadline) return res;
-    await res.arrayBuffer();
-    await delay(25);
-  }
+function readyAgain(url: string, withinMs: number): Promise<Response> {
+  return waitFor(
+    async () => {
+      const res = await fetch(`${url}/health/ready`);
+      if (res.status === 200) return res;
+      await res.arrayBuffer();
+      return undefined;
+    },
+    { timeoutMs: withinMs, intervalMs: 25, description: 'GET /health/ready to answer 200' },
+  );
 }
 
 describe('readiness', () => {
@@ -62,7 +69,10 @@ describe('readiness', () => {
       const res = await fetch(`${t!.url}/health/ready`);
       await expectProblem(res, 503, 'NOT_READY', {
         ...NOT_ANSWERING,
-        resources: { alpha: up, beta: down('CHECK_FAILED'), gamma: up },
+        extensions: {
+          resources: { alpha: up, beta: down('CHECK_FAILED'), gamma: up },
+          shuttingDown: false,
+        },
       });
       // The refused check is logged with its reason; the response carries only the code.
       expect(t!.logs.lines.map((l) => l.msg)).toContain(
@@ -130,7 +140,10 @@ describe('readiness', () => {
       const res = await fetch(`${t!.url}/health/ready`);
       await expectProblem(res, 503, 'NOT_READY', {
         ...NOT_ANSWERING,
-        resources: { store: down('CHECK_FAILED'), cache: optionalDown, bus: optionalUp },
+        extensions: {
+          resources: { store: down('CHECK_FAILED'), cache: optionalDown, bus: optionalUp },
+          shuttingDown: false,
+        },
       });
     }, 10_000);
   });
@@ -148,7 +161,7 @@ describe('readiness', () => {
       const elapsed = performance.now() - started;
       const body = await expectProblem(res, 503, 'NOT_READY', {
         ...NOT_ANSWERING,
-        resources: { slow: down('CHECK_TIMEOUT'), fast: up },
+        extensions: { resources: { slow: down('CHECK_TIMEOUT'), fast: up }, shuttingDown: false },
       });
       const slow = (body.resources as Record<string, { durationMs: number }>).slow!;
       expect(slow.durationMs).toBeGreaterThanOrEqual(149);
@@ -161,9 +174,11 @@ describe('readiness', () => {
   });
 });
 
-const pg = postgresVariant();
-if (pg) {
-  describe('readiness when PostgreSQL becomes unreachable (through a TCP proxy)', () => {
+describeWithServices(
+  'readiness when PostgreSQL becomes unreachable (through a TCP proxy)',
+  ['postgres'],
+  (urls) => {
+    const pg = postgresVariantAt(urls.postgres);
     const variant = pg;
     let db: TestDatabase | undefined;
     let proxy: TcpProxy | undefined;
@@ -205,7 +220,7 @@ if (pg) {
       expect(performance.now() - started).toBeLessThan(2_000);
       await expectProblem(res, 503, 'NOT_READY', {
         ...NOT_ANSWERING,
-        resources: { database: down('CHECK_FAILED') },
+        extensions: { resources: { database: down('CHECK_FAILED') }, shuttingDown: false },
       });
 
       await proxy!.restart();
@@ -238,7 +253,7 @@ if (pg) {
       const elapsed = performance.now() - started;
       await expectProblem(res, 503, 'NOT_READY', {
         ...NOT_ANSWERING,
-        resources: { database: down('CHECK_TIMEOUT') },
+        extensions: { resources: { database: down('CHECK_TIMEOUT') }, shuttingDown: false },
       });
       expect(elapsed).toBeGreaterThanOrEqual(290);
       expect(elapsed).toBeLessThan(1_500);
@@ -246,5 +261,5 @@ if (pg) {
       await proxy!.restart();
       expect((await readyAgain(t.url, 5_000)).status).toBe(200);
     });
-  });
-}
+  },
+);

@@ -1,15 +1,12 @@
-import { Closer } from '@kit/testing';
+import { Closer, databaseVariants, expectProblem, waitFor } from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import {
   adminToken,
   bootService,
   call,
-  expectProblem,
   registerAndLogin,
   type Service,
 } from './support/auth-service';
-import { databaseVariants } from './support/database-variants';
-import { pollUntil } from './support/shutdown-support';
 
 // GET /metrics on the reference service: not public (API key with the `metrics` scope),
 // Prometheus text with the HTTP histogram by route template, task and job metrics.
@@ -46,22 +43,19 @@ describe('GET /metrics', () => {
     call(s, '/metrics', apiKey === undefined ? {} : { apiKey });
 
   it('answers 401 without an API key', async () => {
-    await expectProblem(
-      await scrape(),
-      401,
-      'AUTH_API_KEY_MISSING',
-      'This route needs an API key in the X-API-Key header.',
-    );
+    await expectProblem(await scrape(), 401, 'AUTH_API_KEY_MISSING', {
+      detail: 'This route needs an API key in the X-API-Key header.',
+    });
   });
 
   it('answers 403 to a valid key without the metrics scope, and to an unknown key', async () => {
     const detail = 'The API key is invalid, revoked or lacks the scope this route needs.';
-    await expectProblem(await scrape(otherKey), 403, 'AUTH_API_KEY_INVALID', detail);
+    await expectProblem(await scrape(otherKey), 403, 'AUTH_API_KEY_INVALID', { detail: detail });
     await expectProblem(
       await scrape(`${metricsKey.slice(0, -4)}AAAA`),
       403,
       'AUTH_API_KEY_INVALID',
-      detail,
+      { detail: detail },
     );
   });
 
@@ -117,17 +111,20 @@ describe('GET /metrics', () => {
     });
     expect(ingest.status).toBe(202);
 
-    const body = await pollUntil(async () => {
-      const text = await (await scrape(metricsKey)).text();
-      const tasksDone =
-        sample(text, 'background_tasks{state="completed_total"}') === completedBefore + 1;
-      const jobDone =
-        sample(
-          text,
-          'job_attempt_duration_seconds_count{name="ingest.process",outcome="completed"}',
-        ) === 1;
-      return tasksDone && jobDone ? text : undefined;
-    }, 'the order task and the ingest job to be counted');
+    const body = await waitFor(
+      async () => {
+        const text = await (await scrape(metricsKey)).text();
+        const tasksDone =
+          sample(text, 'background_tasks{state="completed_total"}') === completedBefore + 1;
+        const jobDone =
+          sample(
+            text,
+            'job_attempt_duration_seconds_count{name="ingest.process",outcome="completed"}',
+          ) === 1;
+        return tasksDone && jobDone ? text : undefined;
+      },
+      { timeoutMs: 5_000, description: 'the order task and the ingest job to be counted' },
+    );
 
     expect(body).toContain('# TYPE background_tasks gauge\n');
     expect(sample(body, 'background_tasks{state="failed_total"}')).toBe(0);

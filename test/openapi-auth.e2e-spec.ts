@@ -1,6 +1,5 @@
-import { Closer } from '@kit/testing';
+import { Closer, databaseVariants } from '@kit/testing';
 import { bootService, type Service } from './support/auth-service';
-import { databaseVariants } from './support/database-variants';
 
 // The OpenAPI document the auth guard shapes: security schemes, `security: []` on public
 // routes, the API-key requirement on ingest, and the 401/403 responses of protected routes.

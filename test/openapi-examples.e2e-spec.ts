@@ -1,5 +1,4 @@
-import { WsTestClient, WsUpgradeRejected } from '@kit/testing';
-import { expectedProblemType } from './support/problem';
+import { WsTestClient, WsUpgradeRejected, expectedProblemType } from '@kit/testing';
 import { rawRequest, upgradeHead } from './support/ws-raw';
 import { bootRealtimeService, type RealtimeTestService, type TestUser } from './support/ws-service';
 

@@ -1,8 +1,6 @@
-import { Closer } from '@kit/testing';
+import { Closer, databaseVariants, expectProblem, waitFor } from '@kit/testing';
 import { randomUUID } from 'node:crypto';
 import { TaskRunner } from '@kit/tasks';
-import { databaseVariants } from './support/database-variants';
-import { expectProblem } from './support/problem';
 import {
   ADMIN,
   bootTasksService,
@@ -10,7 +8,6 @@ import {
   ISO_DATE,
   login,
   newUser,
-  pollFor,
   type TasksService,
   UUID,
 } from './fixtures/tasks-service';
@@ -31,12 +28,15 @@ describe.each(databaseVariants())('orders on $name', (variant) => {
   afterAll(() => closer.closeAll());
 
   async function activityFor(orderId: string): Promise<Activity> {
-    return pollFor(async () => {
-      const res = await call(s, '/admin/activity', { token: admin });
-      expect(res.status).toBe(200);
-      const list = (await res.json()) as Activity[];
-      return list.find((a) => a.order_id === orderId);
-    }, `the activity of order ${orderId}`);
+    return waitFor(
+      async () => {
+        const res = await call(s, '/admin/activity', { token: admin });
+        expect(res.status).toBe(200);
+        const list = (await res.json()) as Activity[];
+        return list.find((a) => a.order_id === orderId);
+      },
+      { timeoutMs: 10_000, description: `the activity of order ${orderId}` },
+    );
   }
 
   it('POST /orders → 201; the order_created activity carries the request id', async () => {
@@ -147,7 +147,7 @@ describe.each(databaseVariants())('orders on $name', (variant) => {
     await expectProblem(res, 400, 'VALIDATION_FAILED', {
       title: expect.any(String),
       detail: expect.any(String),
-      errors: expect.any(Array),
+      extensions: { errors: expect.any(Array) },
     });
     expect(await (await call(s, '/orders', { token: user.token })).json()).toEqual([]);
     expect(runner.snapshot().queued).toBe(queued);

@@ -1,7 +1,6 @@
 import { type HttpKitModuleOptions } from '@kit/http';
 import { HTTP_KIT_MODULE_OPTIONS } from '@kit/http/internal';
-import { WsTestClient, Closer } from '@kit/testing';
-import { expectedProblemType, expectProblem } from './support/problem';
+import { WsTestClient, Closer, expectedProblemType, expectProblem } from '@kit/testing';
 import { expectUpgradeRejected, uniqueRoom } from './support/ws-expect';
 import {
   bootRealtimeService,

@@ -1,14 +1,11 @@
-import { waitFor } from '@kit/testing';
+import { waitFor, sqliteVariant, expectProblem, OwnRedisServer } from '@kit/testing';
 import {
   adminToken,
   bootService,
   call,
-  expectProblem,
   registerAndLogin,
   type Service,
 } from './support/auth-service';
-import { sqliteVariant } from './support/database-variants';
-import { OwnRedisServer } from './support/redis-server';
 
 // The reference service on a Redis this suite owns and kills: Redis is a degraded resource, so
 // readiness stays 200 (a balancer keeps the instance) while users and orders go on, and a

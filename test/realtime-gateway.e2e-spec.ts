@@ -256,12 +256,15 @@ describe('realtime gateways: two path templates in one app', () => {
     const lobby = await pool.connect(t.url, '/lobby/hook-throws/live', { token });
     expect(await lobby.emit('ping')).toMatchObject({ type: 'reply', data: 'pong' });
     await lobby.close();
-    const failures = await waitFor(() => {
-      const lines = t.logs.lines.filter(
-        (l) => String(l.msg).startsWith('gateway hook failed') && l.level === 50,
-      );
-      return lines.length >= 2 ? lines : undefined;
-    });
+    const failures = await waitFor(
+      () => {
+        const lines = t.logs.lines.filter(
+          (l) => String(l.msg).startsWith('gateway hook failed') && l.level === 50,
+        );
+        return lines.length >= 2 ? lines : undefined;
+      },
+      { timeoutMs: 5_000 },
+    );
     expect(failures.map((l) => l.msg)).toEqual([
       'gateway hook failed: connection hook blew up',
       'gateway hook failed: disconnect hook rejected',

@@ -2,13 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { AUTH_PRINCIPAL } from '@kit/auth';
 import { DomainError, RequestContext } from '@kit/http';
 import { REALTIME_CLIENT, RealtimeService, type RoomClient } from '@kit/realtime';
-import { WsTestClient, Closer } from '@kit/testing';
+import { WsTestClient, Closer, waitFor } from '@kit/testing';
 import { RoomsGateway } from '../src/realtime/rooms.gateway';
 import { ClientPool, messageEnvelope, presence, UUID, uniqueRoom } from './support/ws-expect';
 import {
   api,
   bootRealtimeService,
-  eventually,
   FAST_REALTIME,
   type RealtimeTestService,
   signToken,
@@ -88,7 +87,10 @@ describe('realtime: while connected', () => {
     );
     // Several ping intervals later the live one is still there.
     const pings = live.pings;
-    await eventually(() => (live.pings >= pings + 3 ? true : undefined), 2_000, 'three more pings');
+    await waitFor(() => (live.pings >= pings + 3 ? true : undefined), {
+      timeoutMs: 2_000,
+      description: 'three more pings',
+    });
     live.send('still here');
     expect(await live.nextOfType('message')).toEqual(
       messageEnvelope(room, liveUser.id, 'still here'),

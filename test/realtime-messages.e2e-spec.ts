@@ -1,9 +1,8 @@
 import { RealtimeService } from '@kit/realtime';
-import { Closer, type WsTestClient } from '@kit/testing';
+import { Closer, type WsTestClient, waitFor } from '@kit/testing';
 import { ClientPool, messageEnvelope, presence, uniqueRoom } from './support/ws-expect';
 import {
   bootRealtimeService,
-  eventually,
   FAST_REALTIME,
   type RealtimeTestService,
   type TestUser,
@@ -262,6 +261,8 @@ describe('realtime: backpressure', () => {
     // What it did receive stops well before the end: the server dropped it, not the messages.
     const seen = consumer.received.filter((m) => m.type === 'message').length;
     expect(seen).toBeLessThan(sent);
-    await eventually(() => (realtime.stats().connections === 2 ? true : undefined));
+    await waitFor(() => (realtime.stats().connections === 2 ? true : undefined), {
+      timeoutMs: 5_000,
+    });
   }, 60_000);
 });

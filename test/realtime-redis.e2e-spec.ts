@@ -1,5 +1,12 @@
 import { RealtimeService } from '@kit/realtime';
-import { Closer, type WsTestClient } from '@kit/testing';
+import {
+  Closer,
+  type WsTestClient,
+  waitFor,
+  describeWithServices,
+  TcpProxy,
+  deleteRedisKeys,
+} from '@kit/testing';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { ClientPool, messageEnvelope, uniqueRoom } from './support/ws-expect';
@@ -8,25 +15,18 @@ import {
   bootRealtimeService,
   type BootOptions,
   createSharedStore,
-  eventually,
   FAST_REALTIME,
   type RealtimeTestService,
-  redisUrlForTests,
   type SharedStore,
   type TestUser,
 } from './support/ws-service';
-import { deleteRedisKeys } from './support/redis';
-import { TcpProxy } from './support/tcp-proxy';
 
 // Two (and for the crash, three) real instances in this process, each with its own Redis
 // connections, sharing one user table. Instance A reaches Redis through a TCP proxy the test
 // can cut and restore; the shared Redis server itself is never stopped.
 
-const redisUrl = redisUrlForTests();
-const describeWithRedis = redisUrl ? describe : describe.skip;
-
-describeWithRedis('realtime across instances (Redis)', () => {
-  const url = redisUrl as string;
+describeWithServices('realtime across instances (Redis)', ['redis'], (urls) => {
+  const url = urls.redis;
   const prefix = `kit-rt-test-${randomBytes(4).toString('hex')}`;
   const TTL_MS = 500;
   const pool = new ClientPool();
@@ -144,10 +144,13 @@ describeWithRedis('realtime across instances (Redis)', () => {
     expect(await members(b, room, u1.token)).toEqual(expected);
     await leaving.close();
     const two = [u1.id, u2.id].sort().map((id) => ({ id }));
-    await eventually(async () => {
-      const res = (await members(a, room, u1.token)) as { body: { count: number } };
-      return res.body.count === 2 ? res : undefined;
-    });
+    await waitFor(
+      async () => {
+        const res = (await members(a, room, u1.token)) as { body: { count: number } };
+        return res.body.count === 2 ? res : undefined;
+      },
+      { timeoutMs: 5_000 },
+    );
     expect(await members(a, room, u1.token)).toEqual({
       status: 200,
       body: { room, members: two, count: 2 },
@@ -182,10 +185,13 @@ describeWithRedis('realtime across instances (Redis)', () => {
     ];
     for (const payload of garbage) await raw.publish(`${prefix}:bus`, payload);
     for (const [i, s] of [a, b].entries()) {
-      await eventually(() => {
-        const malformed = s.t.app.get(RealtimeService).stats().broker.malformed;
-        return malformed - (before[i] as number) === garbage.length ? true : undefined;
-      });
+      await waitFor(
+        () => {
+          const malformed = s.t.app.get(RealtimeService).stats().broker.malformed;
+          return malformed - (before[i] as number) === garbage.length ? true : undefined;
+        },
+        { timeoutMs: 5_000 },
+      );
     }
     onA.send('still working');
     expect(await onB.nextOfType('message')).toEqual(messageEnvelope(room, u1.id, 'still working'));
@@ -204,10 +210,13 @@ describeWithRedis('realtime across instances (Redis)', () => {
     await proxy.stop();
     try {
       expect(
-        await eventually(async () => {
-          const r = await ready(a);
-          return r.status === 503 ? r : undefined;
-        }),
+        await waitFor(
+          async () => {
+            const r = await ready(a);
+            return r.status === 503 ? r : undefined;
+          },
+          { timeoutMs: 5_000 },
+        ),
       ).toEqual({ status: 503, redis: 'down' });
       expect(await ready(b)).toEqual({ status: 200, redis: 'up' });
 
@@ -220,10 +229,13 @@ describeWithRedis('realtime across instances (Redis)', () => {
 
       // A looks crashed to B: its members expire with the TTL.
       const onlyB = { status: 200, body: { room, members: [{ id: u3.id }], count: 1 } };
-      await eventually(async () => {
-        const m = (await members(b, room, u3.token)) as { body: { count: number } };
-        return m.body.count === 1 ? true : undefined;
-      }, TTL_MS * 10);
+      await waitFor(
+        async () => {
+          const m = (await members(b, room, u3.token)) as { body: { count: number } };
+          return m.body.count === 1 ? true : undefined;
+        },
+        { timeoutMs: TTL_MS * 10 },
+      );
       expect(await members(b, room, u3.token)).toEqual(onlyB);
       const down = await api(a, `/rooms/${room}/members`, { token: u1.token });
       expect(down.status).toBe(503);
@@ -232,13 +244,18 @@ describeWithRedis('realtime across instances (Redis)', () => {
       await proxy.restart();
     }
 
-    await eventually(async () => ((await ready(a)).status === 200 ? true : undefined), 10_000);
+    await waitFor(async () => ((await ready(a)).status === 200 ? true : undefined), {
+      timeoutMs: 10_000,
+    });
     expect(await ready(a)).toEqual({ status: 200, redis: 'up' });
     const all = [u1.id, u2.id, u3.id].sort().map((id) => ({ id }));
-    await eventually(async () => {
-      const m = (await members(b, room, u3.token)) as { body: { count: number } };
-      return m.body.count === 3 ? true : undefined;
-    }, 5_000);
+    await waitFor(
+      async () => {
+        const m = (await members(b, room, u3.token)) as { body: { count: number } };
+        return m.body.count === 3 ? true : undefined;
+      },
+      { timeoutMs: 5_000 },
+    );
     expect(await members(b, room, u3.token)).toEqual({
       status: 200,
       body: { room, members: all, count: 3 },
@@ -277,10 +294,13 @@ describeWithRedis('realtime across instances (Redis)', () => {
       await cProxy.stop();
       await ghost.close();
       await c.close();
-      await eventually(async () => {
-        const m = (await members(b, room, u1.token)) as { body: { count: number } };
-        return m.body.count === 1 ? true : undefined;
-      }, TTL_MS * 10);
+      await waitFor(
+        async () => {
+          const m = (await members(b, room, u1.token)) as { body: { count: number } };
+          return m.body.count === 1 ? true : undefined;
+        },
+        { timeoutMs: TTL_MS * 10 },
+      );
       expect(await members(b, room, u1.token)).toEqual({
         status: 200,
         body: { room, members: [{ id: u1.id }], count: 1 },

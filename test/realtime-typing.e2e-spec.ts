@@ -1,15 +1,13 @@
-import { Closer } from '@kit/testing';
+import { Closer, deleteRedisKeys, describeWithServices } from '@kit/testing';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { ClientPool, uniqueRoom } from './support/ws-expect';
-import { deleteRedisKeys } from './support/redis';
 import {
   api,
   bootRealtimeService,
   createSharedStore,
   FAST_REALTIME,
   type RealtimeTestService,
-  redisUrlForTests,
   type SharedStore,
   type TestUser,
 } from './support/ws-service';
@@ -84,10 +82,8 @@ describe('reference service: typing', () => {
   });
 });
 
-const redisUrl = redisUrlForTests();
-const describeWithRedis = redisUrl ? describe : describe.skip;
-
-describeWithRedis('reference service: typing across instances (Redis)', () => {
+describeWithServices('reference service: typing across instances (Redis)', ['redis'], (urls) => {
+  const redisUrl = urls.redis;
   const prefix = `kit-rt-typing-${randomBytes(4).toString('hex')}`;
   const pool = new ClientPool();
   const closer = new Closer();
@@ -98,7 +94,7 @@ describeWithRedis('reference service: typing across instances (Redis)', () => {
   beforeAll(async () => {
     store = createSharedStore('typing-redis');
     const realtime = { ...FAST_REALTIME, redis: { keyPrefix: prefix } };
-    const redis = { url: redisUrl as string };
+    const redis = { url: redisUrl };
     a = await closer.adopt(bootRealtimeService({ label: 'typing-a', store, realtime, redis }));
     b = await closer.adopt(bootRealtimeService({ label: 'typing-b', store, realtime, redis }));
   });
@@ -106,7 +102,7 @@ describeWithRedis('reference service: typing across instances (Redis)', () => {
   afterAll(async () => {
     await closer.closeAll();
     store?.drop();
-    const raw = new Redis(redisUrl as string);
+    const raw = new Redis(redisUrl);
     await deleteRedisKeys(raw, `${prefix}:`);
     await raw.quit();
   });

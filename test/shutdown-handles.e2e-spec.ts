@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { enableGracefulShutdown } from '@kit/lifespan';
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp, waitFor, serviceUrl } from '@kit/testing';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
-import { pollUntil, redisUrlForTests } from './support/shutdown-support';
 import { login, registerAndLogin } from './support/shutdown-service';
 
 // After the shutdown sequence (app.close() inside it) the reference service leaves nothing
@@ -24,7 +23,7 @@ function handles(): { sockets: number; servers: number; timers: number } {
 
 const ADMIN = { email: 'handles-admin@example.com', password: 'Handles-Admin-Pa55word' };
 
-const redisUrl = redisUrlForTests('Open-handle test with Redis');
+const redisUrl = serviceUrl('redis');
 const variants: [string, Record<string, string>][] = [
   ['SQLite, in-process jobs', {}],
   ...(redisUrl
@@ -103,11 +102,10 @@ describe.each(variants)(
             .map((k) => [k, now[k] - before[k]]),
         );
       };
-      await pollUntil(
-        () => Object.keys(excess()).length === 0,
-        'every handle to close',
-        3_000,
-      ).catch(() => undefined);
+      await waitFor(() => Object.keys(excess()).length === 0, {
+        timeoutMs: 3_000,
+        description: 'every handle to close',
+      }).catch(() => undefined);
       expect(excess()).toEqual({});
       t = undefined;
     }, 30_000);

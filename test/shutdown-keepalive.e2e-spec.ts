@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceProcess } from './support/service-process';
 import { BUILD_TIMEOUT_MS, buildIfNeeded, startService } from './support/shutdown-service';
-import { failureCode } from './support/shutdown-support';
+import { failureCode } from '@kit/testing';
 
 // SIGTERM to the built service while 50 keep-alive clients have a request in flight: every
 // in-flight response says `Connection: close`, so no client sends its next request on a

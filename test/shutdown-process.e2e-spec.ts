@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { databaseVariants, type TestDatabase } from './support/database-variants';
 import type { ServiceProcess } from './support/service-process';
 import { compileFixtureMain, FixtureProcess } from './support/shutdown-fixture-process';
 import {
@@ -14,7 +13,7 @@ import {
   registerAndLogin,
   startService,
 } from './support/shutdown-service';
-import { acceptsConnections, pollUntil } from './support/shutdown-support';
+import { acceptsConnections, databaseVariants, type TestDatabase, waitFor } from '@kit/testing';
 import type { ActivityView as Activity, OrderView as Order } from '../src/orders/order.dto';
 
 // SIGTERM to the real built service (`node dist/src/main.js`) under a bounded load of orders:
@@ -102,7 +101,10 @@ describe.each(databaseVariants())('SIGTERM to the built service under load ($nam
       /"msg":"shutdown: closing the listener; in-flight requests finish"/,
       5_000,
     );
-    await pollUntil(async () => !(await acceptsConnections(port)), 'the listener to close');
+    await waitFor(async () => !(await acceptsConnections(port)), {
+      timeoutMs: 5_000,
+      description: 'the listener to close',
+    });
     // A second SIGTERM (an impatient orchestrator) must not cut the drain short.
     proc.signal('SIGTERM');
     await proc.waitForStdout(

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '@kit/testing';
-import { OwnRedisServer } from './support/redis-server';
+import { waitFor, OwnRedisServer } from '@kit/testing';
 import type { ServiceProcess } from './support/service-process';
 import { BUILD_TIMEOUT_MS, buildIfNeeded, startService } from './support/shutdown-service';
 

@@ -1,11 +1,17 @@
 import type { Kysely } from 'kysely';
 import { KYSELY } from '@kit/lifespan';
 import { TaskRunner } from '@kit/tasks';
-import { createTestApp, type TestApp, Closer } from '@kit/testing';
+import {
+  createTestApp,
+  type TestApp,
+  Closer,
+  databaseVariants,
+  type TestDatabase,
+  expectProblem,
+  waitFor,
+} from '@kit/testing';
 import type { Schema } from '../src/database/schema';
-import { databaseVariants, type TestDatabase } from './support/database-variants';
-import { expectProblem } from './support/problem';
-import { post, until } from './fixtures/tasks-fixture.module';
+import { post } from '../libs/tasks/test/fixtures/tasks-fixture.module';
 import { UowFixtureModule, UowFixtureState } from './fixtures/tasks-uow.module';
 
 // The reference service's UnitOfWork (RequestResource<ControlledTransaction>) on a real
@@ -24,8 +30,11 @@ describe.each(databaseVariants())('unit of work on $name', (variant) => {
   let t: TestApp;
 
   const kysely = (): Kysely<Schema> => t.app.get<Kysely<Schema>>(KYSELY);
-  const idle = (): Promise<void> =>
-    until(() => t.app.get(TaskRunner).outstanding === 0, 'background tasks to finish');
+  const idle = (): Promise<unknown> =>
+    waitFor(() => t.app.get(TaskRunner).outstanding === 0, {
+      timeoutMs: 5_000,
+      description: 'background tasks to finish',
+    });
   const activities = (orderId: string) =>
     kysely()
       .selectFrom('activities')
@@ -158,10 +167,16 @@ describe.each(databaseVariants())('unit of work on $name at shutdown', (variant)
         const res = await post(`${app.url}/uow/ok/gated-close`, 'closing-req');
         expect(res.status).toBe(201);
         const { orderId } = (await res.json()) as Created;
-        await until(() => state.journal.length > 0, 'the task to start');
+        await waitFor(() => state.journal.length > 0, {
+          timeoutMs: 5_000,
+          description: 'the task to start',
+        });
         // Close while the task still waits; it writes only once shutdown has begun.
         const closing = app.close();
-        await until(() => !app.app.get(TaskRunner).isAccepting, 'shutdown to begin');
+        await waitFor(() => !app.app.get(TaskRunner).isAccepting, {
+          timeoutMs: 5_000,
+          description: 'shutdown to begin',
+        });
         state.openGate();
         await closing;
         expect(app.logs.lines.filter((l) => l.context === 'BackgroundTasks')).toEqual([]);

@@ -1,13 +1,18 @@
 import type { HttpServerOptions } from '@kit/http';
-import { createTestApp, type TestApp } from '@kit/testing';
+import {
+  createTestApp,
+  expectedProblemType,
+  expectProblem,
+  type TestApp,
+  type DatabaseVariant,
+  type TestDatabase,
+} from '@kit/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule, type AppModuleOverrides } from '../../src/app.module';
 import { type AppConfig, loadConfig } from '../../src/config/app.config';
-import type { DatabaseVariant, TestDatabase } from './database-variants';
-import { expectedProblemType } from './problem';
 
 // The reference service booted for the auth, users, admin, ingest and OpenAPI suites, plus the
 // request and assertion helpers they share.
@@ -188,39 +193,9 @@ export async function adminToken(s: Service): Promise<string> {
   return (await login(s, ADMIN.email, ADMIN.password)).access_token;
 }
 
-const PROBLEM_TYPE = /^application\/problem\+json(; charset=utf-8)?$/;
-
 /** Each of `headers` (lower-case names) has exactly its value on `res`. */
 function expectHeaders(res: Response, headers: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(headers)) expect(res.headers.get(name)).toBe(value);
-}
-
-/**
- * Asserts an RFC 9457 problem response: status, content type, the standard members and the
- * stable code, with `request_id` equal to the `X-Request-ID` header, and the exact value of each
- * of `headers` (`{ 'retry-after': '5' }`). Returns the body.
- */
-export async function expectProblem(
-  res: Response,
-  status: number,
-  error: string,
-  detail?: string,
-  headers: Readonly<Record<string, string>> = {},
-): Promise<Record<string, unknown>> {
-  const text = await res.text();
-  expect({ status: res.status, text }).toEqual({ status, text: expect.any(String) });
-  expect(res.headers.get('content-type')).toMatch(PROBLEM_TYPE);
-  expectHeaders(res, headers);
-  const body = JSON.parse(text) as Record<string, unknown>;
-  expect(body).toMatchObject({
-    type: expectedProblemType(error),
-    title: expect.any(String),
-    status,
-    detail: detail ?? expect.any(String),
-    error,
-    request_id: res.headers.get('x-request-id'),
-  });
-  return body;
 }
 
 export const INVALID_TOKEN_DETAIL = 'The access token is invalid or has expired.';
@@ -228,7 +203,9 @@ export const INVALID_TOKEN_DETAIL = 'The access token is invalid or has expired.
 /** The one 401 every bad bearer token gets: same body, `Bearer error="invalid_token"`. */
 export async function expectInvalidToken(res: Response): Promise<void> {
   expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
-  const body = await expectProblem(res, 401, 'AUTH_TOKEN_INVALID', INVALID_TOKEN_DETAIL);
+  const body = await expectProblem(res, 401, 'AUTH_TOKEN_INVALID', {
+    detail: INVALID_TOKEN_DETAIL,
+  });
   expect(body).toEqual({
     type: 'urn:problem:auth-token-invalid',
     title: 'Unauthorized',

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { waitFor } from '@kit/testing';
-import { freePort } from './redis-server';
+import { waitFor, freePort } from '@kit/testing';
 
 /** Where Debian's PostgreSQL 15 server binaries live. */
 export const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { NodeProcess, ROOT } from './service-process';
 
@@ -10,14 +10,14 @@ import { NodeProcess, ROOT } from './service-process';
 const SOURCES = {
   'shutdown-hang': [
     'test/fixtures/shutdown-hang.main.ts',
-    'test/fixtures/shutdown-fixture.module.ts',
-    'test/support/recording-resource.ts',
+    'libs/lifespan/test/fixtures/shutdown-fixture.module.ts',
+    'libs/lifespan/test/fixtures/recording-resource.ts',
   ],
   crash: ['test/fixtures/crash.main.ts'],
 } as const;
 
 /**
- * Transpiles the fixture main and what it imports into `outDir` (same layout as `test/`), the
+ * Transpiles the fixture main and what it imports into `outDir` (same layout as the repository), the
  * `@kit/*` imports pointed at `dist/libs/*`; returns the path of the compiled main.
  */
 export function compileFixtureMain(
@@ -40,11 +40,11 @@ export function compileFixtureMain(
       (_, lib: string) =>
         `require(${JSON.stringify(join(ROOT, 'dist', 'libs', lib, 'src', 'index.js'))})`,
     );
-    const target = join(outDir, relative('test', source)).replace(/\.ts$/, '.js');
+    const target = join(outDir, source).replace(/\.ts$/, '.js');
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, js);
   }
-  return join(outDir, 'fixtures', `${main}.main.js`);
+  return join(outDir, 'test', 'fixtures', `${main}.main.js`);
 }
 
 /** A compiled fixture main as a child process, its output collected (like `ServiceProcess`). */

@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { ServiceProcess } from './service-process';
-import { attempt, type Outcome } from './shutdown-support';
+import { attempt, type Outcome } from '@kit/testing';
 
 // The built reference service as a process, for the SIGTERM-under-load suite: build, start,
 // accounts, a bounded stream of orders, and a request held in flight across the signal.

@@ -1,5 +1,9 @@
-import { WsTestClient, type WsConnectOptions, WsUpgradeRejected } from '@kit/testing';
-import { expectedProblemType } from './problem';
+import {
+  WsTestClient,
+  type WsConnectOptions,
+  WsUpgradeRejected,
+  expectedProblemType,
+} from '@kit/testing';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

@@ -2,7 +2,7 @@ import { Test } from '@nestjs/testing';
 import type { HttpServerOptions } from '@kit/http';
 import type { RedisOptions } from '@kit/lifespan';
 import { REALTIME_MODULE_OPTIONS, type RealtimeModuleOptions } from '@kit/realtime';
-import { createTestApp, printSkipNotice, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp } from '@kit/testing';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -210,30 +210,4 @@ export function api(
     headers,
     body: options.json === undefined ? undefined : JSON.stringify(options.json),
   });
-}
-
-/** Polls `check` every 20 ms until it returns a value other than undefined, for at most `ms`. */
-export async function eventually<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  ms = 5_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** The Redis URL for the suites that need Redis, or undefined after printing why they are skipped. */
-export function redisUrlForTests(): string | undefined {
-  const url = process.env.REDIS_URL;
-  if (url) return url;
-  if (process.env.REQUIRE_SERVICES === '1') {
-    throw new Error('Redis is required (REQUIRE_SERVICES=1) but REDIS_URL is unset; set REDIS_URL');
-  }
-  printSkipNotice('Realtime Redis tests not run: REDIS_URL is unset (e.g. redis://127.0.0.1:6379)');
-  return undefined;
 }

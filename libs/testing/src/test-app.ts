@@ -1,10 +1,17 @@
-import type { INestApplication } from '@nestjs/common';
+import type { DynamicModule, ForwardReference, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { TestingModuleBuilder } from '@nestjs/testing';
+import { TestingModuleBuilder } from '@nestjs/testing';
 import { type HttpServerOptions } from '@kit/http';
 import { configureHttpApp, createKitAdapter, KitLogger } from '@kit/http/internal';
 import { LogCapture } from './log-capture';
+
+/**
+ * What `createTestApp()` boots: a module class, a dynamic module (or a promise of one, as
+ * `forRootAsync()`-style factories return), or a `Test.createTestingModule(...)` builder.
+ */
+export type TestAppModule =
+  Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference | TestingModuleBuilder;
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -21,7 +28,7 @@ export interface TestApp {
  * `createHttpApp()` does, on 127.0.0.1 with an ephemeral port (`listen(0)`), logs captured.
  */
 export async function createTestApp(
-  moduleOrBuilder: unknown,
+  moduleOrBuilder: TestAppModule,
   options: HttpServerOptions = {},
 ): Promise<TestApp> {
   const logs = new LogCapture();
@@ -31,17 +38,17 @@ export async function createTestApp(
     ...options,
   });
   let app: NestFastifyApplication;
-  if (isBuilder(moduleOrBuilder)) {
+  if (moduleOrBuilder instanceof TestingModuleBuilder) {
     const moduleRef = await moduleOrBuilder.compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(adapter, { abortOnError: false });
   } else {
-    app = await NestFactory.create<NestFastifyApplication>(moduleOrBuilder as never, adapter, {
+    app = await NestFactory.create<NestFastifyApplication>(moduleOrBuilder, adapter, {
       abortOnError: false,
       logger: new KitLogger(logger),
     });
   }
   try {
-    await configureHttpApp(app as INestApplication, logger);
+    await configureHttpApp(app, logger);
     await app.listen({ host: '127.0.0.1', port: 0 });
   } catch (err) {
     await app.close().catch(() => undefined);
@@ -57,12 +64,4 @@ export async function createTestApp(
     logs,
     close: () => (closed ??= app.close()),
   };
-}
-
-function isBuilder(value: unknown): value is TestingModuleBuilder {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { compile?: unknown }).compile === 'function'
-  );
 }

@@ -5,20 +5,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { resolveAuthOptions } from '../options/auth-options.factory';
 import type { ResolvedAuthOptions } from '../options/auth-options.interface';
+import { describeWithServices } from '@kit/testing';
 import { LoginThrottle } from './login.throttle';
 import { RedisLoginThrottle } from './redis-login.throttle';
 import { sha256 } from '../tokens/secret-token';
 
 // Two throttles stand for two instances of a service. The Redis ones run on the real Redis of
 // REDIS_URL; the outage cases need none (a client never connected, a server that never answers).
-
-const REDIS_URL = process.env.REDIS_URL;
-if (!REDIS_URL && process.env.REQUIRE_SERVICES === '1')
-  throw new Error('Redis is required (REQUIRE_SERVICES=1) but REDIS_URL is unset');
-// One line on stderr: Jest prints console.warn with a stack location under it.
-if (!REDIS_URL)
-  process.stderr.write('RedisLoginThrottle tests on a real Redis not run: REDIS_URL is unset\n');
-const describeWithRedis = REDIS_URL ? describe : describe.skip;
 
 const WINDOW_MS = 60_000;
 
@@ -103,9 +96,10 @@ describe('RedisLoginThrottle', () => {
     );
   });
 
-  describeWithRedis(
+  describeWithServices(
     'on Redis (limits 3 per username from an address, 6 per username, 8 per address, 60 s)',
-    () => {
+    ['redis'],
+    ({ redis: REDIS_URL }) => {
       let redis: Redis;
       let prefix: string;
       let a: ClockedThrottle;
@@ -113,7 +107,7 @@ describe('RedisLoginThrottle', () => {
 
       beforeAll(async () => {
         // Connected first, as LifespanModule's Redis is once the app has booted.
-        redis = new Redis(REDIS_URL as string, { maxRetriesPerRequest: 1, lazyConnect: true });
+        redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
         await redis.connect();
       }, 10_000);
       beforeEach(() => {

@@ -1,3 +1,4 @@
+import { describeWithServices, waitFor } from '@kit/testing';
 import { resolveLifespanOptions } from '../options/lifespan-options.factory';
 import type { RedisOptions } from '../options/lifespan-options.interface';
 import { RedisResource } from './redis.resource';
@@ -8,14 +9,6 @@ import { ResourceRegistry } from '../resources/resource.registry';
 // app-level behaviour: readiness, outages through a proxy, boot failures).
 
 const registry = new ResourceRegistry(resolveLifespanOptions({}));
-
-const REDIS_URL = process.env.REDIS_URL;
-if (!REDIS_URL && process.env.REQUIRE_SERVICES === '1')
-  throw new Error('Redis is required (REQUIRE_SERVICES=1) but REDIS_URL is unset');
-// One line on stderr: Jest prints console.warn with a stack location under it.
-if (!REDIS_URL)
-  process.stderr.write('RedisResource tests on a real Redis not run: REDIS_URL is unset\n');
-const describeWithRedis = REDIS_URL ? describe : describe.skip;
 
 /** Sockets and timers alive in the process now. */
 function handles(): { sockets: number; timers: number } {
@@ -35,9 +28,10 @@ async function expectNoneLeft(before: { sockets: number; timers: number }): Prom
     const now = handles();
     return now.sockets <= before.sockets && now.timers <= before.timers;
   };
-  const deadline = Date.now() + 1_000;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  expect(done() ? 'none left' : handles()).toBe('none left');
+  await waitFor(done, {
+    timeoutMs: 1_000,
+    description: `at most ${before.sockets} sockets and ${before.timers} timers`,
+  });
 }
 
 function resource(options: RedisOptions): RedisResource {
@@ -104,8 +98,8 @@ describe('RedisResource', () => {
     });
   });
 
-  describeWithRedis('on the real Redis', () => {
-    const url = REDIS_URL!;
+  describeWithServices('on the real Redis', ['redis'], (urls) => {
+    const url = urls.redis;
 
     it('derives connections that reach the same Redis, and close() ends those left open', async () => {
       const before = handles();

@@ -6,6 +6,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { waitFor } from '@kit/testing';
 import { enableGracefulShutdown, type GracefulShutdownOptions } from './graceful-shutdown';
 import { LifespanModule } from '../lifespan.module';
 import { ResourceRegistry } from '../resources/resource.registry';
@@ -219,9 +220,7 @@ describe('enableGracefulShutdown', () => {
       process.emit('SIGUSR2', 'SIGUSR2');
       gate('drain').open();
       gate('workers').open();
-      const deadline = Date.now() + 2_000;
-      while (exits.length === 0 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 5));
+      await waitFor(() => exits.length > 0, { timeoutMs: 2_000, description: 'the exit' });
       expect(exits).toEqual([0]);
       expect(logger.lines.filter((l) => l.startsWith('log shutdown: SIGUSR2'))).toEqual([
         'log shutdown: SIGUSR2 received; readiness now answers 503',

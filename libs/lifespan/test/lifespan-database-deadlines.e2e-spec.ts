@@ -1,9 +1,13 @@
 import { sql } from 'kysely';
 import { DatabaseResource, type DatabaseOptions, ResourceRegistry } from '@kit/lifespan';
 import { resolveLifespanOptions } from '@kit/lifespan/internal';
-import { postgresVariant, type TestDatabase } from './support/database-variants';
-import { TcpProxy } from './support/tcp-proxy';
-import { timed } from './support/timed';
+import {
+  TcpProxy,
+  timed,
+  type TestDatabase,
+  describeWithServices,
+  postgresVariantAt,
+} from '@kit/testing';
 
 // @kit/lifespan's PostgreSQL pool on the shared server (its own schema): a query past
 // queryTimeoutMs and a wait for a pooled connection past acquireTimeoutMs both fail with the
@@ -11,10 +15,8 @@ import { timed } from './support/timed';
 
 const SLACK_MS = 1_500;
 
-const pg = postgresVariant();
-const describePostgres = pg ? describe : describe.skip;
-
-describePostgres('PostgreSQL deadlines of the database resource', () => {
+describeWithServices('PostgreSQL deadlines of the database resource', ['postgres'], (urls) => {
+  const pg = postgresVariantAt(urls.postgres);
   let db: TestDatabase | undefined;
   let database: DatabaseResource | undefined;
 

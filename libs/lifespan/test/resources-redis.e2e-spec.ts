@@ -1,10 +1,15 @@
 import { REDIS, ResourceOpenError } from '@kit/lifespan';
-import { createTestApp, LogCapture, type TestApp } from '@kit/testing';
+import {
+  createTestApp,
+  LogCapture,
+  type TestApp,
+  expectProblem,
+  waitFor,
+  describeWithServices,
+  TcpProxy,
+} from '@kit/testing';
 import type { Redis } from 'ioredis';
 import { shutdownFixtureModule, ShutdownFixtureState } from './fixtures/shutdown-fixture.module';
-import { expectProblem } from './support/problem';
-import { pollUntil, redisUrlForTests } from './support/shutdown-support';
-import { TcpProxy } from './support/tcp-proxy';
 
 // The Redis resource in an app: readiness on the real Redis, an outage through a TCP proxy that
 // the resource recovers from by itself, and a boot that fails naming the resource.
@@ -40,11 +45,9 @@ describe('Redis resource: a boot against an unreachable Redis', () => {
   });
 });
 
-const redisUrl = redisUrlForTests('Redis resource e2e tests');
-const describeWithRedis = redisUrl ? describe : describe.skip;
-
-describeWithRedis('Redis resource on the real Redis', () => {
-  const base = new URL(redisUrl ?? 'redis://127.0.0.1:6379');
+describeWithServices('Redis resource on the real Redis', ['redis'], (urls) => {
+  // Empty when skipped: the tests that use it do not run.
+  const base = new URL(urls.redis || 'redis://127.0.0.1:6379');
   let t: TestApp | undefined;
   let proxy: TcpProxy | undefined;
 
@@ -94,34 +97,38 @@ describeWithRedis('Redis resource on the real Redis', () => {
     expect((await ready(app)).status).toBe(200);
 
     await proxy.stop();
-    const down = await pollUntil(async () => {
-      const res = await ready(app);
-      return res.status === 503 ? res : (await res.text(), undefined);
-    }, 'readiness to turn 503');
+    const down = await waitFor(
+      async () => {
+        const res = await ready(app);
+        return res.status === 503 ? res : (await res.text(), undefined);
+      },
+      { timeoutMs: 5_000, description: 'readiness to turn 503' },
+    );
     await expectProblem(down, 503, 'NOT_READY', {
       title: 'Service Unavailable',
       detail: 'A resource the service needs is not answering.',
-      resources: {
-        redis: {
-          status: 'down',
-          required: true,
-          durationMs: expect.any(Number),
-          error: 'CHECK_FAILED',
+      extensions: {
+        resources: {
+          redis: {
+            status: 'down',
+            required: true,
+            durationMs: expect.any(Number),
+            error: 'CHECK_FAILED',
+          },
         },
+        shuttingDown: false,
       },
-      shuttingDown: false,
     });
     const live = await fetch(`${app.url}/health/live`);
     expect(live.status).toBe(200);
 
     await proxy.restart('forward');
-    const back = await pollUntil(
+    const back = await waitFor(
       async () => {
         const res = await ready(app);
         return res.status === 200 ? res : (await res.text(), undefined);
       },
-      'readiness to recover',
-      10_000,
+      { timeoutMs: 10_000, description: 'readiness to recover' },
     );
     expect(await back.json()).toEqual({
       status: 'ok',

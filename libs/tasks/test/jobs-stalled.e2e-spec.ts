@@ -3,9 +3,8 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BullmqJobQueue, JobQueueUnavailableError } from '@kit/tasks';
 import { resolveTasksOptions } from '@kit/tasks/internal';
-import { waitFor } from '@kit/testing';
-import { OwnRedisServer } from './support/redis-server';
-import { redisResourceFor, uniqueQueueName } from './fixtures/tasks-service';
+import { waitFor, OwnRedisServer } from '@kit/testing';
+import { redisResourceFor, uniqueQueueName } from './fixtures/job-queues';
 
 // BullMQ on a redis-server of the suite's own: a job active on a worker that died resumes within
 // seconds on a restarted worker and its attempt counts the lost one; enqueue() has a deadline.

@@ -1,18 +1,22 @@
-import { createTestApp, type TestApp, Closer } from '@kit/testing';
+import {
+  createTestApp,
+  type TestApp,
+  Closer,
+  expectProblem,
+  UUID_V4,
+  waitForLog,
+} from '@kit/testing';
 import { request as httpRequest } from 'node:http';
 import {
   CRASH_MESSAGE,
   CRASH_PATH,
   CRASH_SECRET,
   CRASH_SQL,
-  expectProblem,
   HttpFixtureRootModule,
   problemBody,
   rawGet,
   rawRequest,
-  UUID_V4,
   waitForCompletion,
-  waitForLog,
 } from './fixtures/http-fixture.module';
 
 // Every error class of @kit/http rendered as RFC 9457 problem+json, with no internals.
@@ -64,9 +68,7 @@ describe('problem+json errors (default limits)', () => {
   describe('DomainError', () => {
     it('renders its own code, status, title, detail, extension members and headers', async () => {
       const res = await get('/fixture/domain-error');
-      await expectProblem(res, {
-        status: 429,
-        error: 'QUOTA_EXCEEDED',
+      await expectProblem(res, 429, 'QUOTA_EXCEEDED', {
         title: 'Quota exceeded',
         detail: 'You used 100 of 100 requests this hour.',
         extensions: { limit: 100, used: 100 },
@@ -76,9 +78,7 @@ describe('problem+json errors (default limits)', () => {
 
     it('never lets extension members overwrite the standard ones', async () => {
       const res = await get('/fixture/domain-error-forged', { 'x-request-id': 'forge-1' });
-      await expectProblem(res, {
-        status: 423,
-        error: 'ORDER_LOCKED',
+      await expectProblem(res, 423, 'ORDER_LOCKED', {
         title: 'Order locked',
         detail: 'Order 9 is being edited by someone else.',
         extensions: { order_id: 9 },
@@ -88,9 +88,7 @@ describe('problem+json errors (default limits)', () => {
 
     it('drops a header value with CR/LF and still sends the problem', async () => {
       const res = await get('/fixture/domain-error-bad-header');
-      await expectProblem(res, {
-        status: 429,
-        error: 'RATE_LIMITED',
+      await expectProblem(res, 429, 'RATE_LIMITED', {
         title: 'Too many requests',
         detail: 'Too many requests',
       });
@@ -102,27 +100,21 @@ describe('problem+json errors (default limits)', () => {
 
   describe('HttpException', () => {
     it('renders status, standard title, message as detail and a status code', async () => {
-      await expectProblem(await get('/fixture/http-exception'), {
-        status: 409,
-        error: 'CONFLICT',
+      await expectProblem(await get('/fixture/http-exception'), 409, 'CONFLICT', {
         title: 'Conflict',
         detail: 'Widget 7 already exists',
       });
     });
 
     it('renders a guard that throws UnauthorizedException', async () => {
-      await expectProblem(await get('/fixture/guarded'), {
-        status: 401,
-        error: 'UNAUTHORIZED',
+      await expectProblem(await get('/fixture/guarded'), 401, 'UNAUTHORIZED', {
         title: 'Unauthorized',
         detail: 'Sign in first',
       });
     });
 
     it('renders a guard that returns false as 403', async () => {
-      await expectProblem(await get('/fixture/forbidden'), {
-        status: 403,
-        error: 'FORBIDDEN',
+      await expectProblem(await get('/fixture/forbidden'), 403, 'FORBIDDEN', {
         title: 'Forbidden',
         detail: 'Forbidden resource',
       });
@@ -159,9 +151,7 @@ describe('problem+json errors (default limits)', () => {
         { field: 'tags', message: 'each value in tags must be a string' },
         { field: 'parts.1.count', message: 'count must not be less than 1' },
       ];
-      const body = await expectProblem(res, {
-        status: 400,
-        error: 'VALIDATION_FAILED',
+      const body = await expectProblem(res, 400, 'VALIDATION_FAILED', {
         title: 'Request validation failed',
         detail: expect.any(String) as unknown as string,
         extensions: { errors: expect.any(Array) },
@@ -176,9 +166,7 @@ describe('problem+json errors (default limits)', () => {
 
     it('answers a non-object nested value with a field error', async () => {
       const res = await post('/fixture/widgets', JSON.stringify({ ...valid, owner: 'me' }));
-      await expectProblem(res, {
-        status: 400,
-        error: 'VALIDATION_FAILED',
+      await expectProblem(res, 400, 'VALIDATION_FAILED', {
         title: 'Request validation failed',
         detail: 'owner: nested property owner must be either object or array',
         extensions: {
@@ -196,9 +184,7 @@ describe('problem+json errors (default limits)', () => {
       ['null', 'null'],
     ])('answers a JSON body that is %s with 400 VALIDATION_FAILED', async (_what, raw) => {
       const res = await post('/fixture/widgets', raw);
-      const body = await expectProblem(res, {
-        status: 400,
-        error: 'VALIDATION_FAILED',
+      const body = await expectProblem(res, 400, 'VALIDATION_FAILED', {
         title: 'Request validation failed',
         detail: expect.any(String) as unknown as string,
         extensions: { errors: expect.any(Array) },
@@ -210,9 +196,7 @@ describe('problem+json errors (default limits)', () => {
   describe("Fastify's own errors", () => {
     it('renders bad JSON as 400 MALFORMED_JSON without parser text', async () => {
       const res = await post('/fixture/widgets', '{"name": "bolt",');
-      const body = await expectProblem(res, {
-        status: 400,
-        error: 'MALFORMED_JSON',
+      const body = await expectProblem(res, 400, 'MALFORMED_JSON', {
         title: 'Bad Request',
         detail: 'The request body is not valid JSON.',
       });
@@ -220,9 +204,7 @@ describe('problem+json errors (default limits)', () => {
     });
 
     it('renders an empty JSON body as 400 MALFORMED_JSON', async () => {
-      await expectProblem(await post('/fixture/widgets', ''), {
-        status: 400,
-        error: 'MALFORMED_JSON',
+      await expectProblem(await post('/fixture/widgets', ''), 400, 'MALFORMED_JSON', {
         title: 'Bad Request',
         detail: 'The body is empty but the content type says JSON.',
       });
@@ -233,9 +215,7 @@ describe('problem+json errors (default limits)', () => {
       ['nested __proto__', '{"owner":{"__proto__":{"polluted":1}}}'],
       ['constructor.prototype', '{"constructor":{"prototype":{"polluted":1}}}'],
     ])('rejects a %s key with 400 FORBIDDEN_JSON_PROPERTY', async (_what, raw) => {
-      await expectProblem(await post('/fixture/widgets', raw), {
-        status: 400,
-        error: 'FORBIDDEN_JSON_PROPERTY',
+      await expectProblem(await post('/fixture/widgets', raw), 400, 'FORBIDDEN_JSON_PROPERTY', {
         title: 'Bad Request',
         detail: 'The JSON body contains a forbidden "__proto__" or "constructor.prototype" key.',
       });
@@ -252,19 +232,20 @@ describe('problem+json errors (default limits)', () => {
       ['application/x-custom', 'x'],
       ['image/png', 'png'],
     ])('renders %s as 415', async (type, raw) => {
-      await expectProblem(await post('/fixture/widgets', raw, { 'content-type': type }), {
-        status: 415,
-        error: 'UNSUPPORTED_MEDIA_TYPE',
-        title: 'Unsupported Media Type',
-        detail: 'The request body has a content type this route does not accept.',
-      });
+      await expectProblem(
+        await post('/fixture/widgets', raw, { 'content-type': type }),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        {
+          title: 'Unsupported Media Type',
+          detail: 'The request body has a content type this route does not accept.',
+        },
+      );
     });
 
     it('renders a body over the 1 MiB default as 413', async () => {
       const res = await post('/fixture/widgets', JSON.stringify({ name: 'x'.repeat(1_048_576) }));
-      await expectProblem(res, {
-        status: 413,
-        error: 'PAYLOAD_TOO_LARGE',
+      await expectProblem(res, 413, 'PAYLOAD_TOO_LARGE', {
         title: 'Payload Too Large',
         detail: 'The request body is larger than the server accepts.',
       });
@@ -300,9 +281,7 @@ describe('problem+json errors (default limits)', () => {
   describe('router 404', () => {
     it('renders an unknown path without echoing its query', async () => {
       const res = await get('/no/such/route?token=SECRET-404-QUERY&x=<b>');
-      const body = await expectProblem(res, {
-        status: 404,
-        error: 'NOT_FOUND',
+      const body = await expectProblem(res, 404, 'NOT_FOUND', {
         title: 'Not Found',
         detail: 'Cannot GET /no/such/route',
       });
@@ -310,19 +289,17 @@ describe('problem+json errors (default limits)', () => {
     });
 
     it('renders a known path with an unrouted method', async () => {
-      await expectProblem(await fetch(`${t.url}/fixture/ok`, { method: 'DELETE' }), {
-        status: 404,
-        error: 'NOT_FOUND',
-        title: 'Not Found',
-        detail: 'Cannot DELETE /fixture/ok',
-      });
+      await expectProblem(
+        await fetch(`${t.url}/fixture/ok`, { method: 'DELETE' }),
+        404,
+        'NOT_FOUND',
+        { title: 'Not Found', detail: 'Cannot DELETE /fixture/ok' },
+      );
     });
   });
 
   describe('unknown errors', () => {
     const generic = {
-      status: 500,
-      error: 'INTERNAL_ERROR',
       title: 'Internal Server Error',
       detail: 'An unexpected error occurred. Quote the request id when reporting it.',
     };
@@ -334,7 +311,7 @@ describe('problem+json errors (default limits)', () => {
       'answers %s with a generic 500 and logs the real error with the request id',
       async (_what, path, type) => {
         const res = await get(path);
-        const body = await expectProblem(res, generic);
+        const body = await expectProblem(res, 500, 'INTERNAL_ERROR', generic);
         const text = JSON.stringify(body);
         for (const internal of [
           CRASH_SECRET,
@@ -349,7 +326,9 @@ describe('problem+json errors (default limits)', () => {
           expect(text).not.toContain(internal);
 
         const id = body.request_id as string;
-        const line = await waitForLog(t.logs, (l) => l.msg === 'request failed' && l.reqId === id);
+        const line = await waitForLog(t.logs, (l) => l.msg === 'request failed' && l.reqId === id, {
+          timeoutMs: 2_000,
+        });
         expect(line).toMatchObject({
           level: 50,
           reqId: id,
@@ -359,16 +338,18 @@ describe('problem+json errors (default limits)', () => {
           err: { type, message: CRASH_MESSAGE },
         });
         expect((line.err as { stack: string }).stack).toContain('http-fixture.module.ts');
-        await waitForCompletion(t.logs, [id]);
+        await waitForCompletion(t.logs, [id], 5_000);
       },
     );
 
     it('answers a thrown non-Error value with a generic 500 and logs it', async () => {
       const res = await get('/fixture/crash-non-error');
-      const body = await expectProblem(res, generic);
+      const body = await expectProblem(res, 500, 'INTERNAL_ERROR', generic);
       expect(JSON.stringify(body)).not.toContain(CRASH_SECRET);
       const id = body.request_id as string;
-      const line = await waitForLog(t.logs, (l) => l.msg === 'request failed' && l.reqId === id);
+      const line = await waitForLog(t.logs, (l) => l.msg === 'request failed' && l.reqId === id, {
+        timeoutMs: 2_000,
+      });
       expect(line.level).toBe(50);
     });
 
@@ -382,7 +363,7 @@ describe('problem+json errors (default limits)', () => {
         await res.arrayBuffer();
         ids.push(res.headers.get('x-request-id') as string);
       }
-      await waitForCompletion(t.logs, ids);
+      await waitForCompletion(t.logs, ids, 5_000);
       const errors = t.logs.lines.filter(
         (l) => ids.includes(l.reqId as string) && Number(l.level) >= 50,
       );
@@ -453,9 +434,7 @@ describe('problem+json errors (bodyLimit 1024)', () => {
   it('answers one byte more with 413', async () => {
     const body = bodyOf(1025);
     expect(Buffer.byteLength(body)).toBe(1025);
-    await expectProblem(await post(body), {
-      status: 413,
-      error: 'PAYLOAD_TOO_LARGE',
+    await expectProblem(await post(body), 413, 'PAYLOAD_TOO_LARGE', {
       title: 'Payload Too Large',
       detail: 'The request body is larger than the server accepts.',
     });

@@ -1,10 +1,15 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { enableGracefulShutdown, type GracefulShutdownOptions } from '@kit/lifespan';
 import { BackgroundTasks, ShuttingDownError, TaskRunner } from '@kit/tasks';
-import { createTestApp, type TestApp } from '@kit/testing';
+import {
+  createTestApp,
+  type TestApp,
+  expectProblem,
+  waitFor,
+  acceptsConnections,
+  attempt,
+} from '@kit/testing';
 import { shutdownFixtureModule, ShutdownFixtureState } from './fixtures/shutdown-fixture.module';
-import { expectProblem } from './support/problem';
-import { acceptsConnections, attempt, pollUntil } from './support/shutdown-support';
 
 // The coordinated shutdown on a fixture app in process, with a fake `exit`: hook order, the
 // listener draining in-flight requests, steps after it, resources in reverse, readiness, the
@@ -51,7 +56,10 @@ describe('graceful shutdown (fixture app, in process)', () => {
     messages().filter((m) => /^(shutdown|closed|closing|opened)\b/.test(m));
 
   const started = (what: string): Promise<true> =>
-    pollUntil(() => state.journal.includes(what) || undefined, `"${what}" in the journal`);
+    waitFor(() => state.journal.includes(what) || undefined, {
+      timeoutMs: 5_000,
+      description: `"${what}" in the journal`,
+    });
 
   it('opens resources in order; on SIGTERM the listener stops accepting while the in-flight request finishes, then the shutdown steps run, then resources close in reverse', async () => {
     const shutdown = arm();
@@ -63,7 +71,10 @@ describe('graceful shutdown (fixture app, in process)', () => {
     await started('request r1 started');
 
     const done = shutdown('SIGTERM');
-    await pollUntil(async () => !(await acceptsConnections(t.port)), 'the listener to close');
+    await waitFor(async () => !(await acceptsConnections(t.port)), {
+      timeoutMs: 5_000,
+      description: 'the listener to close',
+    });
     expect(state.journal).not.toContain('request r1 finished');
     state.gate('request:r1').open();
     const res = await slow;
@@ -72,7 +83,10 @@ describe('graceful shutdown (fixture app, in process)', () => {
     expect(JSON.parse(res.text)).toEqual({ key: 'r1', requestId: res.headers.get('x-request-id') });
 
     // The drain has begun: the queued task still runs, a new one is refused.
-    await pollUntil(() => logged('shutdown: background tasks'), 'the background tasks step');
+    await waitFor(() => logged('shutdown: background tasks'), {
+      timeoutMs: 5_000,
+      description: 'the background tasks step',
+    });
     let refused: unknown;
     try {
       new BackgroundTasks(t.app.get(TaskRunner), undefined).add(() => undefined);
@@ -139,8 +153,7 @@ describe('graceful shutdown (fixture app, in process)', () => {
     await expectProblem(ready, 503, 'NOT_READY', {
       title: 'Service Unavailable',
       detail: 'The service is shutting down.',
-      resources: { alpha: up, beta: up },
-      shuttingDown: true,
+      extensions: { resources: { alpha: up, beta: up }, shuttingDown: true },
     });
     const live = await fetch(`${t.url}/health/live`);
     expect({ status: live.status, body: await live.json() }).toEqual({
@@ -169,7 +182,10 @@ describe('graceful shutdown (fixture app, in process)', () => {
     const startedAt = Date.now();
     const done = shutdown('SIGTERM');
 
-    await pollUntil(() => exits.length > 0, 'the grace to run out', 3_000);
+    await waitFor(() => exits.length > 0, {
+      timeoutMs: 3_000,
+      description: 'the grace to run out',
+    });
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(450);
     expect(exits).toEqual([1]);
     const line = t.logs.lines.find((l) => String(l.msg).includes('exceeded'));
@@ -193,7 +209,10 @@ describe('graceful shutdown (fixture app, in process)', () => {
     await started('request stuck started');
     const done = shutdown('SIGTERM');
 
-    await pollUntil(() => exits.length > 0, 'the grace to run out', 3_000);
+    await waitFor(() => exits.length > 0, {
+      timeoutMs: 3_000,
+      description: 'the grace to run out',
+    });
     expect(exits).toEqual([1]);
     expect(messages()).toContain(
       'shutdown: grace of 400 ms exceeded at step "closing the listener (in-flight requests)"; exiting with 1',
@@ -223,7 +242,10 @@ describe('graceful shutdown (fixture app, in process)', () => {
       );
       await started('request ka started');
       const done = shutdown('SIGTERM');
-      await pollUntil(async () => !(await acceptsConnections(t.port)), 'the listener to close');
+      await waitFor(async () => !(await acceptsConnections(t.port)), {
+        timeoutMs: 5_000,
+        description: 'the listener to close',
+      });
       state.gate('request:ka').open();
       expect((await response).status).toBe(200);
       expect(await done).toBe(0);
@@ -239,7 +261,10 @@ describe('graceful shutdown (fixture app, in process)', () => {
     expect(process.listenerCount('SIGUSR2')).toBe(before + 1);
     process.emit('SIGUSR2', 'SIGUSR2');
     process.emit('SIGUSR2', 'SIGUSR2');
-    await pollUntil(() => exits.length > 0, 'the shutdown to finish');
+    await waitFor(() => exits.length > 0, {
+      timeoutMs: 5_000,
+      description: 'the shutdown to finish',
+    });
     expect(exits).toEqual([0]);
     expect(messages().filter((m) => m.startsWith('shutdown: SIGUSR2'))).toEqual([
       'shutdown: SIGUSR2 received; readiness now answers 503',

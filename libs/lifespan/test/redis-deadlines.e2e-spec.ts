@@ -1,7 +1,6 @@
 import { ResourceRegistry, RedisResource } from '@kit/lifespan';
 import { resolveLifespanOptions } from '@kit/lifespan/internal';
-import { OwnRedisServer } from './support/redis-server';
-import { timed } from './support/timed';
+import { OwnRedisServer, timed } from '@kit/testing';
 
 // @kit/lifespan's Redis resource against a redis-server this suite owns and freezes (SIGSTOP)
 // or kills: its readiness check and its close() end within `commandTimeoutMs` instead of

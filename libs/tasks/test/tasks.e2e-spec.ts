@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { TaskRunner } from '@kit/tasks';
-import { createTestApp, type TestApp, Closer } from '@kit/testing';
-import {
-  post,
-  TasksFixtureModule,
-  TasksFixtureState,
-  until,
-} from './fixtures/tasks-fixture.module';
-import { expectProblem } from './support/problem';
+import { createTestApp, type TestApp, Closer, expectProblem, waitFor } from '@kit/testing';
+import { post, TasksFixtureModule, TasksFixtureState } from './fixtures/tasks-fixture.module';
 
 // @kit/tasks background tasks end to end: after the response, in order, in the request's
 // context, failures isolated, bounded queue, failed requests and shutdown.
@@ -45,17 +39,26 @@ describe('background tasks', () => {
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ added: 1 });
       // The task is still blocked on its gate: the response did not wait for it.
-      await until(() => state.journal.includes('task a started'), 'task a to start');
+      await waitFor(() => state.journal.includes('task a started'), {
+        timeoutMs: 5_000,
+        description: 'task a to start',
+      });
       expect(state.journal).not.toContain('task a finished');
       expect(runner().snapshot()).toMatchObject({ queued: 1, running: 1, completed: 0 });
       expect(runner().outstanding).toBe(1);
 
       state.gate('a').open();
-      await until(() => state.journal.includes('task a finished'), 'task a to finish');
+      await waitFor(() => state.journal.includes('task a finished'), {
+        timeoutMs: 5_000,
+        description: 'task a to finish',
+      });
       expect(state.journal.indexOf('response arrived')).toBeLessThan(
         state.journal.indexOf('task a finished'),
       );
-      await until(() => runner().snapshot().completed === 1, 'the completion to be counted');
+      await waitFor(() => runner().snapshot().completed === 1, {
+        timeoutMs: 5_000,
+        description: 'the completion to be counted',
+      });
       expect(runner().snapshot()).toEqual({
         queued: 1,
         running: 0,
@@ -71,7 +74,10 @@ describe('background tasks', () => {
       const res = await post(`${t.url}/t/ordered/o`, requestId);
       expect(res.status).toBe(200);
       expect(res.headers.get('x-request-id')).toBe(requestId);
-      await until(() => state.journal.includes('o:3 end'), 'the third task to end');
+      await waitFor(() => state.journal.includes('o:3 end'), {
+        timeoutMs: 5_000,
+        description: 'the third task to end',
+      });
       expect(state.journal).toEqual([
         'o:1 start',
         'o:1 end',
@@ -89,7 +95,10 @@ describe('background tasks', () => {
       const res = await post(`${t.url}/t/ordered/g`);
       const requestId = res.headers.get('x-request-id');
       expect(requestId).toMatch(UUID);
-      await until(() => state.journal.includes('g:3 end'), 'the third task to end');
+      await waitFor(() => state.journal.includes('g:3 end'), {
+        timeoutMs: 5_000,
+        description: 'the third task to end',
+      });
       expect(state.taskRequestIds.get('g:1')).toBe(requestId);
       const lines = t.logs.lines.filter(
         (l) => l.context === 'FixtureTask' && /^g:\d ran$/.test(String(l.msg)),
@@ -106,7 +115,10 @@ describe('background tasks', () => {
       const responses = await Promise.all(ids.map((id, i) => post(`${t.url}/t/slow/k${i}`, id)));
       expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
       ids.forEach((_, i) => state.gate(`k${i}`).open());
-      await until(() => runner().snapshot().completed === 5, 'five tasks to complete');
+      await waitFor(() => runner().snapshot().completed === 5, {
+        timeoutMs: 5_000,
+        description: 'five tasks to complete',
+      });
       ids.forEach((id, i) => expect(state.taskRequestIds.get(`k${i}`)).toBe(id));
     });
 
@@ -115,8 +127,14 @@ describe('background tasks', () => {
       const res = await post(`${t.url}/t/failing/f`, requestId);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ added: 6 });
-      await until(() => state.journal.includes('f:6 ran'), 'the last task to run');
-      await until(() => runner().outstanding === 0, 'the batch to end');
+      await waitFor(() => state.journal.includes('f:6 ran'), {
+        timeoutMs: 5_000,
+        description: 'the last task to run',
+      });
+      await waitFor(() => runner().outstanding === 0, {
+        timeoutMs: 5_000,
+        description: 'the batch to end',
+      });
       expect(state.journal).toEqual(['f:1 ran', 'f:6 ran']);
       expect(runner().snapshot()).toEqual({
         queued: 6,
@@ -140,7 +158,10 @@ describe('background tasks', () => {
       // The process and the runner carry on: the next request's task runs.
       const next = await post(`${t.url}/t/ordered/n`);
       expect(next.status).toBe(200);
-      await until(() => state.journal.includes('n:3 end'), 'the next request to be served');
+      await waitFor(() => state.journal.includes('n:3 end'), {
+        timeoutMs: 5_000,
+        description: 'the next request to be served',
+      });
       expect(runner().snapshot()).toMatchObject({ completed: 5, failed: 4 });
     });
 
@@ -158,7 +179,10 @@ describe('background tasks', () => {
       // A later successful request's task runs, so the failed one had its chance to run.
       const ok = await post(`${t.url}/t/ordered/after`);
       expect(ok.status).toBe(200);
-      await until(() => state.journal.includes('after:3 end'), 'the later tasks to run');
+      await waitFor(() => state.journal.includes('after:3 end'), {
+        timeoutMs: 5_000,
+        description: 'the later tasks to run',
+      });
       expect(state.journal).not.toContain(`task x${status} ran`);
       expect(runner().snapshot()).toEqual({
         queued: 3,
@@ -192,12 +216,18 @@ describe('background tasks', () => {
 
     it('app.close() waits for the queued tasks to finish', async () => {
       expect((await post(`${t.url}/t/slow/last`)).status).toBe(200);
-      await until(() => state.journal.includes('task last started'), 'the task to start');
+      await waitFor(() => state.journal.includes('task last started'), {
+        timeoutMs: 5_000,
+        description: 'the task to start',
+      });
       let closed = false;
       const closing = t.close().then(() => {
         closed = true;
       });
-      await until(() => !runner().isAccepting, 'shutdown to begin');
+      await waitFor(() => !runner().isAccepting, {
+        timeoutMs: 5_000,
+        description: 'shutdown to begin',
+      });
       for (let i = 0; i < 20; i++) await nextTurn();
       expect(closed).toBe(false);
       state.journal.push('gate opened');
@@ -213,7 +243,10 @@ describe('background tasks', () => {
     it('the overflowing request gets 503 TASK_QUEUE_FULL with Retry-After; no work is lost', async () => {
       expect((await post(`${t.url}/t/slow/q1`)).status).toBe(200);
       expect((await post(`${t.url}/t/slow/q2`)).status).toBe(200);
-      await until(() => state.journal.includes('task q1 started'), 'q1 to start');
+      await waitFor(() => state.journal.includes('task q1 started'), {
+        timeoutMs: 5_000,
+        description: 'q1 to start',
+      });
       expect(runner().outstanding).toBe(2);
 
       const full = await post(`${t.url}/t/slow/q3`);
@@ -232,9 +265,15 @@ describe('background tasks', () => {
 
       // Everything accepted runs, one batch at a time; the refused task never does.
       state.gate('q1').open();
-      await until(() => state.journal.includes('task q2 started'), 'q2 to start');
+      await waitFor(() => state.journal.includes('task q2 started'), {
+        timeoutMs: 5_000,
+        description: 'q2 to start',
+      });
       state.gate('q2').open();
-      await until(() => runner().outstanding === 0, 'the queue to empty');
+      await waitFor(() => runner().outstanding === 0, {
+        timeoutMs: 5_000,
+        description: 'the queue to empty',
+      });
       expect(state.journal).toEqual([
         'task q1 started',
         'task q1 finished',
@@ -246,7 +285,10 @@ describe('background tasks', () => {
       // Room again: the retried request is accepted.
       expect((await post(`${t.url}/t/slow/q3`)).status).toBe(200);
       state.gate('q3').open();
-      await until(() => state.journal.includes('task q3 finished'), 'q3 to finish');
+      await waitFor(() => state.journal.includes('task q3 finished'), {
+        timeoutMs: 5_000,
+        description: 'q3 to finish',
+      });
     });
 
     it('a request whose tasks do not all fit is refused whole, and its reservations freed', async () => {
@@ -262,7 +304,10 @@ describe('background tasks', () => {
       expect(ok.status).toBe(200);
       state.gate('ok-1').open();
       state.gate('ok-2').open();
-      await until(() => runner().outstanding === 0, 'the accepted tasks to finish');
+      await waitFor(() => runner().outstanding === 0, {
+        timeoutMs: 5_000,
+        description: 'the accepted tasks to finish',
+      });
       expect(state.journal).toEqual([
         'task ok-1 started',
         'task ok-1 finished',

@@ -1,12 +1,11 @@
 import { MetricsService } from '@kit/http';
-import { createTestApp, type TestApp, waitFor, Closer } from '@kit/testing';
+import { createTestApp, type TestApp, waitFor, Closer, UUID_V4 } from '@kit/testing';
 import { request as httpRequest } from 'node:http';
 import {
   DURATION,
   HttpFixtureRootModule,
   rawGet,
   rawRequest,
-  UUID_V4,
   waitForCompletion,
 } from './fixtures/http-fixture.module';
 
@@ -103,7 +102,7 @@ describe('request id', () => {
       expect(id).toMatch(UUID_V4);
       const inBody = await bodyRequestId(res);
       if (status >= 400) expect(inBody).toBe(id);
-      const logged = await waitForCompletion(t.logs, [id]);
+      const logged = await waitForCompletion(t.logs, [id], 5_000);
       expect(logged.get(id)).toMatchObject({ reqId: id, statusCode: status });
     },
   );
@@ -115,7 +114,9 @@ describe('request id', () => {
     expect(res.headers.get('x-request-id')).toBe(id);
     if (status >= 400) expect(await bodyRequestId(res)).toBe(id);
     else await res.arrayBuffer();
-    expect((await waitForCompletion(t.logs, [id])).get(id)).toMatchObject({ statusCode: status });
+    expect((await waitForCompletion(t.logs, [id], 5_000)).get(id)).toMatchObject({
+      statusCode: status,
+    });
   });
 
   it.each([
@@ -147,7 +148,7 @@ describe('request id', () => {
     expect(id).not.toBe(sent);
     expect(res.headers.get('x-injected')).toBeNull();
     expect(await res.json()).toEqual({ requestId: id, fromContext: id });
-    await waitForCompletion(t.logs, [id]);
+    await waitForCompletion(t.logs, [id], 5_000);
     if (sent.length > 3) expect(t.logs.text()).not.toContain(sent);
   });
 
@@ -380,7 +381,7 @@ describe('request logging', () => {
       ids.push(res.headers.get('x-request-id') as string);
     }
     expect(responses.map((r) => r.status)).toEqual([200, 404, 500, 401, 400, 429, 413]);
-    const completed = await waitForCompletion(t.logs, ids);
+    const completed = await waitForCompletion(t.logs, ids, 5_000);
 
     const text = t.logs.text();
     for (const secret of Object.values(SECRETS)) expect(text).not.toContain(secret);
@@ -400,7 +401,7 @@ describe('request logging', () => {
   it('writes one JSON line per request with method, url, status and duration', async () => {
     const res = await get('/fixture/ok', { 'x-request-id': 'log-shape-1' });
     await res.arrayBuffer();
-    const line = (await waitForCompletion(t.logs, ['log-shape-1'])).get('log-shape-1');
+    const line = (await waitForCompletion(t.logs, ['log-shape-1'], 5_000)).get('log-shape-1');
     expect(line).toEqual({
       level: 30,
       time: expect.any(Number),
@@ -435,7 +436,7 @@ describe('request logging above info (LOG_LEVEL=warn)', () => {
         /http_request_duration_seconds_count\{[^}]*route="\/fixture\/ok"[^}]*\} 1\n/.test(
           (await metrics.render()).body,
         ),
-      { description: 'GET /fixture/ok to be counted' },
+      { timeoutMs: 2_000, description: 'GET /fixture/ok to be counted' },
     );
     expect(quiet.logs.lines.filter((l) => l.msg === 'request completed')).toEqual([]);
   });

@@ -1,11 +1,9 @@
 import { HttpKitConfigError, type HttpKitModuleOptions } from '@kit/http';
-import { createTestApp, type TestApp, Closer } from '@kit/testing';
+import { createTestApp, type TestApp, Closer, expectProblem, UUID_V4 } from '@kit/testing';
 import {
-  expectProblem,
   HttpFixtureRootModule,
   rawGet,
   rawRequest,
-  UUID_V4,
   waitForCompletion,
 } from './fixtures/http-fixture.module';
 
@@ -138,9 +136,7 @@ describe('CORS with exact origins and credentials', () => {
 
     it('gets no CORS headers on a guard rejection either', async () => {
       const res = await get('/fixture/guarded', 'https://app.example.com.evil.test');
-      await expectProblem(res, {
-        status: 401,
-        error: 'UNAUTHORIZED',
+      await expectProblem(res, 401, 'UNAUTHORIZED', {
         title: 'Unauthorized',
         detail: 'Sign in first',
       });
@@ -173,7 +169,7 @@ describe('CORS with exact origins and credentials', () => {
       const id = res.headers.get('x-request-id') as string;
       expect(id).toMatch(UUID_V4);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      const logged = await waitForCompletion(t.logs, [id]);
+      const logged = await waitForCompletion(t.logs, [id], 5_000);
       expect(logged.get(id)).toMatchObject({ method: 'OPTIONS', statusCode: 204 });
     });
 
@@ -210,9 +206,7 @@ describe('CORS with exact origins and credentials', () => {
         method: 'OPTIONS',
         headers: { origin: ALLOWED },
       });
-      await expectProblem(res, {
-        status: 404,
-        error: 'NOT_FOUND',
+      await expectProblem(res, 404, 'NOT_FOUND', {
         title: 'Not Found',
         detail: 'Cannot OPTIONS /fixture/guarded',
       });

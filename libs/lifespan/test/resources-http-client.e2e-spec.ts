@@ -1,8 +1,6 @@
 import { HttpClients } from '@kit/lifespan';
-import { Closer, createTestApp, type TestApp } from '@kit/testing';
+import { Closer, createTestApp, type TestApp, expectProblem, Upstream } from '@kit/testing';
 import { shutdownFixtureModule, ShutdownFixtureState } from './fixtures/shutdown-fixture.module';
-import { expectProblem } from './support/problem';
-import { Upstream } from './support/shutdown-support';
 
 // The outbound HTTP client resource in an app, against a real upstream on 127.0.0.1:0: request
 // ids carried from the incoming request, the base path, readiness from the health path, close.
@@ -94,15 +92,17 @@ describe('HTTP client resource', () => {
     await expectProblem(res, 503, 'NOT_READY', {
       title: 'Service Unavailable',
       detail: 'A resource the service needs is not answering.',
-      resources: {
-        'http:upstream': {
-          status: 'down',
-          required: true,
-          durationMs: expect.any(Number),
-          error: 'CHECK_FAILED',
+      extensions: {
+        resources: {
+          'http:upstream': {
+            status: 'down',
+            required: true,
+            durationMs: expect.any(Number),
+            error: 'CHECK_FAILED',
+          },
         },
+        shuttingDown: false,
       },
-      shuttingDown: false,
     });
     healthStatus = 200;
     expect((await fetch(`${t.url}/health/ready`)).status).toBe(200);
@@ -114,15 +114,17 @@ describe('HTTP client resource', () => {
     const body = await expectProblem(res, 503, 'NOT_READY', {
       title: 'Service Unavailable',
       detail: 'A resource the service needs is not answering.',
-      resources: {
-        'http:upstream': {
-          status: 'down',
-          required: true,
-          durationMs: expect.any(Number),
-          error: 'CHECK_FAILED',
+      extensions: {
+        resources: {
+          'http:upstream': {
+            status: 'down',
+            required: true,
+            durationMs: expect.any(Number),
+            error: 'CHECK_FAILED',
+          },
         },
+        shuttingDown: false,
       },
-      shuttingDown: false,
     });
     expect(JSON.stringify(body)).not.toContain('ECONNREFUSED');
   });

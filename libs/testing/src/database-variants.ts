@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { printSkipNotice } from '@kit/testing';
+import { serviceUrl } from './services';
 
 /** An isolated database for one suite; `url` is what goes into DATABASE_URL. */
 export interface TestDatabase {
@@ -34,27 +34,12 @@ export const sqliteVariant: DatabaseVariant = {
 };
 
 /**
- * The PostgreSQL variant when `DATABASE_URL` is a postgres:// URL. Otherwise: with
- * `REQUIRE_SERVICES=1`, a variant whose `create()` fails (the run must not pass without it);
- * without, `undefined` after printing why.
+ * The PostgreSQL variant when `DATABASE_URL` is a postgres:// URL; otherwise as `serviceUrl()`
+ * decides (fails under `REQUIRE_SERVICES=1`, else `undefined` after the skip notice).
  */
 export function postgresVariant(): DatabaseVariant | undefined {
-  const base = process.env.DATABASE_URL;
-  if (base && /^postgres(ql)?:\/\//i.test(base)) return postgresAt(base);
-  const reason = `DATABASE_URL is ${base ? 'not a postgres:// URL' : 'unset'}`;
-  if (process.env.REQUIRE_SERVICES === '1') {
-    return {
-      name: 'postgres',
-      create: () =>
-        Promise.reject(
-          new Error(`PostgreSQL is required (REQUIRE_SERVICES=1) but ${reason}; set DATABASE_URL`),
-        ),
-    };
-  }
-  printSkipNotice(
-    `PostgreSQL tests not run: ${reason} (e.g. postgres://postgres@127.0.0.1:5432/test)`,
-  );
-  return undefined;
+  const base = serviceUrl('postgres');
+  return base === undefined ? undefined : postgresVariantAt(base);
 }
 
 /** SQLite always, PostgreSQL as `postgresVariant()` decides; for `describe.each`. */
@@ -80,7 +65,8 @@ export async function runSql(url: string, statement: string): Promise<void> {
   }
 }
 
-function postgresAt(base: string): DatabaseVariant {
+/** The PostgreSQL variant on the server of `base` (for `describeWithServices(..., ['postgres'])`). */
+export function postgresVariantAt(base: string): DatabaseVariant {
   return {
     name: 'postgres',
     async create(label) {

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type JobInfo, type JobOptions, JobQueue } from '@kit/tasks';
-import { createTestApp, type TestApp } from '@kit/testing';
+import { createTestApp, type TestApp, waitFor } from '@kit/testing';
 import { JobsFixtureModule, JobsFixtureState } from './fixtures/tasks-jobs.module';
-import { until } from './fixtures/tasks-fixture.module';
-import { obliterateQueue, pollFor, jobQueueKinds, uniqueQueueName } from './fixtures/tasks-service';
+import { obliterateQueue, jobQueueKinds, uniqueQueueName } from './fixtures/job-queues';
 
 // Durable jobs, the same API in process and on BullMQ (real Redis): retries with exponential
 // backoff, failed jobs kept after the last attempt, idempotency keys, the enqueuer's request id,
@@ -17,10 +16,13 @@ const KINDS = jobQueueKinds();
 const queue = (t: TestApp): JobQueue => t.app.get(JobQueue);
 
 async function settled(t: TestApp, id: string): Promise<JobInfo> {
-  return pollFor(async () => {
-    const job = await queue(t).get(id);
-    return job && (job.state === 'completed' || job.state === 'failed') ? job : undefined;
-  }, `job ${id} to complete or fail`);
+  return waitFor(
+    async () => {
+      const job = await queue(t).get(id);
+      return job && (job.state === 'completed' || job.state === 'failed') ? job : undefined;
+    },
+    { timeoutMs: 10_000, description: `job ${id} to complete or fail` },
+  );
 }
 
 describe.each(KINDS)('jobs ($name)', (kind) => {
@@ -28,7 +30,6 @@ describe.each(KINDS)('jobs ($name)', (kind) => {
   const apps: { t: TestApp; state: JobsFixtureState }[] = [];
 
   async function boot(jobs: JobOptions = {}): Promise<{ t: TestApp; state: JobsFixtureState }> {
-    if (kind.missing) throw new Error(kind.missing);
     const state = new JobsFixtureState();
     const t = await createTestApp(
       JobsFixtureModule.forRoot(
@@ -162,7 +163,10 @@ describe.each(KINDS)('jobs ($name)', (kind) => {
     const { t, state } = await boot();
     const jobs = queue(t);
     const { id } = await jobs.enqueue('gated', { key: 'active' });
-    await until(() => state.of('active').length === 1, 'the job to start');
+    await waitFor(() => state.of('active').length === 1, {
+      timeoutMs: 5_000,
+      description: 'the job to start',
+    });
     let closed = false;
     const closing = jobs.close().then(() => (closed = true));
     await expect(jobs.enqueue('record', { key: 'too-late' })).rejects.toMatchObject({
@@ -195,7 +199,10 @@ describe.each(KINDS)('jobs ($name)', (kind) => {
     it('logs the jobs it drops at close (not durable)', async () => {
       const { t } = await boot({ backoffMs: 60_000 });
       const { id } = await queue(t).enqueue('always-fails', { key: 'dropped' });
-      await until(async () => (await queue(t).get(id))?.state === 'delayed', 'the retry wait');
+      await waitFor(async () => (await queue(t).get(id))?.state === 'delayed', {
+        timeoutMs: 5_000,
+        description: 'the retry wait',
+      });
       await t.close();
       expect(t.logs.lines.map((l) => l.msg)).toContain(
         '1 queued in-process job(s) were not run (not durable)',

@@ -1,15 +1,13 @@
 import { connect } from 'node:net';
 import { NoRequestScopeError, TaskRunner } from '@kit/tasks';
-import { createTestApp, type TestApp, Closer } from '@kit/testing';
+import { createTestApp, type TestApp, Closer, expectProblem, waitFor } from '@kit/testing';
 import {
   FAIL_COMMIT,
   JournalResource,
   post,
   TasksFixtureModule,
   TasksFixtureState,
-  until,
 } from './fixtures/tasks-fixture.module';
-import { expectProblem } from './support/problem';
 
 // RequestResource (FastAPI's cached `Depends` with `yield`): one value per request shared by
 // every provider, `fresh()` as the opt-out, commit / rollback / release after the handler, and
@@ -29,20 +27,27 @@ describe('request resources', () => {
     await closer.closeAll();
   });
 
-  const idle = (): Promise<void> =>
-    until(() => t.app.get(TaskRunner).outstanding === 0, 'background tasks to finish');
+  const idle = (): Promise<unknown> =>
+    waitFor(() => t.app.get(TaskRunner).outstanding === 0, {
+      timeoutMs: 5_000,
+      description: 'background tasks to finish',
+    });
 
   /** Sends a request on a raw socket and drops the connection while the handler waits. */
   function abortMidHandler(path: string, key: string): Promise<void> {
     const socket = connect(t.port, '127.0.0.1');
     socket.on('error', () => undefined);
     socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n`);
-    return until(() => state.journal.includes(`handler ${key} waiting`), 'the handler').then(
-      async () => {
-        socket.destroy();
-        await until(() => state.journal.includes(`response ${key} closed`), 'the abort');
-      },
-    );
+    return waitFor(() => state.journal.includes(`handler ${key} waiting`), {
+      timeoutMs: 5_000,
+      description: 'the handler',
+    }).then(async () => {
+      socket.destroy();
+      await waitFor(() => state.journal.includes(`response ${key} closed`), {
+        timeoutMs: 5_000,
+        description: 'the abort',
+      });
+    });
   }
 
   it('is one instance across two providers in a request, committed then released', async () => {
@@ -109,6 +114,8 @@ describe('request resources', () => {
     await expectProblem(res, 500, 'INTERNAL_ERROR', {
       title: 'Internal Server Error',
       detail: expect.any(String),
+      // Written in the onSend hook (after serialization): Fastify adds no charset there.
+      contentType: 'application/problem+json',
     });
     expect(state.journal).toEqual([
       'create 1',
@@ -163,7 +170,10 @@ describe('request resources', () => {
       await abortMidHandler('/t/abortable/ab/ok', 'ab');
       expect(t.app.get(TaskRunner).snapshot().queued).toBe(0);
       state.gate('ab-handler').open();
-      await until(() => state.journal.includes('task ab ran'), 'the task');
+      await waitFor(() => state.journal.includes('task ab ran'), {
+        timeoutMs: 5_000,
+        description: 'the task',
+      });
       expect(state.journal).toEqual([
         'create 1',
         'handler ab waiting',
@@ -178,7 +188,10 @@ describe('request resources', () => {
     it('the tasks are not run when the commit then fails', async () => {
       await abortMidHandler(`/t/abortable/${FAIL_COMMIT}/ok`, FAIL_COMMIT);
       state.gate(`${FAIL_COMMIT}-handler`).open();
-      await until(() => state.journal.includes('release 1'), 'the teardown');
+      await waitFor(() => state.journal.includes('release 1'), {
+        timeoutMs: 5_000,
+        description: 'the teardown',
+      });
       await idle();
       expect(state.journal).toEqual([
         'create 1',
@@ -196,7 +209,10 @@ describe('request resources', () => {
     it('the tasks are not run when the handler then fails', async () => {
       await abortMidHandler('/t/abortable/ax/throw', 'ax');
       state.gate('ax-handler').open();
-      await until(() => state.journal.includes('release 1'), 'the teardown');
+      await waitFor(() => state.journal.includes('release 1'), {
+        timeoutMs: 5_000,
+        description: 'the teardown',
+      });
       await idle();
       expect(state.journal).toEqual([
         'create 1',

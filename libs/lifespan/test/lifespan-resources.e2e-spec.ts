@@ -6,15 +6,20 @@ import {
   ResourceOpenError,
   ResourceRegistry,
 } from '@kit/lifespan';
-import { createTestApp, LogCapture, type TestApp, Closer } from '@kit/testing';
+import {
+  createTestApp,
+  LogCapture,
+  type TestApp,
+  Closer,
+  expectProblem,
+  acceptsConnections,
+} from '@kit/testing';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { expectProblem } from './support/problem';
-import { acceptsConnections } from './support/shutdown-support';
 import {
   RecordingResource,
   recordingResourcesModule,
   resourceToken,
-} from './support/recording-resource';
+} from './fixtures/recording-resource';
 
 /** Boots `module` expecting the boot to fail; returns the error and the logs written. */
 async function bootFailure(module: DynamicModule): Promise<{ error: unknown; logs: LogCapture }> {
@@ -101,8 +106,7 @@ describe('resource lifecycle', () => {
       await expectProblem(res, 503, 'NOT_READY', {
         title: 'Service Unavailable',
         detail: 'The service is shutting down.',
-        resources: {},
-        shuttingDown: true,
+        extensions: { resources: {}, shuttingDown: true },
       });
 
       await t!.close();

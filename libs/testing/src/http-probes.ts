@@ -1,26 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
-import { printSkipNotice } from '@kit/testing';
 
-// Helpers of the shutdown, resource and metrics suites: bounded polling, request outcomes that
-// tell a refused connection from a response, a real upstream HTTP server, the Redis URL.
-
-/** Resolves with the probe's first truthy result; rejects after `timeoutMs` naming `what`. */
-export async function pollUntil<T>(
-  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() >= deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(10);
-  }
-}
+// Probes for shutdown and readiness suites: request outcomes that tell a refused connection from
+// a response, whether a port still accepts connections, a real upstream HTTP server.
 
 /** What became of one request: a response, or the connection failing before one arrived. */
 export type Outcome =
@@ -106,18 +88,4 @@ export class Upstream {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
-}
-
-/**
- * The Redis URL for suites that need Redis, or undefined after printing why they do not run.
- * With `REQUIRE_SERVICES=1` a missing `REDIS_URL` fails the run instead.
- */
-export function redisUrlForTests(suite: string): string | undefined {
-  const url = process.env.REDIS_URL;
-  if (url) return url;
-  if (process.env.REQUIRE_SERVICES === '1') {
-    throw new Error(`${suite}: Redis is required (REQUIRE_SERVICES=1) but REDIS_URL is unset`);
-  }
-  printSkipNotice(`${suite} not run: REDIS_URL is unset (e.g. redis://127.0.0.1:6379)`);
-  return undefined;
 }

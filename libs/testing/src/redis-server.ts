@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
-import { waitFor } from '@kit/testing';
+import { waitFor } from './wait-for';
 
 /** A port the OS says is free now (listen on 0, read it, close). */
 export async function freePort(): Promise<number> {

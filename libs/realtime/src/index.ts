@@ -32,4 +32,4 @@ export { InProcessBroker } from './in-process.broker';
 export { RedisBroker } from './redis.broker';
 export { OpenRoomGateway, type RoomClient, type RoomGateway } from './room-gateway.interface';
 export { RealtimeService, SYSTEM_SENDER, type RealtimeStats } from './realtime.service';
-export type { GatewayStats } from './realtime.gateway';
+export type { GatewayStats } from './realtime.service';

@@ -2,7 +2,10 @@ import { Module } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { InProcessBroker } from './in-process.broker';
 import { REALTIME_BROKER } from './realtime.constants';
-import { RealtimeGateway } from './realtime.gateway';
+import { RoomConnections } from './connections/room-connections';
+import { RoomDelivery } from './delivery/room-delivery';
+import { MessageIntake } from './messages/message-intake';
+import { RoomRegistry } from './rooms/room-registry';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
 import { REALTIME_MODULE_OPTIONS, RealtimeConfigurableModule } from './realtime.module-definition';
 import type { RealtimeModuleOptions, ResolvedRealtimeOptions } from './realtime-options.interface';
@@ -41,7 +44,10 @@ const ENVELOPE_OVERHEAD_BYTES = 4_096;
           : new InProcessBroker(),
     },
     UserLookup,
-    RealtimeGateway,
+    RoomRegistry,
+    RoomDelivery,
+    MessageIntake,
+    RoomConnections,
     UpgradeHandler,
     RealtimeServer,
     RealtimeService,

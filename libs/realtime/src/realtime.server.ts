@@ -14,7 +14,7 @@ import { type Resource, ResourceRegistry } from '@kit/lifespan';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { REALTIME_BROKER } from './realtime.constants';
-import { RealtimeGateway } from './realtime.gateway';
+import { RoomConnections } from './connections/room-connections';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
 import type { RealtimeBroker } from './realtime-broker.interface';
 import type { ResolvedRealtimeOptions } from './realtime-options.interface';
@@ -46,7 +46,7 @@ export class RealtimeServer
   constructor(
     @Inject(RESOLVED_REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
     @Inject(REALTIME_BROKER) private readonly broker: RealtimeBroker,
-    private readonly gateway: RealtimeGateway,
+    private readonly connections: RoomConnections,
     private readonly upgrade: UpgradeHandler,
     private readonly adapterHost: HttpAdapterHost,
     @Optional() private readonly registry?: ResourceRegistry,
@@ -82,13 +82,13 @@ export class RealtimeServer
         return this.listenerCount('upgrade') > 1 && previous.call(this, req);
       };
     }
-    this.every(this.options.pingIntervalMs, () => this.gateway.pingAll());
-    this.every(this.options.userRecheckIntervalMs, () => void this.gateway.recheckUsers());
+    this.every(this.options.pingIntervalMs, () => this.connections.pingAll());
+    this.every(this.options.userRecheckIntervalMs, () => void this.connections.recheckUsers());
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopTimers();
-    await this.gateway.drain();
+    await this.connections.drain();
   }
 
   async onApplicationShutdown(): Promise<void> {

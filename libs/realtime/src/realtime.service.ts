@@ -3,13 +3,31 @@ import { randomUUID } from 'node:crypto';
 import { type MessageEnvelope, messageFrame } from './envelope';
 import { REALTIME_BROKER, ROOM_NAME_PATTERN } from './realtime.constants';
 import { BrokerUnavailableError, InvalidRoomError, MessageTooLargeError } from './realtime.errors';
-import { type GatewayStats, RealtimeGateway } from './realtime.gateway';
+import { RoomDelivery } from './delivery/room-delivery';
+import { MessageIntake } from './messages/message-intake';
+import { RoomRegistry } from './rooms/room-registry';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
 import type { BrokerStats, RealtimeBroker } from './realtime-broker.interface';
 import type { ResolvedRealtimeOptions } from './realtime-options.interface';
 
 /** The sender of server-side broadcasts. */
 export const SYSTEM_SENDER = 'system';
+
+/** Counters of this instance's room sockets. */
+export interface GatewayStats {
+  connections: number;
+  rooms: number;
+  messagesIn: number;
+  deliveries: number;
+  rateLimited: number;
+  invalidMessages: number;
+  slowConsumersClosed: number;
+  /**
+   * Bytes held for this instance's sockets: queued by the kit plus handed to the sockets and not
+   * yet taken by the kernel. A slow consumer's share is dropped when it is closed.
+   */
+  sendBufferedBytes: number;
+}
 
 export interface RealtimeStats extends GatewayStats {
   readonly broker: BrokerStats;
@@ -21,7 +39,9 @@ export class RealtimeService {
   constructor(
     @Inject(RESOLVED_REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
     @Inject(REALTIME_BROKER) private readonly broker: RealtimeBroker,
-    private readonly gateway: RealtimeGateway,
+    private readonly registry: RoomRegistry,
+    private readonly delivery: RoomDelivery,
+    private readonly intake: MessageIntake,
   ) {}
 
   /**
@@ -47,7 +67,7 @@ export class RealtimeService {
     if (Buffer.byteLength(frame) > this.options.maxPayloadBytes) {
       throw new MessageTooLargeError(this.options.maxPayloadBytes);
     }
-    this.gateway.broadcastFrame(room, frame);
+    this.delivery.broadcastFrame(room, frame);
     return envelope;
   }
 
@@ -62,7 +82,14 @@ export class RealtimeService {
   }
 
   stats(): RealtimeStats {
-    return { ...this.gateway.stats(), broker: this.broker.stats() };
+    return {
+      connections: this.registry.size,
+      rooms: this.registry.roomCount,
+      ...this.intake.counters,
+      ...this.delivery.counters,
+      sendBufferedBytes: this.registry.sendBufferedBytes(),
+      broker: this.broker.stats(),
+    };
   }
 }
 

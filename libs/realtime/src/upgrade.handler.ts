@@ -18,11 +18,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ServerOptions, WebSocketServer } from 'ws';
 import { ROOM_GATEWAY, ROOM_NAME_PATTERN } from './realtime.constants';
-import { type AdmittedClient, RealtimeGateway } from './realtime.gateway';
+import { type AdmittedClient, RoomConnections } from './connections/room-connections';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
 import type { ResolvedRealtimeOptions } from './realtime-options.interface';
 import type { RoomGateway } from './room-gateway.interface';
 import { Rejections, type UpgradeRejection, writeRejection } from './upgrade-rejection';
+import { RoomRegistry } from './rooms/room-registry';
 import { UserLookup } from './user-lookup';
 
 const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
@@ -52,7 +53,8 @@ export class UpgradeHandler {
   constructor(
     @Inject(RESOLVED_REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
     @Inject(ROOM_GATEWAY) private readonly hooks: RoomGateway,
-    private readonly gateway: RealtimeGateway,
+    private readonly connections: RoomConnections,
+    private readonly registry: RoomRegistry,
     private readonly verifier: AccessTokenVerifier,
     private readonly users: UserLookup,
     // HttpKitModule's, when it is global or imported; the default prefix otherwise.
@@ -89,7 +91,7 @@ export class UpgradeHandler {
   /** The `upgrade` listener body for a matching request. Never throws. */
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const requestId = begin(req, socket);
-    const early = this.gateway.isDraining ? Rejections.shuttingDown : checkHandshake(req);
+    const early = this.connections.isDraining ? Rejections.shuttingDown : checkHandshake(req);
     if (early) {
       this.reject(req, socket, early, requestId);
       return;
@@ -126,9 +128,9 @@ export class UpgradeHandler {
       this.reject(req, socket, outcome, requestId);
       return;
     }
-    const problem = this.gateway.isDraining
+    const problem = this.connections.isDraining
       ? 'draining'
-      : this.gateway.capacityProblem(outcome.room);
+      : this.registry.capacityProblem(outcome.room);
     if (problem) {
       const rejection =
         problem === 'draining'
@@ -147,7 +149,7 @@ export class UpgradeHandler {
         userId: outcome.user.id,
         status: 101,
       });
-      this.gateway.accept(ws, outcome, socket);
+      this.connections.accept(ws, outcome, socket);
     });
   }
 

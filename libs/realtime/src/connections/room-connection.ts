@@ -1,8 +1,8 @@
 import type { AuthUser } from '@kit/auth';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { SendQueue } from './frame-writer';
-import type { RoomClient } from './room-gateway.interface';
+import { SendQueue } from '../delivery/frame-writer';
+import type { RoomClient } from '../room-gateway.interface';
 
 /** Who handles a connection's socket events (its gateway). */
 export interface ConnectionOwner {
@@ -10,6 +10,8 @@ export interface ConnectionOwner {
   onClose(conn: RoomConnection, code: number, reason: string): void;
   onError(conn: RoomConnection, err: Error): void;
   expire(conn: RoomConnection): void;
+  /** Closes the socket with `code` and takes it out of its room at once. */
+  close(conn: RoomConnection, code: number, reason: string): void;
 }
 
 /** One room socket and its per-connection state (kept small: thousands are idle at once). */

@@ -1,0 +1,266 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AuthUser } from '@kit/auth';
+import { RequestContext } from '@kit/http';
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import { RoomDelivery } from '../delivery/room-delivery';
+import { presenceFrame } from '../envelope';
+import { MessageIntake, roomContext } from '../messages/message-intake';
+import { CloseCode, ROOM_GATEWAY } from '../realtime.constants';
+import { RESOLVED_REALTIME_OPTIONS } from '../realtime.internal-constants';
+import type { ResolvedRealtimeOptions } from '../realtime-options.interface';
+import type { RoomGateway } from '../room-gateway.interface';
+import { RoomRegistry } from '../rooms/room-registry';
+import { UserLookup } from '../user-lookup';
+import { type ConnectionOwner, RoomConnection } from './room-connection';
+
+/** What the upgrade handler decided: who joins which room, until when. */
+export interface AdmittedClient {
+  readonly user: AuthUser;
+  readonly room: string;
+  /** Epoch ms of the token's `exp`. */
+  readonly expiresAt: number;
+  readonly requestId: string;
+}
+
+const CONNECTION = Symbol('kit.realtime.connection');
+const MAX_TIMEOUT_MS = 2_147_483_647;
+const RECHECK_CONCURRENCY = 8;
+
+type TaggedSocket = WebSocket & { [CONNECTION]?: RoomConnection };
+
+/**
+ * The life of each room socket: admitted into its room, kept alive by pings, re-checked against
+ * the user resolver and the room policy, closed at token expiry, with the contract's codes, or
+ * at shutdown with 1001; join and leave are announced to the room.
+ */
+@Injectable()
+export class RoomConnections implements ConnectionOwner {
+  private readonly logger = new Logger('Realtime');
+  private sequence = 0;
+  private draining = false;
+  private rechecking = false;
+  private onEmpty: (() => void) | undefined;
+
+  constructor(
+    @Inject(RESOLVED_REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
+    @Inject(ROOM_GATEWAY) private readonly hooks: RoomGateway,
+    private readonly registry: RoomRegistry,
+    private readonly delivery: RoomDelivery,
+    private readonly intake: MessageIntake,
+    private readonly users: UserLookup,
+  ) {}
+
+  /** True once shutdown began: new upgrades are refused. */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * Takes an upgraded socket into its room. Synchronous, so capacity checks cannot race.
+   * `socket` is the TCP socket the upgrade came on (the one `ws` writes to).
+   */
+  accept(ws: WebSocket, client: AdmittedClient, socket: Duplex): void {
+    const now = performance.now();
+    const conn = new RoomConnection(
+      this,
+      `${client.requestId}:${(++this.sequence).toString(36)}`,
+      ws,
+      socket,
+      client.user,
+      client.room,
+      client.expiresAt,
+      client.requestId,
+      Date.now(),
+      this.options.rateLimit.burst,
+      now,
+    );
+    (ws as TaggedSocket)[CONNECTION] = conn;
+    ws.on('message', onSocketMessage);
+    ws.on('pong', onSocketPong);
+    ws.on('close', onSocketClose);
+    ws.on('error', onSocketError);
+    this.registry.add(conn);
+    this.scheduleExpiry(conn);
+    this.delivery.broadcastFrame(conn.room, presenceFrame(conn.room, 'join', conn.userJson));
+    this.runHook(conn, () => this.hooks.handleConnection?.(conn));
+  }
+
+  /** One liveness round: drops peers that missed the previous ping, pings the others. */
+  pingAll(): void {
+    for (const conn of this.registry.connections) {
+      if (!conn.alive) {
+        conn.closeCode ??= 1006;
+        conn.closeReason ??= `no pong within ${this.options.pingIntervalMs} ms`;
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }
+
+  /** Re-resolves every connected user: gone or inactive → 4001, no longer admitted → 1008. */
+  async recheckUsers(): Promise<void> {
+    if (this.rechecking || this.draining) return;
+    this.rechecking = true;
+    try {
+      const byUser = new Map<string, RoomConnection[]>();
+      for (const conn of this.registry.connections) {
+        const list = byUser.get(conn.user.id);
+        if (list) list.push(conn);
+        else byUser.set(conn.user.id, [conn]);
+      }
+      const queue = [...byUser.entries()];
+      const worker = async (): Promise<void> => {
+        for (let next = queue.pop(); next; next = queue.pop()) await this.recheck(...next);
+      };
+      await Promise.all(Array.from({ length: RECHECK_CONCURRENCY }, worker));
+    } finally {
+      this.rechecking = false;
+    }
+  }
+
+  /**
+   * Shutdown: refuses new upgrades, closes every socket with 1001 and waits for them to go,
+   * destroying those still open after `closeTimeoutMs`.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    if (this.registry.size === 0) return;
+    const empty = new Promise<void>((resolve) => (this.onEmpty = resolve));
+    for (const conn of this.registry.connections)
+      this.close(conn, CloseCode.GOING_AWAY, 'server shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.closeTimeoutMs);
+    });
+    await Promise.race([empty, timeout]);
+    clearTimeout(timer);
+    for (const conn of this.registry.connections) conn.ws.terminate();
+  }
+
+  /** @internal socket events, dispatched by the shared listeners below. */
+  onMessage(conn: RoomConnection, raw: Buffer, isBinary: boolean): void {
+    this.intake.onMessage(conn, raw, isBinary);
+  }
+
+  /** @internal */
+  onClose(conn: RoomConnection, code: number, reason: string): void {
+    if (!this.registry.forget(conn)) return;
+    conn.sendQueue.drop();
+    this.logger.log({
+      msg: 'room socket closed',
+      reqId: conn.upgradeRequestId,
+      room: conn.room,
+      userId: conn.user.id,
+      code: conn.closeCode ?? code,
+      reason: conn.closeCode === undefined ? reason : conn.closeReason,
+      by: conn.closeCode === undefined ? 'client' : 'server',
+    });
+    clearTimeout(conn.expiryTimer);
+    conn.closing = true;
+    this.leave(conn, code);
+    if (this.registry.size === 0) this.onEmpty?.();
+  }
+
+  /** @internal */
+  onError(conn: RoomConnection, err: Error): void {
+    this.logger.debug(`socket ${conn.id} failed: ${err.message}`);
+  }
+
+  /**
+   * Closes a socket and takes it out of its room at once, without waiting for the peer. Frames
+   * still queued for it are dropped, so the close frame is the next thing its socket gets; the
+   * socket is destroyed if the closing handshake takes longer than `closeTimeoutMs`.
+   */
+  close(conn: RoomConnection, code: number, reason: string): void {
+    if (conn.closing) return;
+    conn.closing = true;
+    conn.closeCode = code;
+    conn.closeReason = reason;
+    conn.sendQueue.drop();
+    conn.ws.close(code, reason);
+    this.leave(conn, code);
+  }
+
+  /** @internal */
+  expire(conn: RoomConnection): void {
+    if (Date.now() < conn.expiresAt) {
+      this.scheduleExpiry(conn);
+      return;
+    }
+    this.close(conn, CloseCode.TOKEN_EXPIRED, 'token expired');
+  }
+
+  private leave(conn: RoomConnection, code: number): void {
+    if (conn.left) return;
+    conn.left = true;
+    clearTimeout(conn.expiryTimer);
+    this.registry.removeFromRoom(conn);
+    this.delivery.broadcastFrame(conn.room, presenceFrame(conn.room, 'leave', conn.userJson));
+    this.runHook(conn, () => this.hooks.handleDisconnect?.(conn, conn.closeCode ?? code));
+  }
+
+  private scheduleExpiry(conn: RoomConnection): void {
+    const ms = Math.min(Math.max(conn.expiresAt - Date.now(), 0), MAX_TIMEOUT_MS);
+    conn.expiryTimer = setTimeout(onExpiry, ms, conn);
+    conn.expiryTimer.unref();
+  }
+
+  private async recheck(userId: string, conns: RoomConnection[]): Promise<void> {
+    let user: AuthUser | null;
+    try {
+      user = await this.users.findActive(userId);
+    } catch (err) {
+      this.logger.warn(
+        `re-checking a user failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return;
+    }
+    for (const conn of conns) {
+      if (!user) {
+        this.close(conn, CloseCode.TOKEN_EXPIRED, 'user deactivated');
+        continue;
+      }
+      conn.user = user;
+      if (this.hooks.canJoin && !(await this.hooks.canJoin(user, conn.room))) {
+        this.close(conn, CloseCode.POLICY_VIOLATION, 'no longer allowed in this room');
+      }
+    }
+  }
+
+  private runHook(conn: RoomConnection, hook: () => void): void {
+    RequestContext.run(roomContext(conn, randomUUID()), () => {
+      try {
+        hook();
+      } catch (err) {
+        this.logger.error(
+          `gateway hook failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    });
+  }
+}
+
+// Shared listeners (no closure per socket): the socket carries its connection.
+function onSocketMessage(this: TaggedSocket, data: Buffer, isBinary: boolean): void {
+  const conn = this[CONNECTION];
+  if (conn) conn.owner.onMessage(conn, data, isBinary);
+}
+function onSocketPong(this: TaggedSocket): void {
+  const conn = this[CONNECTION];
+  if (conn) conn.alive = true;
+}
+function onSocketClose(this: TaggedSocket, code: number, reason: Buffer): void {
+  const conn = this[CONNECTION];
+  if (conn) conn.owner.onClose(conn, code, reason.toString('utf8'));
+}
+function onSocketError(this: TaggedSocket, err: Error): void {
+  const conn = this[CONNECTION];
+  if (conn) conn.owner.onError(conn, err);
+}
+function onExpiry(conn: RoomConnection): void {
+  conn.owner.expire(conn);
+}

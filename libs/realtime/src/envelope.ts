@@ -1,4 +1,5 @@
 import { ROOM_NAME_PATTERN } from './realtime.constants';
+import { isPresenceBatch, type PresenceBatchEnvelope } from './rooms/presence-batch';
 
 /** A room message as every member receives it. */
 export interface MessageEnvelope {
@@ -28,7 +29,8 @@ export interface ErrorEnvelope {
   readonly detail: string;
 }
 
-export type ServerEnvelope = MessageEnvelope | PresenceEnvelope | ErrorEnvelope;
+export type ServerEnvelope =
+  MessageEnvelope | PresenceEnvelope | PresenceBatchEnvelope | ErrorEnvelope;
 
 /**
  * Serializes a message envelope once for every recipient. `dataJson` is valid JSON text
@@ -100,6 +102,7 @@ function isEnvelopeFor(frame: string, room: string): boolean {
   if (e.type === 'presence') {
     return (e.event === 'join' || e.event === 'leave') && isIdHolder(e.user);
   }
+  if (e.type === 'presence-batch') return isPresenceBatch(e);
   return false;
 }
 

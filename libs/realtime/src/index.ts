@@ -2,6 +2,7 @@ export { RealtimeModule } from './realtime.module';
 export { REALTIME_MODULE_OPTIONS, type RealtimeModuleExtras } from './realtime.module-definition';
 export { resolveRealtimeOptions } from './realtime-options.factory';
 export type {
+  PresenceOptions,
   RateLimitOptions,
   RealtimeModuleOptions,
   RedisBrokerOptions,
@@ -27,6 +28,7 @@ export {
   RoomForbiddenError,
 } from './realtime.errors';
 export type { ErrorEnvelope, MessageEnvelope, PresenceEnvelope, ServerEnvelope } from './envelope';
+export type { PresenceBatchEnvelope } from './rooms/presence-batch';
 export type { BrokerStats, LocalRooms, RealtimeBroker } from './realtime-broker.interface';
 export { InProcessBroker } from './in-process.broker';
 export { RedisBroker } from './redis.broker';

@@ -5,6 +5,7 @@ import { REALTIME_BROKER } from './realtime.constants';
 import { RoomConnections } from './connections/room-connections';
 import { RoomDelivery } from './delivery/room-delivery';
 import { MessageIntake } from './messages/message-intake';
+import { RoomPresence } from './rooms/room-presence';
 import { RoomRegistry } from './rooms/room-registry';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
 import { REALTIME_MODULE_OPTIONS, RealtimeConfigurableModule } from './realtime.module-definition';
@@ -46,6 +47,7 @@ const ENVELOPE_OVERHEAD_BYTES = 4_096;
     UserLookup,
     RoomRegistry,
     RoomDelivery,
+    RoomPresence,
     MessageIntake,
     RoomConnections,
     UpgradeHandler,

@@ -4,13 +4,12 @@ import { RequestContext } from '@kit/http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { RoomDelivery } from '../delivery/room-delivery';
-import { presenceFrame } from '../envelope';
 import { MessageIntake, roomContext } from '../messages/message-intake';
 import { CloseCode, ROOM_GATEWAY } from '../realtime.constants';
 import { RESOLVED_REALTIME_OPTIONS } from '../realtime.internal-constants';
 import type { ResolvedRealtimeOptions } from '../realtime-options.interface';
 import type { RoomGateway } from '../room-gateway.interface';
+import { RoomPresence } from '../rooms/room-presence';
 import { RoomRegistry } from '../rooms/room-registry';
 import { UserLookup } from '../user-lookup';
 import { type ConnectionOwner, RoomConnection } from './room-connection';
@@ -47,7 +46,7 @@ export class RoomConnections implements ConnectionOwner {
     @Inject(RESOLVED_REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
     @Inject(ROOM_GATEWAY) private readonly hooks: RoomGateway,
     private readonly registry: RoomRegistry,
-    private readonly delivery: RoomDelivery,
+    private readonly presence: RoomPresence,
     private readonly intake: MessageIntake,
     private readonly users: UserLookup,
   ) {}
@@ -83,7 +82,7 @@ export class RoomConnections implements ConnectionOwner {
     ws.on('error', onSocketError);
     this.registry.add(conn);
     this.scheduleExpiry(conn);
-    this.delivery.broadcastFrame(conn.room, presenceFrame(conn.room, 'join', conn.userJson));
+    this.presence.announce(conn, 'join');
     this.runHook(conn, () => this.hooks.handleConnection?.(conn));
   }
 
@@ -128,6 +127,15 @@ export class RoomConnections implements ConnectionOwner {
    */
   async drain(): Promise<void> {
     this.draining = true;
+    try {
+      await this.closeAll();
+    } finally {
+      // Batched leaves still reach the other instances' members (the broker is still open).
+      this.presence.close();
+    }
+  }
+
+  private async closeAll(): Promise<void> {
     if (this.registry.size === 0) return;
     const empty = new Promise<void>((resolve) => (this.onEmpty = resolve));
     for (const conn of this.registry.connections)
@@ -199,7 +207,7 @@ export class RoomConnections implements ConnectionOwner {
     conn.left = true;
     clearTimeout(conn.expiryTimer);
     this.registry.removeFromRoom(conn);
-    this.delivery.broadcastFrame(conn.room, presenceFrame(conn.room, 'leave', conn.userJson));
+    this.presence.announce(conn, 'leave');
     this.runHook(conn, () => this.hooks.handleDisconnect?.(conn, conn.closeCode ?? code));
   }
 

@@ -22,7 +22,7 @@ describe('resolveRealtimeOptions', () => {
       maxJsonDepth: 64,
       sendBufferCapBytes: 1_048_576,
       rateLimit: { messagesPerSecond: 20, burst: 40 },
-      presence: { batchAbove: 100, intervalMs: 1_000, maxUsersPerFrame: 100 },
+      presence: { batchAbove: 100, intervalMs: 1_000, maxUsersPerFrame: 20 },
       maxViolations: 20,
       maxConnections: 10_000,
       maxRooms: 1_000,

@@ -31,7 +31,7 @@ const RATE_DEFAULTS = Object.freeze({ messagesPerSecond: 20, burst: 40 });
 const PRESENCE_DEFAULTS = Object.freeze({
   batchAbove: 100,
   intervalMs: 1_000,
-  maxUsersPerFrame: 100,
+  maxUsersPerFrame: 20,
 });
 
 const REDIS_DEFAULTS = Object.freeze({

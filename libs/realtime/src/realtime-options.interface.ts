@@ -24,7 +24,8 @@ export interface PresenceOptions {
   intervalMs?: number;
   /**
    * Users listed per kind (`joined`, `left`) in a batch; the counts `joins` and `leaves` are
-   * always exact, and `truncated` says when a list was cut. @default 100
+   * always exact, and `truncated` says when a list was cut. Each batch goes to every member, so
+   * its size is paid once per member per interval. @default 20
    */
   maxUsersPerFrame?: number;
 }
@@ -85,7 +86,7 @@ export interface RealtimeModuleOptions {
   sendBufferCapBytes?: number;
   /** Per-connection message rate. @default { messagesPerSecond: 20, burst: 40 } */
   rateLimit?: RateLimitOptions;
-  /** Presence of large rooms, batched. @default { batchAbove: 100, intervalMs: 1_000, maxUsersPerFrame: 100 } */
+  /** Presence of large rooms, batched. @default { batchAbove: 100, intervalMs: 1_000, maxUsersPerFrame: 20 } */
   presence?: PresenceOptions;
   /** Refused messages (rate limited or invalid) in a row before the socket is closed with 1008. @default 20 */
   maxViolations?: number;

@@ -15,7 +15,6 @@ import { IngestModule } from './ingest/ingest.module';
 import type { IngestOptions } from './ingest/ingest.options';
 import { MetricsController } from './metrics/metrics.controller';
 import { OrdersModule } from './orders/orders.module';
-import { RoomsGateway } from './realtime/rooms.gateway';
 import { RoomsModule } from './realtime/rooms.module';
 import { UsersAuthResolver } from './users/users-auth.resolver';
 import { UsersDataModule } from './users/users-data.module';
@@ -102,7 +101,6 @@ export class AppModule {
         DatabaseModule,
         RealtimeModule.forRoot({
           isGlobal: true,
-          gateway: RoomsGateway,
           redisUrl: config.redisUrl,
           redis: { required: false },
           allowedOrigins: config.corsOrigins,

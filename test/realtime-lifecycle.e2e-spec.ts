@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AUTH_PRINCIPAL } from '@kit/auth';
 import { DomainError, RequestContext } from '@kit/http';
-import { REALTIME_CLIENT, RealtimeService, ROOM_GATEWAY, type RoomClient } from '@kit/realtime';
+import { REALTIME_CLIENT, RealtimeService, type RoomClient } from '@kit/realtime';
 import { WsTestClient, Closer } from '@kit/testing';
 import { RoomsGateway } from '../src/realtime/rooms.gateway';
 import { ClientPool, messageEnvelope, presence, UUID, uniqueRoom } from './support/ws-expect';
@@ -134,7 +134,7 @@ describe('realtime: request context per message', () => {
     s = await closer.adopt(
       bootRealtimeService({
         label: 'context',
-        override: (builder) => builder.overrideProvider(ROOM_GATEWAY).useClass(RecordingGateway),
+        override: (builder) => builder.overrideProvider(RoomsGateway).useClass(RecordingGateway),
       }),
     );
     user = await s.user();

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined } from 'class-validator';
+import { IsBoolean, IsDefined } from 'class-validator';
 
 export class PostRoomMessageDto {
   @ApiProperty({
@@ -46,4 +46,11 @@ export class RoomMembersDto {
   members!: RoomMemberDto[];
   @ApiProperty({ example: 1 })
   count!: number;
+}
+
+/** `data` of a `typing` event frame on `/ws/{room}`. */
+export class TypingDto {
+  @ApiProperty({ description: 'Whether the sender is typing now.', example: true })
+  @IsBoolean()
+  typing!: boolean;
 }

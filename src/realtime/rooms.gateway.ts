@@ -1,12 +1,31 @@
-import { Injectable, Logger } from '@nestjs/common';
-import type { AuthUser } from '@kit/auth';
-import type { RoomClient, RoomGateway } from '@kit/realtime';
+import { Logger } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  SubscribeMessage,
+} from '@nestjs/websockets';
+import { type AuthUser, CurrentUser } from '@kit/auth';
+import { RealtimeService, type RoomClient, RoomGateway, type RoomPolicy } from '@kit/realtime';
 import { canJoinRoom } from './room.policy';
+import { TypingDto } from './rooms.dto';
 
-/** The reference service's side of `/ws/{room}`: the admin-* policy and connection logs. */
-@Injectable()
-export class RoomsGateway implements RoomGateway {
+const EVENTS = [
+  '**`typing`** — `{"event": "typing", "data": {"typing": true|false}}`: tells the other members',
+  'of the room (on every instance, not the sender) `{type:"typing", room, from:{id}, typing}`.',
+  'Nothing is stored or replied; a `data` other than `{typing: <boolean>}` is answered',
+  '`VALIDATION_FAILED` with its field errors. It counts against the message rate limit.',
+].join(' ');
+
+/** The reference service's room sockets at `/ws/{room}`: the admin-* policy and `typing`. */
+@RoomGateway({ path: '/ws/:room', description: EVENTS })
+export class RoomsGateway
+  implements RoomPolicy, OnGatewayConnection<RoomClient>, OnGatewayDisconnect<RoomClient>
+{
   private readonly logger = new Logger('Rooms');
+
+  constructor(private readonly realtime: RealtimeService) {}
 
   canJoin(user: AuthUser, room: string): boolean {
     return canJoinRoom(user, room);
@@ -16,9 +35,23 @@ export class RoomsGateway implements RoomGateway {
     this.logger.debug(`user ${client.user.id} joined room ${client.room} (${client.id})`);
   }
 
-  handleDisconnect(client: RoomClient, code: number): void {
-    this.logger.debug(
-      `user ${client.user.id} left room ${client.room} with ${code} (${client.id})`,
+  /** `reason` is the close code and reason, e.g. `1001 server shutting down`. */
+  handleDisconnect(client: RoomClient, reason: string): void {
+    this.logger.debug(`user ${client.user.id} left room ${client.room}: ${reason} (${client.id})`);
+  }
+
+  @SubscribeMessage('typing')
+  typing(
+    @MessageBody() body: TypingDto,
+    @ConnectedSocket() client: RoomClient,
+    @CurrentUser() user: AuthUser,
+  ): void {
+    this.realtime.relay(
+      client.room,
+      'typing',
+      user.id,
+      { typing: body.typing },
+      { except: client },
     );
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { RoomsController } from './rooms.controller';
+import { RoomsGateway } from './rooms.gateway';
 
-/** `POST /rooms/{room}/messages` and `GET /rooms/{room}/members`; the sockets come from `RealtimeModule`. */
-@Module({ controllers: [RoomsController] })
+/** `GET /ws/{room}` (the gateway), `POST /rooms/{room}/messages` and `GET /rooms/{room}/members`. */
+@Module({ controllers: [RoomsController], providers: [RoomsGateway] })
 export class RoomsModule {}

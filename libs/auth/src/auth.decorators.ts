@@ -5,8 +5,14 @@ import {
   SetMetadata,
 } from '@nestjs/common';
 import { ApiSecurity } from '@nestjs/swagger';
-import { ApiProblem, requestOf } from '@kit/http';
-import { API_KEY_SCHEME, API_KEY_SCOPES_KEY, CLAIMS_ONLY_KEY, ROLES_KEY } from './auth.constants';
+import { ApiProblem, RequestContext, requestOf } from '@kit/http';
+import {
+  API_KEY_SCHEME,
+  API_KEY_SCOPES_KEY,
+  AUTH_PRINCIPAL,
+  CLAIMS_ONLY_KEY,
+  ROLES_KEY,
+} from './auth.constants';
 import {
   InsufficientRoleError,
   InvalidApiKeyError,
@@ -82,9 +88,15 @@ export function Auth(...roles: string[]): MethodDecorator & ClassDecorator {
   return applyDecorators(...decorators);
 }
 
-/** Handler parameter: the authenticated user (bearer routes). */
+/**
+ * Handler parameter: the authenticated user (bearer routes), or the socket's user in a
+ * WebSocket event handler (the principal of the message's request context).
+ */
 export const CurrentUser = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): AuthUser | undefined => {
+    if (ctx.getType() === 'ws') {
+      return RequestContext.current()?.values.get(AUTH_PRINCIPAL) as AuthUser | undefined;
+    }
     return requestOf(ctx).user;
   },
 );

@@ -60,9 +60,11 @@ export class AuthGuard implements CanActivate {
 
   /** Synchronous when nothing needs I/O (public route, cached token and user): no extra ticks. */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (context.getType() !== 'http') return true;
+    const type = context.getType();
+    if (type !== 'http' && type !== 'ws') return true;
     const policy = this.policyOf(context.getHandler(), context.getClass());
     if (policy.isPublic) return true;
+    if (type === 'ws') return canHandleEvent(policy);
     const request = requestOf(context);
     if (policy.apiKeyScopes) return this.authenticateApiKey(request, policy.apiKeyScopes);
     const user = this.authenticateBearer(request, policy.claimsOnly);
@@ -184,6 +186,19 @@ export class AuthGuard implements CanActivate {
     RequestContext.current()?.values.set(AUTH_PRINCIPAL, user);
     return user;
   }
+}
+
+/**
+ * A WebSocket event (`@SubscribeMessage()` handler): the socket was authenticated at the upgrade
+ * and the kit puts its user in each message's context; an event needing an API key or a role the
+ * user lacks is refused (false: Nest's guard denial, answered as `FORBIDDEN`).
+ */
+function canHandleEvent(policy: RoutePolicy): boolean {
+  const user = RequestContext.current()?.values.get(AUTH_PRINCIPAL) as AuthUser | undefined;
+  if (!user) throw new MissingTokenError();
+  if (policy.apiKeyScopes) return false;
+  const roles = policy.roles;
+  return !roles || roles.length === 0 || roles.some((r) => user.roles.includes(r));
 }
 
 function checkRoles(user: AuthUser, roles: readonly string[] | undefined): true {

@@ -79,3 +79,25 @@ describe('parseBusMessage', () => {
     expect(parseBusMessage(payload, LIMIT)).toBeUndefined();
   });
 });
+
+describe('parseBusMessage: relayed envelopes', () => {
+  it('accepts a relay type that says who it is from', () => {
+    const frame = '{"type":"typing","room":"lobby","from":{"id":"u1"},"typing":true}';
+    expect(parseBusMessage(`v1\ninst\nlobby\n${frame}`, 1_000)).toEqual({
+      origin: 'inst',
+      room: 'lobby',
+      frame,
+    });
+  });
+
+  it.each([
+    ['without a sender', '{"type":"typing","room":"lobby","typing":true}'],
+    ['of a reserved type', '{"type":"reply","room":"lobby","from":{"id":"u1"}}'],
+    [
+      'of a type that is not a lowercase name',
+      '{"type":"Typing!","room":"lobby","from":{"id":"u1"}}',
+    ],
+  ])('rejects one %s', (_name, frame) => {
+    expect(parseBusMessage(`v1\ninst\nlobby\n${frame}`, 1_000)).toBeUndefined();
+  });
+});

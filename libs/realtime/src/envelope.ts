@@ -30,7 +30,12 @@ export interface ErrorEnvelope {
 }
 
 export type ServerEnvelope =
-  MessageEnvelope | PresenceEnvelope | PresenceBatchEnvelope | ErrorEnvelope;
+  | MessageEnvelope
+  | PresenceEnvelope
+  | PresenceBatchEnvelope
+  | ErrorEnvelope
+  | ReplyEnvelope
+  | EventErrorEnvelope;
 
 /**
  * Serializes a message envelope once for every recipient. `dataJson` is valid JSON text
@@ -53,6 +58,20 @@ export function presenceFrame(room: string, event: 'join' | 'leave', userJson: s
 
 export function errorFrame(error: string, detail: string): string {
   return JSON.stringify({ type: 'error', error, detail });
+}
+
+/** Types of transient envelopes (`RealtimeService.relay`); the contract's own types are not. */
+export const RELAY_TYPE_PATTERN = /^[a-z][a-z0-9_.-]{0,31}$/;
+const RESERVED_TYPES: ReadonlySet<string> = new Set([
+  'message',
+  'presence',
+  'presence-batch',
+  'error',
+  'reply',
+]);
+
+export function isRelayType(type: string): boolean {
+  return RELAY_TYPE_PATTERN.test(type) && !RESERVED_TYPES.has(type);
 }
 
 const BUS_VERSION = 'v1';
@@ -103,7 +122,8 @@ function isEnvelopeFor(frame: string, room: string): boolean {
     return (e.event === 'join' || e.event === 'leave') && isIdHolder(e.user);
   }
   if (e.type === 'presence-batch') return isPresenceBatch(e);
-  return false;
+  // A relayed envelope (RealtimeService.relay) always says who it is from.
+  return typeof e.type === 'string' && isRelayType(e.type) && isIdHolder(e.from);
 }
 
 function isIdHolder(value: unknown): boolean {
@@ -112,4 +132,31 @@ function isIdHolder(value: unknown): boolean {
     value !== null &&
     typeof (value as { id?: unknown }).id === 'string'
   );
+}
+
+/** A `@SubscribeMessage()` handler's return value, sent to the sender only. */
+export interface ReplyEnvelope {
+  readonly type: 'reply';
+  readonly event: string;
+  /** The frame's `id`, when it had one. */
+  readonly id?: string;
+  readonly data: unknown;
+}
+
+/** A refused or failed event, sent to the sender only; the socket stays open. */
+export interface EventErrorEnvelope {
+  readonly type: 'error';
+  readonly error: string;
+  /** The HTTP status the same failure would have on a route. */
+  readonly status: number;
+  readonly detail: string;
+  readonly event: string;
+  /** The frame's `id`, when it had one. */
+  readonly id?: string;
+  /** Field errors of a `VALIDATION_FAILED` (as in the HTTP problem). */
+  readonly errors?: readonly { readonly field: string; readonly message: string }[];
+}
+
+export function replyFrame(event: string, id: string | undefined, data: unknown): string {
+  return JSON.stringify({ type: 'reply', event, id, data } satisfies ReplyEnvelope);
 }

@@ -11,10 +11,8 @@ export type {
 export {
   CloseCode,
   InjectRealtimeBroker,
-  InjectRoomGateway,
   REALTIME_BROKER,
   REALTIME_CLIENT,
-  ROOM_GATEWAY,
   ROOM_NAME_PATTERN,
   type CloseCodeValue,
   type RealtimeErrorReplyCode,
@@ -27,11 +25,25 @@ export {
   RealtimeError,
   RoomForbiddenError,
 } from './realtime.errors';
-export type { ErrorEnvelope, MessageEnvelope, PresenceEnvelope, ServerEnvelope } from './envelope';
+export type {
+  ErrorEnvelope,
+  EventErrorEnvelope,
+  MessageEnvelope,
+  PresenceEnvelope,
+  ReplyEnvelope,
+  ServerEnvelope,
+} from './envelope';
 export type { PresenceBatchEnvelope } from './rooms/presence-batch';
 export type { BrokerStats, LocalRooms, RealtimeBroker } from './realtime-broker.interface';
 export { InProcessBroker } from './in-process.broker';
 export { RedisBroker } from './redis.broker';
-export { OpenRoomGateway, type RoomClient, type RoomGateway } from './room-gateway.interface';
+export {
+  RoomGateway,
+  type RoomGatewayMetadata,
+  type RoomGatewayOptions,
+} from './gateway/room-gateway.decorator';
+export type { OnRoomMessage, RoomClient, RoomPolicy } from './gateway/room-gateway.interface';
+export { RoomExceptionFilter } from './gateway/room-exception.filter';
+export { REALTIME_FRAME, currentFrame, type EventFrame } from './messages/room-frame';
 export { RealtimeService, SYSTEM_SENDER, type RealtimeStats } from './realtime.service';
 export type { GatewayStats } from './realtime.service';

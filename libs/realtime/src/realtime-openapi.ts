@@ -6,6 +6,7 @@ import {
   problemTypeOf,
   titleForStatus,
 } from '@kit/http';
+import type { RoomRoute } from './gateway/room-route';
 import { Rejections, type UpgradeRejection } from './upgrade-rejection';
 
 const EXAMPLE_REQUEST_ID = '4f1c2a9e-2b8d-4f0e-9d8a-0f7c1b2e3d4f';
@@ -25,6 +26,17 @@ const DESCRIPTION = [
   '(`INVALID_JSON`, `JSON_TOO_DEEP`, `RATE_LIMITED`). Close codes: 1001 shutdown, 1003 binary frame,',
   '1008 abuse or policy, 1009 message too big, 1013 slow consumer, 4001 token expired or user',
   'deactivated.',
+].join(' ');
+
+const EVENT_PROTOCOL = [
+  '\n\n**Events.** A frame `{"event": "<name>", "data": <any JSON>, "id": "<optional correlation id,',
+  '[A-Za-z0-9._:-]{1,64}>"}` naming one of the events below goes to that handler instead of the',
+  'room, in its own request context, through its guards and validation. What it returns comes back',
+  'to the sender only as `{type:"reply", event, id, data}`; a refusal or failure as',
+  '`{type:"error", error, status, detail, event, id}` and the socket stays open: `FORBIDDEN` (403)',
+  'when a guard refuses, `VALIDATION_FAILED` (400) with `errors: [{field, message}]` as in the HTTP',
+  'problems, a domain error with its own code, `MESSAGE_FAILED` (500, logged with the quoted request',
+  'id) for anything else. A frame whose `event` names no event is a message like any other.',
 ].join(' ');
 
 /** One problem+json example per refusal, under its code, for the status that carries it. */
@@ -52,21 +64,23 @@ function problemContent(...rejections: UpgradeRejection[]): ContentObject {
   };
 }
 
-/** Documents `GET <path>/{room}` (the upgrade), which no controller declares. */
-export function registerRealtimeOpenApi(registry: OpenApiRegistry, path: string): void {
+/** Documents a gateway's `GET <path>` (the upgrade), which no controller declares. */
+export function registerRealtimeOpenApi(registry: OpenApiRegistry, route: RoomRoute): void {
+  const path = route.path.openApiPath;
   // What the router answers a plain GET (see routeNotFound in @kit/http).
   const plainGet: UpgradeRejection = {
     status: 404,
     code: 'NOT_FOUND',
-    detail: `Cannot GET ${path}/lobby`,
+    detail: `Cannot GET ${path.replace('{room}', 'lobby')}`,
   };
+  const description = `${DESCRIPTION}${EVENT_PROTOCOL}${route.description ? `\n\n${route.description}` : ''}`;
   registry.addTransform((document: OpenAPIObject) => {
-    document.paths[`${path}/{room}`] = {
+    document.paths[path] = {
       get: {
         tags: ['realtime'],
         summary: 'Join a room over a WebSocket',
-        description: DESCRIPTION,
-        operationId: 'joinRoom',
+        description,
+        operationId: route.gatewayName === 'RoomsGateway' ? 'joinRoom' : `join${route.gatewayName}`,
         parameters: [
           {
             name: 'room',

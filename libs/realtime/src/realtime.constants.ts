@@ -1,11 +1,8 @@
 import { Inject } from '@nestjs/common';
 
-/** Token of the service's `RoomGateway` (room policy and connection hooks). */
-export const ROOM_GATEWAY = Symbol.for('kit.realtime.RoomGateway');
 /** Token of the `RealtimeBroker` (in-process, or Redis when `redisUrl` is set). */
 export const REALTIME_BROKER = Symbol.for('kit.realtime.RealtimeBroker');
 
-export const InjectRoomGateway = (): ParameterDecorator => Inject(ROOM_GATEWAY);
 export const InjectRealtimeBroker = (): ParameterDecorator => Inject(REALTIME_BROKER);
 
 /** Request-context key of the `RoomClient` whose message is being handled. */
@@ -34,4 +31,4 @@ export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 
 /** Codes of the `{type:"error", error, detail}` replies; the socket stays open. */
 export type RealtimeErrorReplyCode =
-  'INVALID_JSON' | 'JSON_TOO_DEEP' | 'RATE_LIMITED' | 'MESSAGE_FAILED';
+  'INVALID_JSON' | 'JSON_TOO_DEEP' | 'RATE_LIMITED' | 'INVALID_FRAME_ID' | 'MESSAGE_FAILED';

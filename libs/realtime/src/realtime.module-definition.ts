@@ -1,21 +1,10 @@
-import {
-  ConfigurableModuleBuilder,
-  type DynamicModule,
-  type ModuleMetadata,
-  type Type,
-} from '@nestjs/common';
-import { ROOM_GATEWAY } from './realtime.constants';
+import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
 import type { RealtimeModuleOptions } from './realtime-options.interface';
-import { OpenRoomGateway, type RoomGateway } from './room-gateway.interface';
 
 /** Static parts of the realtime module, given to both `forRoot` and `forRootAsync`. */
 export interface RealtimeModuleExtras {
   /** Make the module global (so `RealtimeService` can be injected anywhere). @default true */
   isGlobal: boolean;
-  /** The service's room gateway: room policy and connection hooks. @default OpenRoomGateway */
-  gateway?: Type<RoomGateway>;
-  /** Modules the gateway needs. @default [] */
-  imports?: ModuleMetadata['imports'];
 }
 
 export const {
@@ -29,13 +18,5 @@ export const {
   .build();
 
 function applyExtras(definition: DynamicModule, extras: RealtimeModuleExtras): DynamicModule {
-  return {
-    ...definition,
-    global: extras.isGlobal,
-    imports: [...(definition.imports ?? []), ...(extras.imports ?? [])],
-    providers: [
-      ...(definition.providers ?? []),
-      { provide: ROOM_GATEWAY, useClass: extras.gateway ?? OpenRoomGateway },
-    ],
-  };
+  return { ...definition, global: extras.isGlobal };
 }

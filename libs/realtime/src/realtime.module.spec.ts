@@ -2,13 +2,14 @@ import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AccessTokenVerifier, USER_RESOLVER } from '@kit/auth';
 import { InProcessBroker } from './in-process.broker';
-import { REALTIME_BROKER, ROOM_GATEWAY } from './realtime.constants';
+import { ApplicationConfig } from '@nestjs/core';
+import { RoomsWsAdapter } from './gateway/rooms-ws.adapter';
+import { REALTIME_BROKER } from './realtime.constants';
 import { RealtimeConfigError } from './realtime.errors';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
 import { RealtimeModule } from './realtime.module';
 import type { RealtimeModuleOptions, ResolvedRealtimeOptions } from './realtime-options.interface';
 import { RedisBroker } from './redis.broker';
-import { OpenRoomGateway, type RoomGateway } from './room-gateway.interface';
 
 /** Stands in for AuthModule: the realtime module only needs these two to be resolvable. */
 @Global()
@@ -28,12 +29,6 @@ class AuthStandIn {}
 })
 class VerifierOnly {}
 
-class AdminsOnly implements RoomGateway {
-  canJoin(): boolean {
-    return false;
-  }
-}
-
 const OPTIONS: RealtimeModuleOptions = {
   path: '/rt',
   allowedOrigins: ['https://app.example.com'],
@@ -46,7 +41,7 @@ async function compiled(module: ReturnType<typeof RealtimeModule.forRoot>) {
   const result = {
     options: ref.get<ResolvedRealtimeOptions>(RESOLVED_REALTIME_OPTIONS),
     broker: ref.get<unknown>(REALTIME_BROKER),
-    gateway: ref.get<unknown>(ROOM_GATEWAY),
+    ioAdapter: ref.get(ApplicationConfig).getIoAdapter(),
   };
   await ref.close();
   return result;
@@ -63,19 +58,20 @@ describe('RealtimeModule', () => {
     expect(sync.options.rateLimit).toEqual({ messagesPerSecond: 3, burst: 40 });
   });
 
-  it('uses the in-process broker and the open gateway by default', async () => {
-    const { broker, gateway } = await compiled(RealtimeModule.forRoot({}));
+  it('uses the in-process broker by default', async () => {
+    const { broker } = await compiled(RealtimeModule.forRoot({}));
     expect(broker).toBeInstanceOf(InProcessBroker);
-    expect(gateway).toBeInstanceOf(OpenRoomGateway);
   });
 
-  it('selects the Redis broker when redisUrl is set, and takes the given gateway', async () => {
-    const { broker, gateway } = await compiled(
-      RealtimeModule.forRoot({ redisUrl: 'redis://127.0.0.1:1', gateway: AdminsOnly }),
-    );
+  it("installs the kit's WebSocket adapter as the app's, without a useWebSocketAdapter() call", async () => {
+    const { ioAdapter } = await compiled(RealtimeModule.forRoot({}));
+    expect(ioAdapter).toBeInstanceOf(RoomsWsAdapter);
+  });
+
+  it('selects the Redis broker when redisUrl is set', async () => {
+    const { broker } = await compiled(RealtimeModule.forRoot({ redisUrl: 'redis://127.0.0.1:1' }));
     expect(broker).toBeInstanceOf(RedisBroker);
     expect((broker as RedisBroker).target).toBe('redis://127.0.0.1:1');
-    expect(gateway).toBeInstanceOf(AdminsOnly);
     await (broker as RedisBroker).close();
   });
 

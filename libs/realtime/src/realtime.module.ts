@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
+import { ApplicationConfig, ModuleRef } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { InProcessBroker } from './in-process.broker';
 import { REALTIME_BROKER } from './realtime.constants';
 import { RoomConnections } from './connections/room-connections';
 import { RoomDelivery } from './delivery/room-delivery';
+import { RoomRoutes } from './gateway/room-routes';
+import { RoomsWsAdapter } from './gateway/rooms-ws.adapter';
 import { MessageIntake } from './messages/message-intake';
+import { RoomEvents } from './messages/room-events';
 import { RoomPresence } from './rooms/room-presence';
 import { RoomRegistry } from './rooms/room-registry';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
@@ -22,8 +26,9 @@ import { UserLookup } from './user-lookup';
 const ENVELOPE_OVERHEAD_BYTES = 4_096;
 
 /**
- * Room WebSockets at `GET <path>/{room}` on the HTTP server's port: authenticated and checked
- * before the upgrade, fanned out in-process or through Redis (`redisUrl`).
+ * Room WebSockets for the app's `@RoomGateway()` classes, on the HTTP server's port:
+ * authenticated and checked before the upgrade, fanned out in-process or through Redis
+ * (`redisUrl`).
  */
 @Module({
   providers: [
@@ -45,9 +50,22 @@ const ENVELOPE_OVERHEAD_BYTES = 4_096;
           : new InProcessBroker(),
     },
     UserLookup,
+    RoomRoutes,
+    {
+      // Installed as the app's WebSocket adapter when the module is instantiated, which is
+      // before Nest connects gateways at init: no app.useWebSocketAdapter() call is needed.
+      provide: RoomsWsAdapter,
+      inject: [ApplicationConfig, RoomRoutes, ModuleRef],
+      useFactory: (config: ApplicationConfig, routes: RoomRoutes, moduleRef: ModuleRef) => {
+        const adapter = new RoomsWsAdapter(routes, moduleRef);
+        config.setIoAdapter(adapter);
+        return adapter;
+      },
+    },
     RoomRegistry,
     RoomDelivery,
     RoomPresence,
+    RoomEvents,
     MessageIntake,
     RoomConnections,
     UpgradeHandler,

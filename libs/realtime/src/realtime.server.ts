@@ -8,13 +8,16 @@ import {
   type OnModuleInit,
   Optional,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import { OpenApiRegistry } from '@kit/http';
 import { type Resource, ResourceRegistry } from '@kit/lifespan';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { REALTIME_BROKER } from './realtime.constants';
 import { RoomConnections } from './connections/room-connections';
+import { RoomRoutes } from './gateway/room-routes';
+import { RoomsWsAdapter } from './gateway/rooms-ws.adapter';
+import { RealtimeConfigError } from './realtime.errors';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
 import type { RealtimeBroker } from './realtime-broker.interface';
 import type { ResolvedRealtimeOptions } from './realtime-options.interface';
@@ -49,12 +52,23 @@ export class RealtimeServer
     private readonly connections: RoomConnections,
     private readonly upgrade: UpgradeHandler,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly routes: RoomRoutes,
+    private readonly adapter: RoomsWsAdapter,
+    private readonly appConfig: ApplicationConfig,
     @Optional() private readonly registry?: ResourceRegistry,
     @Optional() private readonly openApi?: OpenApiRegistry,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    if (this.openApi) registerRealtimeOpenApi(this.openApi, this.options.path);
+    if (this.appConfig.getIoAdapter() !== this.adapter) {
+      throw new RealtimeConfigError(
+        'app.useWebSocketAdapter()',
+        "replaced the kit's adapter, which serves the @RoomGateway classes: remove that call",
+      );
+    }
+    if (this.openApi) {
+      for (const route of this.routes.all) registerRealtimeOpenApi(this.openApi, route);
+    }
     if (this.registry && isResource(this.broker)) {
       await this.registry.open(this.broker);
       this.registered = true;

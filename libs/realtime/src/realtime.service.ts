@@ -1,8 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { type MessageEnvelope, messageFrame } from './envelope';
+import type { RoomConnection } from './connections/room-connection';
+import { isRelayType, type MessageEnvelope, messageFrame, RELAY_TYPE_PATTERN } from './envelope';
+import type { RoomClient } from './gateway/room-gateway.interface';
 import { REALTIME_BROKER, ROOM_NAME_PATTERN } from './realtime.constants';
-import { BrokerUnavailableError, InvalidRoomError, MessageTooLargeError } from './realtime.errors';
+import {
+  BrokerUnavailableError,
+  InvalidRoomError,
+  MessageTooLargeError,
+  RealtimeError,
+} from './realtime.errors';
 import { RoomDelivery } from './delivery/room-delivery';
 import { MessageIntake } from './messages/message-intake';
 import { RoomRegistry } from './rooms/room-registry';
@@ -69,6 +76,38 @@ export class RealtimeService {
     }
     this.delivery.broadcastFrame(room, frame);
     return envelope;
+  }
+
+  /**
+   * Relays a transient envelope `{type, room, from:{id: from}, ...fields}` (typing indicators,
+   * cursors) to the members of `room` on every instance, but `except` (usually the sender,
+   * whose user id is `from`): nothing is stored
+   * and nothing is retried — while the broker is down only this instance's members get it.
+   * `type` is a lowercase name other than the contract's own (`message`, `presence`,
+   * `presence-batch`, `error`, `reply`). Throws `InvalidRoomError` (400), `MessageTooLargeError` (413) past
+   * `maxPayloadBytes`, and `RealtimeError` `REALTIME_INVALID_RELAY_TYPE` for a bad `type`.
+   */
+  relay(
+    room: string,
+    type: string,
+    from: string,
+    fields: Readonly<Record<string, unknown>>,
+    options: { readonly except?: RoomClient } = {},
+  ): void {
+    assertRoom(room);
+    if (!isRelayType(type)) {
+      throw new RealtimeError(
+        'REALTIME_INVALID_RELAY_TYPE',
+        `relay type "${type}" must match ${RELAY_TYPE_PATTERN} and not be message, presence, presence-batch, error or reply`,
+      );
+    }
+    // The envelope's own keys first, and not replaceable by a field.
+    const own = { type, room, from: { id: from } };
+    const frame = JSON.stringify(Object.assign({ ...own }, fields, own));
+    if (Buffer.byteLength(frame) > this.options.maxPayloadBytes) {
+      throw new MessageTooLargeError(this.options.maxPayloadBytes);
+    }
+    this.delivery.broadcastFrame(room, frame, options.except as RoomConnection | undefined);
   }
 
   /**

@@ -17,11 +17,10 @@ import {
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ServerOptions, WebSocketServer } from 'ws';
-import { ROOM_GATEWAY, ROOM_NAME_PATTERN } from './realtime.constants';
+import { RoomRoutes } from './gateway/room-routes';
 import { type AdmittedClient, RoomConnections } from './connections/room-connections';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
 import type { ResolvedRealtimeOptions } from './realtime-options.interface';
-import type { RoomGateway } from './room-gateway.interface';
 import { Rejections, type UpgradeRejection, writeRejection } from './upgrade-rejection';
 import { RoomRegistry } from './rooms/room-registry';
 import { UserLookup } from './user-lookup';
@@ -40,19 +39,18 @@ type TaggedRequest = IncomingMessage & {
 };
 
 /**
- * Decides every `GET <path>/{room}` upgrade before it happens — handshake, token, user, Origin,
- * room name, room policy, capacity, in that order — and answers a refusal with problem+json.
- * Accepted sockets go to the gateway.
+ * Decides every upgrade on a gateway's path before it happens — handshake, token, user, Origin,
+ * room name, the gateway's room policy, capacity, in that order — and answers a refusal with
+ * problem+json. Accepted sockets go to their room and their gateway.
  */
 @Injectable()
 export class UpgradeHandler {
   private readonly logger = new Logger('RealtimeUpgrade');
-  private readonly prefix: string;
   readonly wss: WebSocketServer;
 
   constructor(
     @Inject(RESOLVED_REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
-    @Inject(ROOM_GATEWAY) private readonly hooks: RoomGateway,
+    private readonly routes: RoomRoutes,
     private readonly connections: RoomConnections,
     private readonly registry: RoomRegistry,
     private readonly verifier: AccessTokenVerifier,
@@ -62,7 +60,6 @@ export class UpgradeHandler {
     @InjectProblemTypeBase()
     private readonly problemTypeBase: string = DEFAULT_PROBLEM_TYPE_BASE,
   ) {
-    this.prefix = `${options.path}/`;
     const serverOptions: ServerOptions & { closeTimeout: number } = {
       noServer: true,
       clientTracking: false,
@@ -78,14 +75,9 @@ export class UpgradeHandler {
     });
   }
 
-  /** Whether an upgrade request is for the room sockets (anything else is left to others). */
+  /** Whether an upgrade request is for a gateway's path (anything else is left to others). */
   matches(req: IncomingMessage): boolean {
-    const url = req.url ?? '';
-    return (
-      url.startsWith(this.prefix) ||
-      url === this.options.path ||
-      url.startsWith(`${this.options.path}?`)
-    );
+    return this.routes.match(splitTarget(req).path) !== undefined;
   }
 
   /** The `upgrade` listener body for a matching request. Never throws. */
@@ -158,6 +150,8 @@ export class UpgradeHandler {
     requestId: string,
   ): Promise<AdmittedClient | UpgradeRejection> {
     const { path, token } = splitTarget(req);
+    const match = this.routes.match(path);
+    if (!match) return Rejections.notFound;
     const presented = bearerToken(req, token);
     if (presented === undefined) return Rejections.tokenMissing;
     if (presented === null) return Rejections.tokenInvalid;
@@ -166,13 +160,10 @@ export class UpgradeHandler {
     (req as TaggedRequest)[USER_ID] = admitted.user.id;
     const origin = req.headers.origin;
     if (origin !== undefined && !this.originAllowed(origin)) return Rejections.originForbidden;
-    const room = path.slice(this.prefix.length);
-    if (!path.startsWith(this.prefix) || !ROOM_NAME_PATTERN.test(room))
-      return Rejections.invalidRoom;
-    if (this.hooks.canJoin && !(await this.hooks.canJoin(admitted.user, room))) {
-      return Rejections.roomForbidden;
-    }
-    return { user: admitted.user, room, expiresAt: admitted.expiresAt, requestId };
+    const { route, room } = match;
+    if (room === undefined) return Rejections.invalidRoom;
+    if (!(await route.canJoin(admitted.user, room))) return Rejections.roomForbidden;
+    return { user: admitted.user, room, expiresAt: admitted.expiresAt, requestId, route };
   }
 
   private async authenticate(
@@ -206,8 +197,7 @@ export class UpgradeHandler {
   /** The room an upgrade asked for, when its name is one (anything else is not logged as a room). */
   private roomOf(url: string): string | undefined {
     const q = url.indexOf('?');
-    const room = (q < 0 ? url : url.slice(0, q)).slice(this.prefix.length);
-    return url.startsWith(this.prefix) && ROOM_NAME_PATTERN.test(room) ? room : undefined;
+    return this.routes.match(q < 0 ? url : url.slice(0, q))?.room;
   }
 
   /** An upgrade for a path nobody serves (only when Node cannot route upgrades by path). */

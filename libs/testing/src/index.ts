@@ -6,6 +6,7 @@ export {
   WsUpgradeRejected,
   type WsClose,
   type WsConnectOptions,
+  type WsEmitOptions,
   type WsMessage,
 } from './ws-client';
 export { Closer, type Closable } from './closer';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
 
@@ -16,6 +17,14 @@ export interface WsConnectOptions {
   /** Answer server pings; false plays a dead peer. @default true */
   autoPong?: boolean;
   /** Milliseconds to wait for the handshake. @default 5_000 */
+  timeoutMs?: number;
+}
+
+/** Options of `WsTestClient.emit()`. */
+export interface WsEmitOptions {
+  /** Correlation id of the frame. @default a fresh UUID */
+  id?: string;
+  /** Milliseconds to wait for the reply or error. @default 5_000 */
   timeoutMs?: number;
 }
 
@@ -117,6 +126,32 @@ export class WsTestClient {
   /** Sends a JSON value as a text frame. */
   send(value: unknown): void {
     this.socket.send(JSON.stringify(value));
+  }
+
+  /**
+   * Sends an event frame `{event, data, id}` (a fresh id unless given) and resolves with the
+   * server's answer to it: the `reply` or `error` envelope carrying that id. Rejects when none
+   * comes within `timeoutMs` or the socket closes first.
+   */
+  emit<T extends WsMessage = WsMessage>(
+    event: string,
+    data?: unknown,
+    options: WsEmitOptions = {},
+  ): Promise<T> {
+    const id = options.id ?? randomUUID();
+    const from = this.received.length;
+    this.socket.send(JSON.stringify({ event, data, id }));
+    return this.until(
+      () => {
+        for (let i = from; i < this.received.length; i++) {
+          const m = this.received[i] as WsMessage;
+          if ((m.type === 'reply' || m.type === 'error') && m.id === id) return m as T;
+        }
+        return undefined;
+      },
+      options.timeoutMs ?? DEFAULT_WAIT_MS,
+      `answer to event "${event}" (id ${id})`,
+    );
   }
 
   /** Sends raw text (or bytes as a binary frame). */

@@ -1,10 +1,12 @@
 import { PassThrough } from 'node:stream';
 import type { WebSocket } from 'ws';
+import type { RoomRoute } from '../gateway/room-route';
 import { type ConnectionOwner, RoomConnection } from './room-connection';
 
 function connection(burst: number, now = 0): RoomConnection {
   return new RoomConnection(
     {} as ConnectionOwner,
+    {} as RoomRoute,
     'c1',
     {} as WebSocket,
     new PassThrough(),

@@ -1,8 +1,11 @@
 import type { AuthUser } from '@kit/auth';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import type { WsMessageHandler } from '@nestjs/common';
+import type { Observable } from 'rxjs';
 import { SendQueue } from '../delivery/frame-writer';
-import type { RoomClient } from '../room-gateway.interface';
+import type { RoomClient } from '../gateway/room-gateway.interface';
+import type { RoomRoute } from '../gateway/room-route';
 
 /** Who handles a connection's socket events (its gateway). */
 export interface ConnectionOwner {
@@ -12,6 +15,15 @@ export interface ConnectionOwner {
   expire(conn: RoomConnection): void;
   /** Closes the socket with `code` and takes it out of its room at once. */
   close(conn: RoomConnection, code: number, reason: string): void;
+  /** Sends an envelope (JSON text) to this connection only. */
+  send(conn: RoomConnection, text: string): void;
+}
+
+/** What Nest bound to a connection: its gateway's message handlers and its disconnect hook. */
+export interface BoundHandlers {
+  readonly handlers: readonly WsMessageHandler[];
+  /** Turns a handler's result (value, Promise or Observable) into an Observable. */
+  readonly transform: (result: unknown) => Observable<unknown>;
 }
 
 /** One room socket and its per-connection state (kept small: thousands are idle at once). */
@@ -36,9 +48,18 @@ export class RoomConnection implements RoomClient {
   expiryTimer: NodeJS.Timeout | undefined;
   /** Frames for this client that its socket has not taken yet (bounded by the send cap). */
   readonly sendQueue: SendQueue;
+  /** The gateway's `@SubscribeMessage()` handlers, bound by Nest once the client connected. */
+  bound: BoundHandlers | undefined;
+  /**
+   * Nest's disconnect hook (the gateway's `handleDisconnect(client, reason)`), bound once
+   * connected; `reason` is the close code and reason, e.g. `1013 slow consumer`.
+   */
+  onDisconnect: ((reason: string) => void) | undefined;
 
   constructor(
     readonly owner: ConnectionOwner,
+    /** The gateway path this socket came in on. */
+    readonly route: RoomRoute,
     readonly id: string,
     readonly ws: WebSocket,
     socket: Duplex,
@@ -54,6 +75,10 @@ export class RoomConnection implements RoomClient {
     this.sendQueue = new SendQueue(socket, ws);
     this.tokens = burst;
     this.refilledAt = now;
+  }
+
+  send(value: unknown): void {
+    this.owner.send(this, JSON.stringify(value ?? null));
   }
 
   /** Takes one token; false when the bucket is empty. */

@@ -4,11 +4,12 @@ import { RequestContext } from '@kit/http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { RoomDelivery } from '../delivery/room-delivery';
 import { MessageIntake, roomContext } from '../messages/message-intake';
-import { CloseCode, ROOM_GATEWAY } from '../realtime.constants';
+import type { RoomRoute } from '../gateway/room-route';
+import { CloseCode } from '../realtime.constants';
 import { RESOLVED_REALTIME_OPTIONS } from '../realtime.internal-constants';
 import type { ResolvedRealtimeOptions } from '../realtime-options.interface';
-import type { RoomGateway } from '../room-gateway.interface';
 import { RoomPresence } from '../rooms/room-presence';
 import { RoomRegistry } from '../rooms/room-registry';
 import { UserLookup } from '../user-lookup';
@@ -21,6 +22,8 @@ export interface AdmittedClient {
   /** Epoch ms of the token's `exp`. */
   readonly expiresAt: number;
   readonly requestId: string;
+  /** The gateway path it came in on. */
+  readonly route: RoomRoute;
 }
 
 const CONNECTION = Symbol('kit.realtime.connection');
@@ -44,8 +47,8 @@ export class RoomConnections implements ConnectionOwner {
 
   constructor(
     @Inject(RESOLVED_REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
-    @Inject(ROOM_GATEWAY) private readonly hooks: RoomGateway,
     private readonly registry: RoomRegistry,
+    private readonly delivery: RoomDelivery,
     private readonly presence: RoomPresence,
     private readonly intake: MessageIntake,
     private readonly users: UserLookup,
@@ -64,6 +67,7 @@ export class RoomConnections implements ConnectionOwner {
     const now = performance.now();
     const conn = new RoomConnection(
       this,
+      client.route,
       `${client.requestId}:${(++this.sequence).toString(36)}`,
       ws,
       socket,
@@ -83,7 +87,7 @@ export class RoomConnections implements ConnectionOwner {
     this.registry.add(conn);
     this.scheduleExpiry(conn);
     this.presence.announce(conn, 'join');
-    this.runHook(conn, () => this.hooks.handleConnection?.(conn));
+    this.runHook(conn, () => conn.route.connect(conn));
   }
 
   /** One liveness round: drops peers that missed the previous ping, pings the others. */
@@ -169,7 +173,7 @@ export class RoomConnections implements ConnectionOwner {
     });
     clearTimeout(conn.expiryTimer);
     conn.closing = true;
-    this.leave(conn, code);
+    this.leave(conn, code, reason);
     if (this.registry.size === 0) this.onEmpty?.();
   }
 
@@ -190,7 +194,12 @@ export class RoomConnections implements ConnectionOwner {
     conn.closeReason = reason;
     conn.sendQueue.drop();
     conn.ws.close(code, reason);
-    this.leave(conn, code);
+    this.leave(conn, code, reason);
+  }
+
+  /** @internal */
+  send(conn: RoomConnection, text: string): void {
+    this.delivery.send(conn, text);
   }
 
   /** @internal */
@@ -202,13 +211,14 @@ export class RoomConnections implements ConnectionOwner {
     this.close(conn, CloseCode.TOKEN_EXPIRED, 'token expired');
   }
 
-  private leave(conn: RoomConnection, code: number): void {
+  private leave(conn: RoomConnection, code: number, reason: string): void {
     if (conn.left) return;
     conn.left = true;
     clearTimeout(conn.expiryTimer);
     this.registry.removeFromRoom(conn);
     this.presence.announce(conn, 'leave');
-    this.runHook(conn, () => this.hooks.handleDisconnect?.(conn, conn.closeCode ?? code));
+    const closed = `${conn.closeCode ?? code}${(conn.closeReason ?? reason) ? ` ${conn.closeReason ?? reason}` : ''}`;
+    this.runHook(conn, () => conn.onDisconnect?.(closed));
   }
 
   private scheduleExpiry(conn: RoomConnection): void {
@@ -233,7 +243,7 @@ export class RoomConnections implements ConnectionOwner {
         continue;
       }
       conn.user = user;
-      if (this.hooks.canJoin && !(await this.hooks.canJoin(user, conn.room))) {
+      if (!(await conn.route.canJoin(user, conn.room))) {
         this.close(conn, CloseCode.POLICY_VIOLATION, 'no longer allowed in this room');
       }
     }

@@ -27,9 +27,12 @@ export class RoomDelivery implements LocalRooms {
     broker.attach(this);
   }
 
-  /** Sends an envelope to this instance's members of `room`, then to the other instances. */
-  broadcastFrame(room: string, frame: string): void {
-    this.deliverLocal(room, Buffer.from(frame, 'utf8'));
+  /**
+   * Sends an envelope to this instance's members of `room` (but `except`, a socket of this
+   * instance), then to the other instances.
+   */
+  broadcastFrame(room: string, frame: string, except?: RoomConnection): void {
+    this.deliverLocal(room, Buffer.from(frame, 'utf8'), except);
     this.broker.publish(room, frame);
   }
 
@@ -50,13 +53,13 @@ export class RoomDelivery implements LocalRooms {
     this.deliver(conn, new SharedFrame(Buffer.from(text, 'utf8')));
   }
 
-  private deliverLocal(room: string, payload: Buffer): void {
+  private deliverLocal(room: string, payload: Buffer, except?: RoomConnection): void {
     const members = this.registry.members(room);
     if (!members) return;
     const frame = new SharedFrame(payload);
     let delivered = 0;
     for (const conn of members) {
-      if (this.deliver(conn, frame)) delivered++;
+      if (conn !== except && this.deliver(conn, frame)) delivered++;
     }
     this.counters.deliveries += delivered;
   }

@@ -1,26 +1,32 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type WsMessageHandler } from '@nestjs/common';
 import { AUTH_PRINCIPAL } from '@kit/auth';
 import { createContextStore, DomainError, jsonDepthExceeds, RequestContext } from '@kit/http';
 import { randomUUID } from 'node:crypto';
 import type { RoomConnection } from '../connections/room-connection';
 import { RoomDelivery } from '../delivery/room-delivery';
 import { errorFrame, messageFrame } from '../envelope';
-import { CloseCode, REALTIME_CLIENT, ROOM_GATEWAY } from '../realtime.constants';
+import { CloseCode, REALTIME_CLIENT } from '../realtime.constants';
 import { RESOLVED_REALTIME_OPTIONS } from '../realtime.internal-constants';
 import type { ResolvedRealtimeOptions } from '../realtime-options.interface';
-import type { RoomGateway } from '../room-gateway.interface';
+import { type EventFrame, eventNameOf, FRAME_ID_PATTERN, REALTIME_FRAME } from './room-frame';
+import { RoomEvents } from './room-events';
 
 /** The request context of one message (or hook): a fresh request id, the user, the client. */
-export function roomContext(conn: RoomConnection, requestId: string) {
+export function roomContext(conn: RoomConnection, requestId: string, frame?: EventFrame) {
   const store = createContextStore(requestId);
   store.values.set(AUTH_PRINCIPAL, conn.user);
   store.values.set(REALTIME_CLIENT, conn);
+  if (frame) store.values.set(REALTIME_FRAME, frame);
   return store;
 }
 
+const BAD_FRAME_ID_DETAIL =
+  'An event frame\'s id is 1 to 64 characters among A-Z, a-z, 0-9, ".", "_", ":" and "-".';
+
 /**
  * Takes in what a client sends: text frames only, within its rate, nested no deeper than
- * allowed, JSON; then handles each message in its own request context and broadcasts it.
+ * allowed, JSON; then handles each message in its own request context: a frame naming one of
+ * the gateway's `@SubscribeMessage()` events goes to that handler, anything else is broadcast.
  * Refused messages are answered with an error envelope; too many in a row close with 1008.
  */
 @Injectable()
@@ -32,8 +38,8 @@ export class MessageIntake {
 
   constructor(
     @Inject(RESOLVED_REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
-    @Inject(ROOM_GATEWAY) private readonly hooks: RoomGateway,
     private readonly delivery: RoomDelivery,
+    private readonly events: RoomEvents,
   ) {
     this.tokensPerMs = options.rateLimit.messagesPerSecond / 1000;
     this.tooDeepDetail = `Messages may nest arrays and objects at most ${options.maxJsonDepth} levels deep.`;
@@ -67,16 +73,44 @@ export class MessageIntake {
       this.refuse(conn, 'INVALID_JSON', 'Messages must be JSON text.');
       return;
     }
+    const event = eventNameOf(data);
+    const handler =
+      event === undefined ? undefined : conn.bound?.handlers.find((h) => h.message === event);
+    if (event !== undefined && handler) {
+      this.dispatch(conn, handler, event, data as { data?: unknown; id?: unknown });
+      return;
+    }
     conn.violations = 0;
     this.counters.messagesIn++;
     const id = randomUUID();
     RequestContext.run(roomContext(conn, id), () => this.handleMessage(conn, id, text, data));
   }
 
+  private dispatch(
+    conn: RoomConnection,
+    handler: WsMessageHandler,
+    event: string,
+    raw: { data?: unknown; id?: unknown },
+  ): void {
+    const frameId = raw.id;
+    if (frameId !== undefined && (typeof frameId !== 'string' || !FRAME_ID_PATTERN.test(frameId))) {
+      this.counters.invalidMessages++;
+      this.refuse(conn, 'INVALID_FRAME_ID', BAD_FRAME_ID_DETAIL);
+      return;
+    }
+    conn.violations = 0;
+    this.counters.messagesIn++;
+    const frame: EventFrame = { event, data: raw.data, id: frameId };
+    RequestContext.run(roomContext(conn, randomUUID(), frame), () =>
+      this.events.dispatch(conn, handler, frame),
+    );
+  }
+
   private handleMessage(conn: RoomConnection, id: string, text: string, data: unknown): void {
-    if (this.hooks.handleMessage) {
+    const gateway = conn.route.gateway;
+    if (gateway.handleMessage) {
       try {
-        this.hooks.handleMessage(conn, data);
+        gateway.handleMessage(conn, data);
       } catch (err) {
         this.messageFailed(conn, id, err);
         return;

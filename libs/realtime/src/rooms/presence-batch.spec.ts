@@ -1,4 +1,4 @@
-import { parseBusMessage } from '../envelope';
+import { isRelayType, parseBusMessage } from '../envelope';
 import { PresenceBatch } from './presence-batch';
 
 const LIMIT = 70_000;
@@ -49,5 +49,11 @@ describe('PresenceBatch', () => {
       ...change,
     });
     expect(relayed('lobby', frame)).toBeUndefined();
+  });
+
+  it('cannot be imitated by a relayed envelope (a reserved type)', () => {
+    expect(isRelayType('presence-batch')).toBe(false);
+    const relayLike = JSON.stringify({ type: 'presence-batch', room: 'lobby', from: { id: 'u1' } });
+    expect(relayed('lobby', relayLike)).toBeUndefined();
   });
 });

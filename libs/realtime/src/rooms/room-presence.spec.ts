@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { type ConnectionOwner, RoomConnection } from '../connections/room-connection';
 import { RoomDelivery } from '../delivery/room-delivery';
+import type { RoomRoute } from '../gateway/room-route';
 import { parseBusMessage } from '../envelope';
 import type { BrokerStats, LocalRooms, RealtimeBroker } from '../realtime-broker.interface';
 import { resolveRealtimeOptions } from '../realtime-options.factory';
@@ -69,6 +70,7 @@ function setup(presence: PresenceOptions, maxPayloadBytes?: number) {
     const wire = new PassThrough();
     const conn = new RoomConnection(
       {} as ConnectionOwner,
+      {} as RoomRoute,
       `c${++n}`,
       { readyState: OPEN } as WebSocket,
       wire,

@@ -16,9 +16,12 @@
 // a full GC (servers run with --expose-gc and bench/lib/ws-gc.preload.js) minus RSS before, per
 // connection.
 // Large room (first, own fresh servers): --large-room (5000) clients into ONE room, raw ws vs kit,
-// connect time and idle kB per connection (bench/lib/realtime-large-room.js). --parts picks parts.
+// connect time and idle kB per connection (bench/lib/realtime-large-room.js). Events: CPU per
+// received `typing` event, kit vs bare Nest + @nestjs/platform-ws (bench/lib/realtime-events.js).
+// --parts picks parts.
 // Targets (issue 4): kit CPU/delivery ≤ 1.1× ws; ≤ 12 kB per idle connection; unloaded p99 ≤ 1.2× ws;
-// kit-redis deliveries/s ≥ 0.7× kit; (issue 11) large room connect ≤ 2× ws, ≤ 12 kB. Verdicts are printed; the run exits 0 either way.
+// kit-redis deliveries/s ≥ 0.7× kit; (issue 11) large room connect ≤ 2× ws, ≤ 12 kB; CPU per
+// event ≤ 1.0× the platform-ws anchor. Verdicts are printed; the run exits 0 either way.
 // Results: bench/results/realtime-<timestamp>.json. Needs Redis at --redis-url (or --no-redis).
 const { execFileSync } = require('node:child_process');
 const { mkdtempSync } = require('node:fs');
@@ -35,6 +38,7 @@ const {
   ticks,
   verifyKitRefusesAnonymous,
 } = require('./lib/realtime-servers');
+const { eventsCase } = require('./lib/realtime-events');
 const { largeRoomCase } = require('./lib/realtime-large-room');
 const { median, writeResult } = require('./lib/report');
 const {
@@ -54,9 +58,10 @@ const TARGETS = {
   redisThroughput: 0.7,
   largeConnect: 2,
   largeIdleKb: 12,
+  eventCpu: 1,
 };
 /** What a run measures (`--parts`), in this order. */
-const PARTS = ['large-room', 'idle', 'rooms'];
+const PARTS = ['large-room', 'events', 'idle', 'rooms'];
 
 function parts(list) {
   const chosen = list.split(',').map((p) => p.trim());
@@ -85,6 +90,9 @@ function options() {
       'large-room': { type: 'string', default: '5000' },
       'large-rounds': { type: 'string', default: '2' },
       'large-seconds': { type: 'string', default: '60' },
+      'event-senders': { type: 'string', default: '250' },
+      'event-rounds': { type: 'string', default: '3' },
+      'event-ticks': { type: 'string', default: '5' },
       parts: { type: 'string', default: PARTS.join(',') },
       'skip-build': { type: 'boolean', default: false },
     },
@@ -112,6 +120,9 @@ function options() {
     largeRoom: int('large-room', 100, 10_000),
     largeRounds: int('large-rounds', 1, 5),
     largeSeconds: int('large-seconds', 5, 600),
+    eventSenders: int('event-senders', 1, 2_000),
+    eventRounds: int('event-rounds', 1, 10),
+    eventTicks: int('event-ticks', 1, 60),
     parts: parts(values.parts),
     redisUrl: values['no-redis'] ? undefined : values['redis-url'],
     build: !values['skip-build'],
@@ -442,10 +453,15 @@ async function run(opts) {
   const loadBefore = os.loadavg().map((v) => round(v, 2));
   const verdicts = [];
   let large = null;
+  let events = null;
   let rows = [];
   if (opts.parts.has('large-room')) {
     large = await largeRoomCase(opts, TARGETS);
     verdicts.push(...large.verdicts);
+  }
+  if (opts.parts.has('events')) {
+    events = await eventsCase(opts, TARGETS);
+    verdicts.push(...events.verdicts);
   }
   if (opts.parts.has('idle') || opts.parts.has('rooms')) {
     rows = await roomsCase(opts);
@@ -473,6 +489,7 @@ async function run(opts) {
     verdicts: verdicts.map(([text, ok]) => ({ text, verdict: verdict(ok) })),
     scenarios: rows,
     largeRoom: large && { summary: large.summary, rounds: large.rounds },
+    events: events && { summary: events.summary, rounds: events.rounds },
   });
   process.stdout.write(`\nwritten ${file}\n`);
 }

@@ -13,16 +13,23 @@ const ROOT = join(__dirname, '..', '..');
 const BENCH = join(__dirname, '..');
 const GC_PRELOAD = join(__dirname, 'ws-gc.preload.js');
 const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
+/** What the Nest anchors in bench/servers print (`listening()` in auth-anchor-env.js). */
+const NEST_LISTENING = /listening at http:\/\/127\.0\.0\.1:(\d+)/;
 const JWT_SECRET = 'realtime-bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const JWT_ISSUER = 'nest-service-kit';
 
-function startAnchor(name, file) {
+function startAnchor(name, file, portPattern = LISTENING) {
   return startServer({
     name,
     args: ['--expose-gc', '-r', GC_PRELOAD, join(BENCH, file)],
-    portPattern: LISTENING,
+    portPattern,
     ipc: true,
   });
+}
+
+/** Bare Nest 12 + `@nestjs/platform-ws` with the `typing` event (servers/realtime-nest-ws.js). */
+function startNestWsAnchor(name) {
+  return startAnchor(name, join('servers', 'realtime-nest-ws.js'), NEST_LISTENING);
 }
 
 /** The reference service (`dist/src/main.js`), LOG_LEVEL=warn, with its port read from /proc. */
@@ -130,6 +137,7 @@ module.exports = {
   redisPid,
   startAnchor,
   startKit,
+  startNestWsAnchor,
   ticks,
   verifyKitRefusesAnonymous,
 };

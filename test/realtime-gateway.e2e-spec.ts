@@ -222,6 +222,15 @@ describe('realtime gateways: two path templates in one app', () => {
     expect((await chat.emit('echo', 2)).data).toEqual({ echoed: 2 });
   });
 
+  it("runs the gateway's class-level filter (declared below @RoomGateway) before the kit's", async () => {
+    const lobby = await pool.connect(t.url, `/lobby/${room()}/live`, { token });
+    lobby.send({ event: 'teapot' });
+    expect(await lobby.nextOfType('teapot')).toEqual({ type: 'teapot', status: 418 });
+    // What that filter does not catch still gets the kit's envelope.
+    expect(await lobby.emit('explode')).toMatchObject({ error: 'MESSAGE_FAILED', status: 500 });
+    expect(lobby.received.filter((m) => m.type === 'error')).toHaveLength(1);
+  });
+
   it("applies the gateway's room policy before the upgrade", async () => {
     await expectUpgradeRejected(
       WsTestClient.connect(t.url, '/lobby/closed/live', { token }),

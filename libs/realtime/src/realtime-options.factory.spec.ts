@@ -14,7 +14,6 @@ function failure(raw: RealtimeModuleOptions): unknown {
 describe('resolveRealtimeOptions', () => {
   it('has finite defaults for every limit and no Redis', () => {
     expect(resolveRealtimeOptions()).toEqual({
-      path: '/ws',
       anyOrigin: false,
       allowedOrigins: new Set(),
       redis: undefined,
@@ -82,16 +81,6 @@ describe('resolveRealtimeOptions', () => {
 
   describe('refuses, naming the option', () => {
     it.each<[string, RealtimeModuleOptions, string]>([
-      [
-        'a relative path',
-        { path: 'ws' },
-        'realtime.path must be an absolute path without a trailing slash, e.g. "/ws"; got "ws"',
-      ],
-      [
-        'a trailing slash',
-        { path: '/ws/' },
-        'realtime.path must be an absolute path without a trailing slash, e.g. "/ws"; got "/ws/"',
-      ],
       [
         'a tiny payload limit',
         { maxPayloadBytes: 10 },

@@ -13,7 +13,6 @@ import type {
 } from './realtime-options.interface';
 
 const DEFAULTS = Object.freeze({
-  path: '/ws',
   maxPayloadBytes: 65_536,
   maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
   sendBufferCapBytes: 1_048_576,
@@ -45,7 +44,6 @@ const REDIS_DEFAULTS = Object.freeze({
 });
 
 const DAY_MS = 86_400_000;
-const PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
 const KEY_PREFIX = /^[A-Za-z0-9:._-]{1,64}$/;
 
 const configError: OptionErrorFactory = (option, problem) =>
@@ -67,12 +65,6 @@ function defined<T extends object>(raw: T): Partial<T> {
 /** Resolves and validates the options of `RealtimeModule`; the only reader of raw options. */
 export function resolveRealtimeOptions(raw: RealtimeModuleOptions = {}): ResolvedRealtimeOptions {
   const o = { ...DEFAULTS, ...defined(raw) };
-  if (!PATH.test(o.path)) {
-    throw new RealtimeConfigError(
-      'realtime.path',
-      `must be an absolute path without a trailing slash, e.g. "/ws"; got "${o.path}"`,
-    );
-  }
   const maxPayloadBytes = int('realtime.maxPayloadBytes', o.maxPayloadBytes, 1_024, 16_777_216);
   const sendBufferCapBytes = int(
     'realtime.sendBufferCapBytes',
@@ -89,7 +81,6 @@ export function resolveRealtimeOptions(raw: RealtimeModuleOptions = {}): Resolve
   const rate = { ...RATE_DEFAULTS, ...defined(raw.rateLimit ?? {}) };
   const presence = { ...PRESENCE_DEFAULTS, ...defined(raw.presence ?? {}) };
   return Object.freeze({
-    path: o.path,
     ...origins(raw.allowedOrigins ?? []),
     redis: raw.redisUrl === undefined ? undefined : resolveRedis(raw.redisUrl, raw.redis ?? {}),
     maxPayloadBytes,

@@ -57,8 +57,6 @@ export interface RedisBrokerOptions {
 
 /** Options of `RealtimeModule.forRoot()` / `forRootAsync()`. */
 export interface RealtimeModuleOptions {
-  /** Path prefix of the room sockets: clients connect to `${path}/{room}`. @default '/ws' */
-  path?: string;
   /**
    * Exact origins (`https://app.example.com`) whose pages may open sockets, or `['*']`. An
    * upgrade carrying any other `Origin` is refused with 403 (cross-site WebSocket hijacking);
@@ -130,7 +128,6 @@ export interface ResolvedRedisBrokerOptions {
 }
 
 export interface ResolvedRealtimeOptions {
-  readonly path: string;
   readonly anyOrigin: boolean;
   readonly allowedOrigins: ReadonlySet<string>;
   readonly redis: ResolvedRedisBrokerOptions | undefined;

@@ -30,7 +30,6 @@ class AuthStandIn {}
 class VerifierOnly {}
 
 const OPTIONS: RealtimeModuleOptions = {
-  path: '/rt',
   allowedOrigins: ['https://app.example.com'],
   maxRooms: 5,
   rateLimit: { messagesPerSecond: 3 },
@@ -54,7 +53,6 @@ describe('RealtimeModule', () => {
       RealtimeModule.forRootAsync({ useFactory: () => Promise.resolve(OPTIONS) }),
     );
     expect(async.options).toEqual(sync.options);
-    expect(sync.options.path).toBe('/rt');
     expect(sync.options.rateLimit).toEqual({ messagesPerSecond: 3, burst: 40 });
   });
 

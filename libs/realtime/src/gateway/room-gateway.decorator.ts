@@ -1,5 +1,4 @@
-import type { Type } from '@nestjs/common';
-import { EXCEPTION_FILTERS_METADATA } from '@nestjs/common/constants';
+import { type Type, UseFilters } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
 import { RoomExceptionFilter } from './room-exception.filter';
 import { RoomPath } from './room-path';
@@ -56,8 +55,17 @@ export function RoomGateway(options: RoomGatewayOptions): ClassDecorator {
 
 const ROOM_EXCEPTION_FILTER = new RoomExceptionFilter();
 
+/**
+ * `UseFilters()` appends to the class's filters; the list it wrote (Nest's own metadata, found
+ * by holding our filter last) is rewritten with ours first, whatever was declared before.
+ */
 function prependClassFilter(target: object, filter: RoomExceptionFilter): void {
-  const declared =
-    (Reflect.getMetadata(EXCEPTION_FILTERS_METADATA, target) as unknown[] | undefined) ?? [];
-  Reflect.defineMetadata(EXCEPTION_FILTERS_METADATA, [filter, ...declared], target);
+  UseFilters(filter)(target as Type<unknown>);
+  for (const key of Reflect.getOwnMetadataKeys(target)) {
+    const list: unknown = Reflect.getOwnMetadata(key, target);
+    if (Array.isArray(list) && list.at(-1) === filter) {
+      Reflect.defineMetadata(key, [filter, ...list.slice(0, -1)], target);
+      return;
+    }
+  }
 }

@@ -160,9 +160,11 @@ describe('service', () => {
       expect(appModule).toContain(
         'TasksModule.forRoot({ isGlobal: true, jobs: { redisUrl: config.redisUrl } })',
       );
-      expect(appModule).toContain('gateway: RoomsGateway');
+      expect(appModule).toContain('        RoomsModule,\n');
       expect(appModule).toContain('redisUrl: config.redisUrl');
-      expect(tree.exists('chat-service/src/rooms/rooms.gateway.ts')).toBe(true);
+      expect(tree.readText('chat-service/src/rooms/rooms.gateway.ts')).toContain(
+        "@RoomGateway({ path: '/ws/:room', description: EVENTS })",
+      );
       expect(tree.exists('chat-service/test/rooms.gateway.e2e-spec.ts')).toBe(true);
       expect(tree.readText('chat-service/src/config/app.config.ts')).toContain("read('REDIS_URL')");
     });
@@ -173,6 +175,9 @@ describe('service', () => {
       };
       expect(pkg.dependencies['@kit/tasks']).toBe(versions.version);
       expect(pkg.dependencies['@kit/realtime']).toBe(versions.version);
+      expect(pkg.dependencies['@nestjs/websockets']).toBe(
+        versions.dependencies['@nestjs/websockets'],
+      );
     });
 
     it('passes the kit lint', () => {

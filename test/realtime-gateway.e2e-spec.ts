@@ -7,6 +7,7 @@ import {
   mintAccessToken,
   type TestApp,
   WsTestClient,
+  waitFor,
   WsUpgradeRejected,
 } from '@kit/testing';
 import { LobbyGateway, realtimeGatewayFixture } from './fixtures/realtime-gateway.module';
@@ -229,6 +230,22 @@ describe('realtime gateways: two path templates in one app', () => {
     // What that filter does not catch still gets the kit's envelope.
     expect(await lobby.emit('explode')).toMatchObject({ error: 'MESSAGE_FAILED', status: 500 });
     expect(lobby.received.filter((m) => m.type === 'error')).toHaveLength(1);
+  });
+
+  it('logs a throwing handleConnection and a rejecting handleDisconnect; the socket is served', async () => {
+    const lobby = await pool.connect(t.url, '/lobby/hook-throws/live', { token });
+    expect(await lobby.emit('ping')).toMatchObject({ type: 'reply', data: 'pong' });
+    await lobby.close();
+    const failures = await waitFor(() => {
+      const lines = t.logs.lines.filter(
+        (l) => String(l.msg).startsWith('gateway hook failed') && l.level === 50,
+      );
+      return lines.length >= 2 ? lines : undefined;
+    });
+    expect(failures.map((l) => l.msg)).toEqual([
+      'gateway hook failed: connection hook blew up',
+      'gateway hook failed: disconnect hook rejected',
+    ]);
   });
 
   it("applies the gateway's room policy before the upgrade", async () => {

@@ -19,7 +19,7 @@ const EVENTS = [
 ].join(' ');
 
 /** The reference service's room sockets at `/ws/{room}`: the admin-* policy and `typing`. */
-@RoomGateway({ path: '/ws/:room', description: EVENTS })
+@RoomGateway({ path: '/ws/:room', description: EVENTS, operationId: 'joinRoom' })
 export class RoomsGateway
   implements RoomPolicy, OnGatewayConnection<RoomClient>, OnGatewayDisconnect<RoomClient>
 {

@@ -11,22 +11,24 @@ import { Rejections, type UpgradeRejection } from './upgrade-rejection';
 
 const EXAMPLE_REQUEST_ID = '4f1c2a9e-2b8d-4f0e-9d8a-0f7c1b2e3d4f';
 
-const DESCRIPTION = [
-  'RFC 6455 WebSocket upgrade (not socket.io), decided before the upgrade. Connect with a',
-  'WebSocket client, e.g. `new WebSocket("wss://<host>/ws/lobby?token=<access token>")` in a',
-  'browser or `wscat -c "ws://<host>/ws/lobby" -H "Authorization: Bearer <access token>"`.',
-  "Swagger UI's Try it out sends a plain GET (no `Upgrade: websocket`): that gets 404 `NOT_FOUND`,",
-  'as this path serves nothing but upgrades.',
-  'Each JSON text message is broadcast to the room as',
-  '`{type:"message", room, id, from:{id}, data, ts}` (sender included); joins and leaves as',
-  '`{type:"presence", room, event, user:{id}}` (in a room with more than 100 sockets on an instance,',
-  'by default, joins and leaves come batched, at most one frame per second:',
-  '`{type:"presence-batch", room, joins, leaves, joined:[{id}], left:[{id}], truncated}`, the counts',
-  'exact, the user lists capped); recoverable errors as `{type:"error", error, detail}`',
-  '(`INVALID_JSON`, `JSON_TOO_DEEP`, `RATE_LIMITED`). Close codes: 1001 shutdown, 1003 binary frame,',
-  '1008 abuse or policy, 1009 message too big, 1013 slow consumer, 4001 token expired or user',
-  'deactivated.',
-].join(' ');
+/** The upgrade's description; `example` is the gateway's path for the room `lobby`. */
+const description = (example: string): string =>
+  [
+    'RFC 6455 WebSocket upgrade (not socket.io), decided before the upgrade. Connect with a',
+    `WebSocket client, e.g. \`new WebSocket("wss://<host>${example}?token=<access token>")\` in a`,
+    `browser or \`wscat -c "ws://<host>${example}" -H "Authorization: Bearer <access token>"\`.`,
+    "Swagger UI's Try it out sends a plain GET (no `Upgrade: websocket`): that gets 404 `NOT_FOUND`,",
+    'as this path serves nothing but upgrades.',
+    'Each JSON text message is broadcast to the room as',
+    '`{type:"message", room, id, from:{id}, data, ts}` (sender included); joins and leaves as',
+    '`{type:"presence", room, event, user:{id}}` (in a room with more than 100 sockets on an instance,',
+    'by default, joins and leaves come batched, at most one frame per second:',
+    '`{type:"presence-batch", room, joins, leaves, joined:[{id}], left:[{id}], truncated}`, the counts',
+    'exact, the user lists capped); recoverable errors as `{type:"error", error, detail}`',
+    '(`INVALID_JSON`, `JSON_TOO_DEEP`, `RATE_LIMITED`). Close codes: 1001 shutdown, 1003 binary frame,',
+    '1008 abuse or policy, 1009 message too big, 1013 slow consumer, 4001 token expired or user',
+    'deactivated.',
+  ].join(' ');
 
 const EVENT_PROTOCOL = [
   '\n\n**Events.** A frame `{"event": "<name>", "data": <any JSON>, "id": "<optional correlation id,',
@@ -73,14 +75,14 @@ export function registerRealtimeOpenApi(registry: OpenApiRegistry, route: RoomRo
     code: 'NOT_FOUND',
     detail: `Cannot GET ${path.replace('{room}', 'lobby')}`,
   };
-  const description = `${DESCRIPTION}${EVENT_PROTOCOL}${route.description ? `\n\n${route.description}` : ''}`;
+  const text = `${description(path.replace('{room}', 'lobby'))}${EVENT_PROTOCOL}${route.docs.description ? `\n\n${route.docs.description}` : ''}`;
   registry.addTransform((document: OpenAPIObject) => {
     document.paths[path] = {
       get: {
         tags: ['realtime'],
         summary: 'Join a room over a WebSocket',
-        description,
-        operationId: route.gatewayName === 'RoomsGateway' ? 'joinRoom' : `join${route.gatewayName}`,
+        description: text,
+        operationId: route.docs.operationId ?? `join${route.gatewayName}`,
         parameters: [
           {
             name: 'room',

@@ -14,6 +14,7 @@ import { RoomPresence } from '../rooms/room-presence';
 import { RoomRegistry } from '../rooms/room-registry';
 import { UserLookup } from '../user-lookup';
 import { type ConnectionOwner, RoomConnection } from './room-connection';
+import { listenTo, onExpiry } from './socket-listeners';
 
 /** What the upgrade handler decided: who joins which room, until when. */
 export interface AdmittedClient {
@@ -26,11 +27,8 @@ export interface AdmittedClient {
   readonly route: RoomRoute;
 }
 
-const CONNECTION = Symbol('kit.realtime.connection');
 const MAX_TIMEOUT_MS = 2_147_483_647;
 const RECHECK_CONCURRENCY = 8;
-
-type TaggedSocket = WebSocket & { [CONNECTION]?: RoomConnection };
 
 /**
  * The life of each room socket: admitted into its room, kept alive by pings, re-checked against
@@ -79,11 +77,7 @@ export class RoomConnections implements ConnectionOwner {
       this.options.rateLimit.burst,
       now,
     );
-    (ws as TaggedSocket)[CONNECTION] = conn;
-    ws.on('message', onSocketMessage);
-    ws.on('pong', onSocketPong);
-    ws.on('close', onSocketClose);
-    ws.on('error', onSocketError);
+    listenTo(ws, conn);
     this.registry.add(conn);
     this.scheduleExpiry(conn);
     this.presence.announce(conn, 'join');
@@ -260,25 +254,4 @@ export class RoomConnections implements ConnectionOwner {
       }
     });
   }
-}
-
-// Shared listeners (no closure per socket): the socket carries its connection.
-function onSocketMessage(this: TaggedSocket, data: Buffer, isBinary: boolean): void {
-  const conn = this[CONNECTION];
-  if (conn) conn.owner.onMessage(conn, data, isBinary);
-}
-function onSocketPong(this: TaggedSocket): void {
-  const conn = this[CONNECTION];
-  if (conn) conn.alive = true;
-}
-function onSocketClose(this: TaggedSocket, code: number, reason: Buffer): void {
-  const conn = this[CONNECTION];
-  if (conn) conn.owner.onClose(conn, code, reason.toString('utf8'));
-}
-function onSocketError(this: TaggedSocket, err: Error): void {
-  const conn = this[CONNECTION];
-  if (conn) conn.owner.onError(conn, err);
-}
-function onExpiry(conn: RoomConnection): void {
-  conn.owner.expire(conn);
 }

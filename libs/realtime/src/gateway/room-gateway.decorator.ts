@@ -18,6 +18,8 @@ export interface RoomGatewayOptions {
    * gateway's events and their payloads. @default none
    */
   description?: string;
+  /** OpenAPI `operationId` of the upgrade. @default `join` + the class name without `Gateway` */
+  operationId?: string;
 }
 
 /** Key of the compiled path template in those options. */
@@ -43,6 +45,7 @@ export function RoomGateway(options: RoomGatewayOptions): ClassDecorator {
     const metadata: RoomGatewayMetadata = {
       path: options.path,
       description: options.description,
+      operationId: options.operationId,
       [ROOM_GATEWAY_TYPE]: target as unknown as Type<unknown>,
       [ROOM_GATEWAY_PATH]: compiled,
     };

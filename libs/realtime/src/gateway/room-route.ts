@@ -18,8 +18,8 @@ export class RoomRoute {
     readonly path: RoomPath,
     readonly gateway: RoomGatewayInstance,
     readonly gatewayName: string,
-    /** Markdown for the OpenAPI description of the upgrade. */
-    readonly description: string | undefined,
+    /** How the upgrade is documented in OpenAPI. */
+    readonly docs: { readonly description?: string; readonly operationId?: string } = {},
   ) {}
 
   /** Called by Nest (through the adapter) with the gateway's connection handler. */

@@ -2,8 +2,7 @@ import { RoomPath } from './room-path';
 import { RoomRoute } from './room-route';
 import { RoomRoutes } from './room-routes';
 
-const route = (template: string): RoomRoute =>
-  new RoomRoute(new RoomPath(template), {}, 'G', undefined);
+const route = (template: string): RoomRoute => new RoomRoute(new RoomPath(template), {}, 'G');
 
 describe('RoomPath', () => {
   describe('/ws/:room', () => {

@@ -43,7 +43,10 @@ export class RoomsWsAdapter implements WebSocketAdapter<RoomRoute, RoomConnectio
       );
     }
     const gateway = this.guardHooks(this.moduleRef.get(type, { strict: false }) as object);
-    const route = new RoomRoute(path, gateway, type.name, options.description);
+    const route = new RoomRoute(path, gateway, type.name, {
+      description: options.description,
+      operationId: options.operationId ?? `join${type.name.replace(/Gateway$/, '')}`,
+    });
     this.routes.add(route);
     return route;
   }

@@ -95,14 +95,19 @@ async function largeRoomCase(opts, targets) {
   const allConnected = perRound.every((x) => x !== null);
   const summary = {
     clients: opts.largeRoom,
-    wsConnectSeconds: median(rounds.ws.map((x) => x.connectSeconds).filter((x) => x !== null)),
-    kitConnectSeconds: allConnected ? median(rounds.kit.map((x) => x.connectSeconds)) : null,
-    kitQuietSeconds: allConnected ? median(rounds.kit.map((x) => x.quietSeconds)) : null,
+    wsConnectSeconds: round(
+      median(rounds.ws.map((x) => x.connectSeconds).filter((x) => x !== null)),
+      3,
+    ),
+    kitConnectSeconds: allConnected
+      ? round(median(rounds.kit.map((x) => x.connectSeconds)), 3)
+      : null,
+    kitQuietSeconds: allConnected ? round(median(rounds.kit.map((x) => x.quietSeconds)), 3) : null,
     connectRatio: allConnected ? round(median(perRound), 3) : null,
     kitRssKbPerConnection: allConnected
-      ? median(rounds.kit.map((x) => x.rssKbPerConnection))
+      ? round(median(rounds.kit.map((x) => x.rssKbPerConnection)), 2)
       : null,
-    wsRssKbPerConnection: median(rounds.ws.map((x) => x.rssKbPerConnection)),
+    wsRssKbPerConnection: round(median(rounds.ws.map((x) => x.rssKbPerConnection)), 2),
   };
   const worst = rounds.kit.find((x) => x.timedOut);
   const verdicts = [

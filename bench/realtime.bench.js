@@ -15,17 +15,31 @@
 // Idle memory, measured first on fresh servers: --idle (5000) connections in 100 rooms, RSS after
 // a full GC (servers run with --expose-gc and bench/lib/ws-gc.preload.js) minus RSS before, per
 // connection.
+// Large room (first, own fresh servers): --large-room (5000) clients into ONE room, raw ws vs kit,
+// connect time and idle kB per connection (bench/lib/realtime-large-room.js). Events: CPU per
+// received `typing` event, kit vs bare Nest + @nestjs/platform-ws (bench/lib/realtime-events.js).
+// --parts picks parts.
 // Targets (issue 4): kit CPU/delivery ≤ 1.1× ws; ≤ 12 kB per idle connection; unloaded p99 ≤ 1.2× ws;
-// kit-redis deliveries/s ≥ 0.7× kit. Verdicts are printed; the run exits 0 either way.
+// kit-redis deliveries/s ≥ 0.7× kit; (issue 11) large room connect ≤ 2× ws, ≤ 12 kB; CPU per
+// event ≤ 1.0× the platform-ws anchor. Verdicts are printed; the run exits 0 either way.
 // Results: bench/results/realtime-<timestamp>.json. Needs Redis at --redis-url (or --no-redis).
 const { execFileSync } = require('node:child_process');
-const { createHmac, randomUUID } = require('node:crypto');
-const { mkdtempSync, rmSync } = require('node:fs');
+const { mkdtempSync } = require('node:fs');
 const os = require('node:os');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
-const { startServer, killAllNow } = require('./lib/server');
-const { clockTicksPerSecond, cpuTimes } = require('./lib/proc');
+const { killAllNow } = require('./lib/server');
+const { clockTicksPerSecond } = require('./lib/proc');
+const {
+  kitTokens,
+  redisPid,
+  startAnchor,
+  startKit,
+  ticks,
+  verifyKitRefusesAnonymous,
+} = require('./lib/realtime-servers');
+const { eventsCase } = require('./lib/realtime-events');
+const { largeRoomCase } = require('./lib/realtime-large-room');
 const { median, writeResult } = require('./lib/report');
 const {
   BroadcastTracker,
@@ -37,11 +51,29 @@ const {
 } = require('./lib/ws-load');
 
 const ROOT = join(__dirname, '..');
-const GC_PRELOAD = join(__dirname, 'lib', 'ws-gc.preload.js');
-const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
-const JWT_SECRET = 'realtime-bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
-const JWT_ISSUER = 'nest-service-kit';
-const TARGETS = { cpu: 1.1, idleKb: 12, p99: 1.2, redisThroughput: 0.7 };
+const TARGETS = {
+  cpu: 1.1,
+  idleKb: 12,
+  p99: 1.2,
+  redisThroughput: 0.7,
+  largeConnect: 2,
+  largeIdleKb: 12,
+  eventCpu: 1,
+};
+/** What a run measures (`--parts`), in this order. */
+const PARTS = ['large-room', 'events', 'idle', 'rooms'];
+
+function parts(list) {
+  const chosen = list.split(',').map((p) => p.trim());
+  for (const p of chosen) {
+    if (!PARTS.includes(p)) {
+      throw Object.assign(new Error(`--parts: unknown part "${p}"; known: ${PARTS.join(', ')}`), {
+        expected: true,
+      });
+    }
+  }
+  return new Set(chosen);
+}
 
 function options() {
   const { values } = parseArgs({
@@ -55,6 +87,13 @@ function options() {
       users: { type: 'string', default: '20' },
       'redis-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
       'no-redis': { type: 'boolean', default: false },
+      'large-room': { type: 'string', default: '5000' },
+      'large-rounds': { type: 'string', default: '2' },
+      'large-seconds': { type: 'string', default: '60' },
+      'event-senders': { type: 'string', default: '250' },
+      'event-rounds': { type: 'string', default: '3' },
+      'event-ticks': { type: 'string', default: '5' },
+      parts: { type: 'string', default: PARTS.join(',') },
       'skip-build': { type: 'boolean', default: false },
     },
   });
@@ -78,6 +117,13 @@ function options() {
     rounds: int('rounds', 1, 10),
     idle: int('idle', 100, 10_000),
     users: int('users', 1, 200),
+    largeRoom: int('large-room', 100, 10_000),
+    largeRounds: int('large-rounds', 1, 5),
+    largeSeconds: int('large-seconds', 5, 600),
+    eventSenders: int('event-senders', 1, 2_000),
+    eventRounds: int('event-rounds', 1, 10),
+    eventTicks: int('event-ticks', 1, 60),
+    parts: parts(values.parts),
     redisUrl: values['no-redis'] ? undefined : values['redis-url'],
     build: !values['skip-build'],
   };
@@ -88,115 +134,6 @@ function buildIfNeeded() {
     cwd: ROOT,
     stdio: 'inherit',
   });
-}
-
-function startAnchor(name, file) {
-  return startServer({
-    name,
-    args: ['--expose-gc', '-r', GC_PRELOAD, join(__dirname, file)],
-    portPattern: LISTENING,
-    ipc: true,
-  });
-}
-
-/** The reference service (`dist/src/main.js`), LOG_LEVEL=warn, with its port read from /proc. */
-function startKit(name, dataDir, redisUrl, ownsDir) {
-  return startServer({
-    name,
-    args: ['--expose-gc', '-r', GC_PRELOAD, join(ROOT, 'dist', 'src', 'main.js')],
-    cwd: ROOT,
-    env: {
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      JWT_SECRET,
-      REDIS_URL: redisUrl,
-      DATABASE_URL: undefined,
-      CORS_ORIGINS: undefined,
-      ADMIN_EMAIL: undefined,
-      ADMIN_PASSWORD: undefined,
-      NODE_OPTIONS: undefined,
-    },
-    ipc: true,
-    cleanup: ownsDir ? () => rmSync(dataDir, { recursive: true, force: true }) : undefined,
-  });
-}
-
-/** Registers `count` users on the service and signs an access token for each (HS256, at+jwt). */
-async function kitTokens(url, count) {
-  const tokens = [];
-  for (let i = 0; i < count; i++) {
-    const res = await fetch(`${url}/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        email: `bench-${randomUUID()}@example.com`,
-        password: 'Bench-Pa55word',
-      }),
-    });
-    const body = await res.json();
-    if (res.status !== 201)
-      throw new Error(`registering a bench user failed: ${res.status} ${JSON.stringify(body)}`);
-    tokens.push(signToken(body.id));
-  }
-  return tokens;
-}
-
-function signToken(sub) {
-  const now = Math.floor(Date.now() / 1000);
-  const input = `${b64({ alg: 'HS256', typ: 'at+jwt' })}.${b64({
-    iss: JWT_ISSUER,
-    aud: JWT_ISSUER,
-    sub,
-    iat: now,
-    exp: now + 3_600,
-    jti: randomUUID(),
-    roles: ['user'],
-  })}`;
-  return `${input}.${createHmac('sha256', JWT_SECRET).update(input).digest('base64url')}`;
-}
-
-function b64(value) {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-/** A refused upgrade proves the kit runs with auth on before anything is measured. */
-async function verifyKitRefusesAnonymous(url) {
-  const { WebSocket } = require('ws');
-  const status = await new Promise((resolve) => {
-    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/ws/bench`);
-    socket.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode);
-      socket.terminate();
-    });
-    socket.once('open', () => {
-      resolve(101);
-      socket.terminate();
-    });
-    socket.once('error', () => resolve(0));
-  });
-  if (status !== 401)
-    throw new Error(`the kit accepted an upgrade without a token (HTTP ${status})`);
-}
-
-function redisPid() {
-  try {
-    return (
-      Number(
-        execFileSync('pidof', ['redis-server'], { encoding: 'utf8' }).trim().split(/\s+/)[0],
-      ) || null
-    );
-  } catch {
-    return null;
-  }
-}
-
-function ticks(pids) {
-  return pids.reduce((sum, pid) => {
-    const t = cpuTimes(pid);
-    return sum + t.user + t.system;
-  }, 0);
 }
 
 /** Scenario descriptions: how clients connect and which processes' CPU counts. */
@@ -365,7 +302,7 @@ async function startAll(opts) {
     undefined,
     true,
   );
-  if (opts.redisUrl) {
+  if (opts.redisUrl && opts.parts.has('rooms')) {
     const shared = mkdtempSync(join(os.tmpdir(), 'kit-rt-bench-redis-'));
     servers['kit-redis-a'] = await startKit('kit-redis-a', shared, opts.redisUrl, true);
     servers['kit-redis-b'] = await startKit('kit-redis-b', shared, opts.redisUrl, false);
@@ -375,8 +312,8 @@ async function startAll(opts) {
   return servers;
 }
 
-async function run(opts) {
-  const loadBefore = os.loadavg().map((v) => round(v, 2));
+/** Idle memory (`idle`) and the broadcast rounds (`rooms`) on long-lived servers. */
+async function roomsCase(opts) {
   const servers = await startAll(opts);
   const all = [];
   try {
@@ -389,15 +326,21 @@ async function run(opts) {
     };
     // Idle memory first, on servers that have served nothing else yet.
     const idle = {};
-    for (const [name, protocol, tokenList] of [
-      ['ws', 'ws', undefined],
-      ['socket.io', 'socket.io', undefined],
-      ['kit', 'ws', tokens.kit],
-    ]) {
+    const idleServers = opts.parts.has('idle')
+      ? [
+          ['ws', 'ws', undefined],
+          ['socket.io', 'socket.io', undefined],
+          ['kit', 'ws', tokens.kit],
+        ]
+      : [];
+    for (const [name, protocol, tokenList] of idleServers) {
       idle[name] = await idleMemory(servers[name], protocol, tokenList, opts.idle);
       process.stdout.write(
         `idle ${name}: ${idle[name].rssKbPerConnection} kB RSS, ${idle[name].heapKbPerConnection} kB heap per connection (${opts.idle} connections)\n`,
       );
+    }
+    if (!opts.parts.has('rooms')) {
+      return Object.entries(idle).map(([name, value]) => ({ name, idle: value, rounds: null }));
     }
     const list = scenarios(servers, tokens, opts);
     for (const s of list) {
@@ -450,11 +393,22 @@ async function run(opts) {
   } finally {
     await Promise.all(Object.values(servers).map((s) => s.stop()));
   }
-  return report(opts, all, loadBefore);
+  return all;
 }
 
-function report(opts, rows, loadBefore) {
+/** Ratios to raw ws and the verdicts of the idle and rooms parts; prints their table. */
+function roomVerdicts(opts, rows) {
   const by = Object.fromEntries(rows.map((r) => [r.name, r]));
+  if (!opts.parts.has('rooms')) {
+    const kb = by.kit?.idle?.rssKbPerConnection;
+    process.stdout.write(`\n${table(rows)}\n\n`);
+    return [
+      [
+        `kit idle memory ${kb} kB per connection at ${opts.idle} (target ≤ ${TARGETS.idleKb} kB)`,
+        kb === undefined ? null : kb <= TARGETS.idleKb,
+      ],
+    ];
+  }
   const ws = by.ws;
   for (const r of rows) {
     r.cpuRatio = ratio(r.cpuUsPerDelivery, ws.cpuUsPerDelivery);
@@ -492,6 +446,28 @@ function report(opts, rows, loadBefore) {
   process.stdout.write(
     `\nmedians over ${opts.rounds} rounds; ${opts.clients} clients in one room\n${table(rows)}\n\n`,
   );
+  return verdicts;
+}
+
+async function run(opts) {
+  const loadBefore = os.loadavg().map((v) => round(v, 2));
+  const verdicts = [];
+  let large = null;
+  let events = null;
+  let rows = [];
+  if (opts.parts.has('large-room')) {
+    large = await largeRoomCase(opts, TARGETS);
+    verdicts.push(...large.verdicts);
+  }
+  if (opts.parts.has('events')) {
+    events = await eventsCase(opts, TARGETS);
+    verdicts.push(...events.verdicts);
+  }
+  if (opts.parts.has('idle') || opts.parts.has('rooms')) {
+    rows = await roomsCase(opts);
+    verdicts.push(...roomVerdicts(opts, rows));
+  }
+  process.stdout.write('\n');
   for (const [text, ok] of verdicts) process.stdout.write(`${verdict(ok)}: ${text}\n`);
   let commit = null;
   try {
@@ -508,10 +484,12 @@ function report(opts, rows, loadBefore) {
     loadAverageAtStart: loadBefore,
     loadAverageAtEnd: os.loadavg().map((v) => round(v, 2)),
     commit,
-    options: opts,
+    options: { ...opts, parts: [...opts.parts] },
     targets: TARGETS,
     verdicts: verdicts.map(([text, ok]) => ({ text, verdict: verdict(ok) })),
     scenarios: rows,
+    largeRoom: large && { summary: large.summary, rounds: large.rounds },
+    events: events && { summary: events.summary, rounds: events.rounds },
   });
   process.stdout.write(`\nwritten ${file}\n`);
 }

@@ -308,6 +308,12 @@ describe('a new service from the schematics, end to end', () => {
       const output = await ok(NODE, [SCHEMATICS_CLI, ...args], work, MINUTE);
       expect(output).toContain('CREATE billing/src/main.ts');
       expect(output).toContain('CREATE billing/test/rooms.gateway.e2e-spec.ts');
+      // The gateway in the decorator form, with its guarded, validated event.
+      expect(output).toContain('CREATE billing/src/rooms/rooms.module.ts');
+      expect(output).toContain('CREATE billing/src/rooms/rooms.dto.ts');
+      expect(readFileSync(join(generated, 'src', 'rooms', 'rooms.gateway.ts'), 'utf8')).toContain(
+        "@RoomGateway({ path: '/ws/:room', description: EVENTS })",
+      );
       const pkg = JSON.parse(readFileSync(join(generated, 'package.json'), 'utf8')) as {
         dependencies: Record<string, string>;
       };
@@ -385,7 +391,8 @@ describe('a new service from the schematics, end to end', () => {
     'passes its own lint and its generated Jest suites',
     async () => {
       await ok('npm', ['run', 'lint'], service, 2 * MINUTE);
-      const output = await ok('npm', ['test'], service, 5 * MINUTE);
+      // --verbose: the names of the gateway's tests are in the output.
+      const output = await ok('npm', ['test', '--', '--verbose'], service, 5 * MINUTE);
       for (const suite of [
         'src/config/app.config.spec.ts',
         'src/rooms/rooms.policy.spec.ts',
@@ -397,6 +404,13 @@ describe('a new service from the schematics, end to end', () => {
         expect(output).toMatch(new RegExp(`PASS \\w+ ${suite.replace(/\./g, '\\.')}`));
       }
       expect(output).toMatch(/Test Suites: 6 passed, 6 total/);
+      for (const test of [
+        'answers another account FORBIDDEN and keeps its socket open',
+        'answers a bad body VALIDATION_FAILED with its field errors',
+        'relays an admin announcement to every member and replies to the sender',
+      ]) {
+        expect(output).toContain(`✓ ${test}`);
+      }
     },
     6 * MINUTE,
   );

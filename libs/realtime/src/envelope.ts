@@ -1,4 +1,5 @@
 import { ROOM_NAME_PATTERN } from './realtime.constants';
+import { isPresenceBatch, type PresenceBatchEnvelope } from './rooms/presence-batch';
 
 /** A room message as every member receives it. */
 export interface MessageEnvelope {
@@ -29,7 +30,12 @@ export interface ErrorEnvelope {
 }
 
 export type ServerEnvelope =
-  MessageEnvelope | PresenceEnvelope | ErrorEnvelope | ReplyEnvelope | EventErrorEnvelope;
+  | MessageEnvelope
+  | PresenceEnvelope
+  | PresenceBatchEnvelope
+  | ErrorEnvelope
+  | ReplyEnvelope
+  | EventErrorEnvelope;
 
 /**
  * Serializes a message envelope once for every recipient. `dataJson` is valid JSON text
@@ -56,7 +62,13 @@ export function errorFrame(error: string, detail: string): string {
 
 /** Types of transient envelopes (`RealtimeService.relay`); the contract's own types are not. */
 export const RELAY_TYPE_PATTERN = /^[a-z][a-z0-9_.-]{0,31}$/;
-const RESERVED_TYPES: ReadonlySet<string> = new Set(['message', 'presence', 'error', 'reply']);
+const RESERVED_TYPES: ReadonlySet<string> = new Set([
+  'message',
+  'presence',
+  'presence-batch',
+  'error',
+  'reply',
+]);
 
 export function isRelayType(type: string): boolean {
   return RELAY_TYPE_PATTERN.test(type) && !RESERVED_TYPES.has(type);
@@ -109,6 +121,7 @@ function isEnvelopeFor(frame: string, room: string): boolean {
   if (e.type === 'presence') {
     return (e.event === 'join' || e.event === 'leave') && isIdHolder(e.user);
   }
+  if (e.type === 'presence-batch') return isPresenceBatch(e);
   // A relayed envelope (RealtimeService.relay) always says who it is from.
   return typeof e.type === 'string' && isRelayType(e.type) && isIdHolder(e.from);
 }

@@ -2,6 +2,7 @@ export { RealtimeModule } from './realtime.module';
 export { REALTIME_MODULE_OPTIONS, type RealtimeModuleExtras } from './realtime.module-definition';
 export { resolveRealtimeOptions } from './realtime-options.factory';
 export type {
+  PresenceOptions,
   RateLimitOptions,
   RealtimeBrokerKind,
   RealtimeModuleOptions,
@@ -33,6 +34,7 @@ export type {
   ReplyEnvelope,
   ServerEnvelope,
 } from './envelope';
+export type { PresenceBatchEnvelope } from './rooms/presence-batch';
 export type { BrokerStats, LocalRooms, RealtimeBroker } from './realtime-broker.interface';
 export { InProcessBroker } from './in-process.broker';
 export { RedisBroker } from './redis.broker';

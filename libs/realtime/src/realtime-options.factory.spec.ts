@@ -27,6 +27,7 @@ describe('resolveRealtimeOptions', () => {
       maxJsonDepth: 64,
       sendBufferCapBytes: 1_048_576,
       rateLimit: { messagesPerSecond: 20, burst: 40 },
+      presence: { batchAbove: 100, intervalMs: 1_000, maxUsersPerFrame: 20 },
       maxViolations: 20,
       maxConnections: 10_000,
       maxRooms: 1_000,
@@ -62,9 +63,19 @@ describe('resolveRealtimeOptions', () => {
     expect(resolveRealtimeOptions({ allowedOrigins: ['*'] }).anyOrigin).toBe(true);
   });
 
+  it('takes presence settings, 0 batching every room and listing no user', () => {
+    expect(
+      resolveRealtimeOptions({ presence: { batchAbove: 0, maxUsersPerFrame: 0 } }).presence,
+    ).toEqual({ batchAbove: 0, intervalMs: 1_000, maxUsersPerFrame: 0 });
+  });
+
   it('ignores undefined members (as forRootAsync factories produce them)', () => {
     expect(
-      resolveRealtimeOptions({ maxRooms: undefined, rateLimit: { burst: undefined } }),
+      resolveRealtimeOptions({
+        maxRooms: undefined,
+        rateLimit: { burst: undefined },
+        presence: { intervalMs: undefined },
+      }),
     ).toEqual(resolveRealtimeOptions());
   });
 
@@ -104,6 +115,26 @@ describe('resolveRealtimeOptions', () => {
         'a fractional burst',
         { rateLimit: { burst: 1.5 } },
         'realtime.rateLimit.burst must be a whole number from 1 to 100000; got 1.5',
+      ],
+      [
+        'a negative presence threshold',
+        { presence: { batchAbove: -1 } },
+        'realtime.presence.batchAbove must be a whole number from 0 to 1000000; got -1',
+      ],
+      [
+        'a zero presence interval',
+        { presence: { intervalMs: 0 } },
+        'realtime.presence.intervalMs must be a whole number from 10 to 60000; got 0',
+      ],
+      [
+        'an unbounded presence interval',
+        { presence: { intervalMs: Infinity } },
+        'realtime.presence.intervalMs must be a whole number from 10 to 60000; got Infinity',
+      ],
+      [
+        'too many users per presence batch',
+        { presence: { maxUsersPerFrame: 10_001 } },
+        'realtime.presence.maxUsersPerFrame must be a whole number from 0 to 10000; got 10001',
       ],
       [
         'no violations allowed',

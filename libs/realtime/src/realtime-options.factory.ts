@@ -24,6 +24,12 @@ const DEFAULTS = Object.freeze({
 
 const RATE_DEFAULTS = Object.freeze({ messagesPerSecond: 20, burst: 40 });
 
+const PRESENCE_DEFAULTS = Object.freeze({
+  batchAbove: 100,
+  intervalMs: 1_000,
+  maxUsersPerFrame: 20,
+});
+
 const REDIS_DEFAULTS = Object.freeze({
   keyPrefix: 'kit:realtime',
   presenceHeartbeatMs: 5_000,
@@ -67,6 +73,7 @@ export function resolveRealtimeOptions(raw: RealtimeModuleOptions = {}): Resolve
     );
   }
   const rate = { ...RATE_DEFAULTS, ...defined(raw.rateLimit ?? {}) };
+  const presence = { ...PRESENCE_DEFAULTS, ...defined(raw.presence ?? {}) };
   return Object.freeze({
     ...origins(raw.allowedOrigins ?? []),
     broker: broker(raw),
@@ -82,6 +89,16 @@ export function resolveRealtimeOptions(raw: RealtimeModuleOptions = {}): Resolve
         100_000,
       ),
       burst: int('realtime.rateLimit.burst', rate.burst, 1, 100_000),
+    }),
+    presence: Object.freeze({
+      batchAbove: int('realtime.presence.batchAbove', presence.batchAbove, 0, 1_000_000),
+      intervalMs: int('realtime.presence.intervalMs', presence.intervalMs, 10, 60_000),
+      maxUsersPerFrame: int(
+        'realtime.presence.maxUsersPerFrame',
+        presence.maxUsersPerFrame,
+        0,
+        10_000,
+      ),
     }),
     maxViolations: int('realtime.maxViolations', o.maxViolations, 1, 10_000),
     maxConnections: int('realtime.maxConnections', o.maxConnections, 1, 1_000_000),

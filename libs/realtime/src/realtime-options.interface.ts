@@ -7,6 +7,31 @@ export interface RateLimitOptions {
 }
 
 /**
+ * Presence frames of large rooms. A room with at most `batchAbove` sockets on this instance gets
+ * one `{type:"presence", event:"join"|"leave"}` frame per socket that joins or leaves; a larger one
+ * gets at most one `{type:"presence-batch"}` frame per `intervalMs` carrying the joins and leaves
+ * of that interval (counts, and the users up to `maxUsersPerFrame`). Every join of a room that
+ * fills up would otherwise reach every member: O(N²) frames for N members.
+ */
+export interface PresenceOptions {
+  /**
+   * Sockets in a room on this instance above which its presence is batched. Each instance
+   * decides for its own joins and leaves, by its own members of the room. 0 batches every room.
+   * @default 100
+   */
+  batchAbove?: number;
+  /** Milliseconds a batch collects joins and leaves before it is sent. @default 1_000 */
+  intervalMs?: number;
+  /**
+   * Users listed per kind (`joined`, `left`) in a batch; the counts `joins` and `leaves` are
+   * always exact, and `truncated` says when a list was cut. Each batch goes to every member, so
+   * its size is paid once per member per interval. @default 20
+   */
+  maxUsersPerFrame?: number;
+}
+
+/**
+ * Redis fan-out and presence (the `redis` broker). The connection itself — URL, TLS, connect and
  * Redis fan-out and presence (the `redis` broker). The connection itself — URL, TLS, connect and
  * command timeouts, reconnection — is `LifespanModule`'s `redis`.
  */
@@ -61,6 +86,8 @@ export interface RealtimeModuleOptions {
   sendBufferCapBytes?: number;
   /** Per-connection message rate. @default { messagesPerSecond: 20, burst: 40 } */
   rateLimit?: RateLimitOptions;
+  /** Presence of large rooms, batched. @default { batchAbove: 100, intervalMs: 1_000, maxUsersPerFrame: 20 } */
+  presence?: PresenceOptions;
   /** Refused messages (rate limited or invalid) in a row before the socket is closed with 1008. @default 20 */
   maxViolations?: number;
   /** Open sockets this instance accepts; more are refused with 503. @default 10_000 */
@@ -88,6 +115,12 @@ export interface ResolvedRateLimit {
 /** Where room messages fan out: `RealtimeModuleOptions.broker`. */
 export type RealtimeBrokerKind = 'redis' | 'in-process';
 
+export interface ResolvedPresenceOptions {
+  readonly batchAbove: number;
+  readonly intervalMs: number;
+  readonly maxUsersPerFrame: number;
+}
+
 export interface ResolvedRedisBrokerOptions {
   readonly keyPrefix: string;
   readonly presenceHeartbeatMs: number;
@@ -105,6 +138,7 @@ export interface ResolvedRealtimeOptions {
   readonly maxJsonDepth: number;
   readonly sendBufferCapBytes: number;
   readonly rateLimit: ResolvedRateLimit;
+  readonly presence: ResolvedPresenceOptions;
   readonly maxViolations: number;
   readonly maxConnections: number;
   readonly maxRooms: number;

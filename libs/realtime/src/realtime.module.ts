@@ -10,6 +10,7 @@ import { RoomRoutes } from './gateway/room-routes';
 import { RoomsWsAdapter } from './gateway/rooms-ws.adapter';
 import { MessageIntake } from './messages/message-intake';
 import { RoomEvents } from './messages/room-events';
+import { RoomPresence } from './rooms/room-presence';
 import { RoomRegistry } from './rooms/room-registry';
 import { RESOLVED_REALTIME_OPTIONS } from './realtime.internal-constants';
 import { RealtimeConfigError } from './realtime.errors';
@@ -58,6 +59,7 @@ const ENVELOPE_OVERHEAD_BYTES = 4_096;
     },
     RoomRegistry,
     RoomDelivery,
+    RoomPresence,
     RoomEvents,
     MessageIntake,
     RoomConnections,

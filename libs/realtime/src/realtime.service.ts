@@ -83,8 +83,8 @@ export class RealtimeService {
    * cursors) to the members of `room` on every instance, but `except` (usually the sender,
    * whose user id is `from`): nothing is stored
    * and nothing is retried — while the broker is down only this instance's members get it.
-   * `type` is a lowercase name other than the contract's own (`message`, `presence`, `error`,
-   * `reply`). Throws `InvalidRoomError` (400), `MessageTooLargeError` (413) past
+   * `type` is a lowercase name other than the contract's own (`message`, `presence`,
+   * `presence-batch`, `error`, `reply`). Throws `InvalidRoomError` (400), `MessageTooLargeError` (413) past
    * `maxPayloadBytes`, and `RealtimeError` `REALTIME_INVALID_RELAY_TYPE` for a bad `type`.
    */
   relay(
@@ -98,7 +98,7 @@ export class RealtimeService {
     if (!isRelayType(type)) {
       throw new RealtimeError(
         'REALTIME_INVALID_RELAY_TYPE',
-        `relay type "${type}" must match ${RELAY_TYPE_PATTERN} and not be message, presence, error or reply`,
+        `relay type "${type}" must match ${RELAY_TYPE_PATTERN} and not be message, presence, presence-batch, error or reply`,
       );
     }
     // The envelope's own keys first, and not replaceable by a field.

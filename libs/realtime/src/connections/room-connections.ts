@@ -5,12 +5,12 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { RoomDelivery } from '../delivery/room-delivery';
-import { presenceFrame } from '../envelope';
 import { MessageIntake, roomContext } from '../messages/message-intake';
 import type { RoomRoute } from '../gateway/room-route';
 import { CloseCode } from '../realtime.constants';
 import { RESOLVED_REALTIME_OPTIONS } from '../realtime.internal-constants';
 import type { ResolvedRealtimeOptions } from '../realtime-options.interface';
+import { RoomPresence } from '../rooms/room-presence';
 import { RoomRegistry } from '../rooms/room-registry';
 import { UserLookup } from '../user-lookup';
 import { type ConnectionOwner, RoomConnection } from './room-connection';
@@ -47,6 +47,7 @@ export class RoomConnections implements ConnectionOwner {
     @Inject(RESOLVED_REALTIME_OPTIONS) private readonly options: ResolvedRealtimeOptions,
     private readonly registry: RoomRegistry,
     private readonly delivery: RoomDelivery,
+    private readonly presence: RoomPresence,
     private readonly intake: MessageIntake,
     private readonly users: UserLookup,
   ) {}
@@ -79,7 +80,7 @@ export class RoomConnections implements ConnectionOwner {
     listenTo(ws, conn);
     this.registry.add(conn);
     this.scheduleExpiry(conn);
-    this.delivery.broadcastFrame(conn.room, presenceFrame(conn.room, 'join', conn.userJson));
+    this.presence.announce(conn, 'join');
     this.runHook(conn, () => conn.route.connect(conn));
   }
 
@@ -124,6 +125,15 @@ export class RoomConnections implements ConnectionOwner {
    */
   async drain(): Promise<void> {
     this.draining = true;
+    try {
+      await this.closeAll();
+    } finally {
+      // Batched leaves still reach the other instances' members (the broker is still open).
+      this.presence.close();
+    }
+  }
+
+  private async closeAll(): Promise<void> {
     if (this.registry.size === 0) return;
     const empty = new Promise<void>((resolve) => (this.onEmpty = resolve));
     for (const conn of this.registry.connections)
@@ -200,7 +210,7 @@ export class RoomConnections implements ConnectionOwner {
     conn.left = true;
     clearTimeout(conn.expiryTimer);
     this.registry.removeFromRoom(conn);
-    this.delivery.broadcastFrame(conn.room, presenceFrame(conn.room, 'leave', conn.userJson));
+    this.presence.announce(conn, 'leave');
     const closed = `${conn.closeCode ?? code}${(conn.closeReason ?? reason) ? ` ${conn.closeReason ?? reason}` : ''}`;
     this.runHook(conn, () => conn.onDisconnect?.(closed));
   }

@@ -43,43 +43,62 @@ describe('gateway', () => {
       tree = await runner.runSchematic('gateway', { name: 'chat' }, await service());
     });
 
-    it('generates the gateway, its room policy with a spec, and the e2e test', () => {
+    it('generates the gateway in the decorator form, its module, DTO, room policy with a spec, and the e2e test', () => {
       const created = tree.files.filter((f) => f.includes('chat'));
       expect(created.toSorted()).toEqual([
+        '/src/chat/chat.dto.ts',
         '/src/chat/chat.gateway.ts',
+        '/src/chat/chat.module.ts',
         '/src/chat/chat.policy.spec.ts',
         '/src/chat/chat.policy.ts',
         '/test/chat.gateway.e2e-spec.ts',
       ]);
-      expect(tree.readText('src/chat/chat.gateway.ts')).toContain(
-        'export class ChatGateway implements RoomGateway {',
+      const gateway = tree.readText('src/chat/chat.gateway.ts');
+      expect(gateway).toContain("@RoomGateway({ path: '/ws/:room', description: EVENTS })");
+      expect(gateway).toContain('export class ChatGateway\n');
+      expect(gateway).toContain(
+        [
+          "  @SubscribeMessage('announce')",
+          "  @Auth('admin')",
+          '  announce(',
+          '    @MessageBody() body: AnnounceDto,',
+        ].join('\n'),
+      );
+      expect(tree.readText('src/chat/chat.module.ts')).toContain(
+        '@Module({ providers: [ChatGateway] })',
+      );
+      expect(tree.readText('test/chat.gateway.e2e-spec.ts')).toContain(
+        "await client.emit('announce', { text: '' }, { id: 'a-2' })",
       );
       expect(tree.readText('src/chat/chat.policy.ts')).toContain(
         "return !room.startsWith('admin-') || user.roles.includes('admin');",
       );
     });
 
-    it('wires RealtimeModule with the gateway and the CORS origins into the app module', () => {
+    it('wires RealtimeModule with the CORS origins, and the gateway module, into the app module', () => {
       const appModule = tree.readText('src/app.module.ts');
       expect(appModule).toContain("import { RealtimeModule } from '@kit/realtime';");
-      expect(appModule).toContain("import { ChatGateway } from './chat/chat.gateway';");
+      expect(appModule).toContain("import { ChatModule } from './chat/chat.module';");
       expect(appModule).toContain(
         [
           '        RealtimeModule.forRoot({',
           '          isGlobal: true,',
-          '          gateway: ChatGateway,',
           '          allowedOrigins: config.corsOrigins,',
           '        }),',
+          '        ChatModule,',
           '      ],',
         ].join('\n'),
       );
     });
 
-    it('adds @kit/realtime to the dependencies', () => {
+    it("adds @kit/realtime and @nestjs/websockets (the kit's pinned version) to the dependencies", () => {
       const pkg = JSON.parse(tree.readText('package.json')) as {
         dependencies: Record<string, string>;
       };
       expect(pkg.dependencies['@kit/realtime']).toBe(kitVersions().version);
+      expect(pkg.dependencies['@nestjs/websockets']).toBe(
+        kitVersions().dependencies['@nestjs/websockets'],
+      );
     });
 
     it('passes the kit lint', () => {
@@ -94,7 +113,7 @@ describe('gateway', () => {
     expect(appModule).not.toContain('redisUrl: config.redisUrl');
   });
 
-  it('with --skip-import and --no-spec, writes only the gateway and its policy', async () => {
+  it('with --skip-import and --no-spec, writes only the gateway, its module, DTO and policy', async () => {
     const base = await service();
     const tree = await runner.runSchematic(
       'gateway',
@@ -102,7 +121,9 @@ describe('gateway', () => {
       base,
     );
     expect(tree.files.filter((f) => f.includes('chat')).toSorted()).toEqual([
+      '/src/chat/chat.dto.ts',
       '/src/chat/chat.gateway.ts',
+      '/src/chat/chat.module.ts',
       '/src/chat/chat.policy.ts',
     ]);
     expect(tree.readText('src/app.module.ts')).not.toContain('RealtimeModule');
@@ -162,7 +183,10 @@ describe('gateway', () => {
     it('a service that already wires RealtimeModule', async () => {
       const message = await refusal(await service('realtime'), { name: 'chat' });
       expect(message).toContain('src/app.module.ts already wires RealtimeModule');
-      expect(message).toContain('pass --skip-import and wire ChatGateway yourself');
+      expect(message).toContain('whose gateways serve /ws/:room already');
+      expect(message).toContain(
+        'pass --skip-import, give ChatGateway another path in @RoomGateway() and wire ChatModule yourself',
+      );
     });
 
     it('a source root without an app module', async () => {

@@ -23,7 +23,10 @@ import {
 import { assertAbsent, readText } from '../utils/tree-checks';
 import type { GatewayOptions } from './gateway.options';
 
-/** `gateway`: a room gateway (`RoomGateway`) with a room policy, wired into `RealtimeModule`. */
+/**
+ * `gateway`: a `@RoomGateway()` class at `/ws/:room` with a room policy and a guarded, validated
+ * `@SubscribeMessage()` event, in its own module, wired with `RealtimeModule` into the app.
+ */
 export function main(options: GatewayOptions): Rule {
   return (tree: Tree) => {
     const names = validateName('gateway', options.name);
@@ -45,7 +48,8 @@ export function main(options: GatewayOptions): Rule {
       );
     }
     const appModule = wire ? wiredAppModule(tree, dirs, names) : undefined;
-    const packageJson = withKitDependency(tree, dirs, 'realtime');
+    // The gateway imports @nestjs/websockets itself (a peer of @kit/realtime).
+    const packageJson = withKitDependency(tree, dirs, 'realtime', ['@nestjs/websockets']);
     const templateOptions = { name: names.kebab, names };
     return chain([
       mergeWith(
@@ -70,7 +74,10 @@ export function main(options: GatewayOptions): Rule {
   };
 }
 
-/** The app module with `RealtimeModule.forRoot({ gateway })`, computed before anything is written. */
+/**
+ * The app module with `RealtimeModule.forRoot()` and the gateway's module, computed before
+ * anything is written.
+ */
 function wiredAppModule(tree: Tree, dirs: ServiceDirs, names: Names): string {
   const source = readText(
     tree,
@@ -79,21 +86,23 @@ function wiredAppModule(tree: Tree, dirs: ServiceDirs, names: Names): string {
   );
   if (/\bRealtimeModule\b/.test(source)) {
     throw new SchematicsException(
-      `${dirs.appModule} already wires RealtimeModule: a service has one room gateway. Give its ` +
-        `gateway the rooms of ${names.pascal}Gateway, or pass --skip-import and wire ` +
-        `${names.pascal}Gateway yourself. Nothing was written.`,
+      `${dirs.appModule} already wires RealtimeModule, whose gateways serve /ws/:room already. ` +
+        `Give the events of ${names.pascal}Gateway to that gateway, or pass --skip-import, give ` +
+        `${names.pascal}Gateway another path in @RoomGateway() and wire ${names.pascal}Module ` +
+        `yourself. Nothing was written.`,
     );
   }
   const config = configFields(tree, dirs, source);
   const options = [
     'isGlobal: true',
-    `gateway: ${names.pascal}Gateway`,
     ...(config.has('corsOrigins') ? ['allowedOrigins: config.corsOrigins'] : []),
   ];
   const entry = `RealtimeModule.forRoot({\n${options.map((o) => `  ${o},`).join('\n')}\n})`;
-  return addToModuleImports(source, dirs.appModule, entry, [
+  const withRealtime = addToModuleImports(source, dirs.appModule, entry, [
     { symbol: 'RealtimeModule', from: '@kit/realtime' },
-    { symbol: `${names.pascal}Gateway`, from: `./${names.kebab}/${names.kebab}.gateway` },
+  ]);
+  return addToModuleImports(withRealtime, dirs.appModule, `${names.pascal}Module`, [
+    { symbol: `${names.pascal}Module`, from: `./${names.kebab}/${names.kebab}.module` },
   ]);
 }
 

@@ -158,9 +158,12 @@ describe('service', () => {
     it('wires TasksModule and RealtimeModule with a room gateway and its tests', () => {
       const appModule = tree.readText('chat-service/src/app.module.ts');
       expect(appModule).toContain('TasksModule.forRoot({ isGlobal: true })');
-      expect(appModule).toContain('gateway: RoomsGateway');
+      expect(appModule).toContain('        RoomsModule,\n');
+      expect(appModule).not.toContain('redisUrl');
       expect(appModule).toContain('redis: config.redisUrl ? { url: config.redisUrl } : undefined,');
-      expect(tree.exists('chat-service/src/rooms/rooms.gateway.ts')).toBe(true);
+      expect(tree.readText('chat-service/src/rooms/rooms.gateway.ts')).toContain(
+        "@RoomGateway({ path: '/ws/:room', description: EVENTS })",
+      );
       expect(tree.exists('chat-service/test/rooms.gateway.e2e-spec.ts')).toBe(true);
       expect(tree.readText('chat-service/src/config/app.config.ts')).toContain("read('REDIS_URL')");
     });
@@ -171,6 +174,9 @@ describe('service', () => {
       };
       expect(pkg.dependencies['@kit/tasks']).toBe(versions.version);
       expect(pkg.dependencies['@kit/realtime']).toBe(versions.version);
+      expect(pkg.dependencies['@nestjs/websockets']).toBe(
+        versions.dependencies['@nestjs/websockets'],
+      );
     });
 
     it('passes the kit lint', () => {

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { SchematicsException, type Tree } from '@angular-devkit/schematics';
-import { kitVersions } from './kit-versions';
+import { kitVersions, pinnedVersion } from './kit-versions';
 import { readJson } from './tree-checks';
 
 /** Where a schematic writes inside a service: its source root and its test directory. */
@@ -43,22 +43,27 @@ export function assertGenerated(tree: Tree, path: string, what: string, fix: str
  * In a standalone service (its package.json depends on `@kit/http`), its package.json with
  * `@kit/<lib>` added the same way `@kit/http` is given: the kit's version, or the packed tarball
  * next to `@kit/http`'s (in the service's `vendor/`, where `service --packages` copied the whole
- * packed kit). Computed before anything is written; undefined when there is nothing to add.
+ * packed kit); and `packages` the generated code imports itself, at the versions the kit pins.
+ * Computed before anything is written; undefined when there is nothing to add.
  */
 export function withKitDependency(
   tree: Tree,
   dirs: ServiceDirs,
   lib: string,
+  packages: readonly string[] = [],
 ): { file: string; text: string } | undefined {
   const beside = posix.join(posix.dirname(dirs.sourceRoot), 'package.json');
   const file = tree.exists(beside) ? beside : 'package.json';
   const pkg = readJson(tree, file);
   const deps = (pkg?.dependencies ?? {}) as Record<string, string>;
   const http = deps['@kit/http'];
-  if (!pkg || http === undefined || deps[`@kit/${lib}`] !== undefined) return undefined;
-  deps[`@kit/${lib}`] = http.startsWith('file:')
+  if (!pkg || http === undefined) return undefined;
+  const missing = packages.filter((name) => deps[name] === undefined);
+  if (deps[`@kit/${lib}`] !== undefined && missing.length === 0) return undefined;
+  deps[`@kit/${lib}`] ??= http.startsWith('file:')
     ? vendoredSpec(tree, file, http, lib)
     : kitVersions().version;
+  for (const name of missing) deps[name] = pinnedVersion(kitVersions(), name);
   pkg.dependencies = Object.fromEntries(
     Object.entries(deps).sort(([a], [b]) => a.localeCompare(b)),
   );

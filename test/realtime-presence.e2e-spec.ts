@@ -1,15 +1,19 @@
 import type { PresenceBatchEnvelope, RealtimeModuleOptions } from '@kit/realtime';
-import { Closer, type WsMessage, type WsTestClient } from '@kit/testing';
+import {
+  Closer,
+  deleteRedisKeys,
+  describeWithServices,
+  type WsMessage,
+  type WsTestClient,
+} from '@kit/testing';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { deleteRedisKeys } from './support/redis';
 import { ClientPool, messageEnvelope, presence, uniqueRoom } from './support/ws-expect';
 import {
   bootRealtimeService,
   createSharedStore,
   FAST_REALTIME,
   type RealtimeTestService,
-  redisUrlForTests,
   type SharedStore,
   type TestUser,
 } from './support/ws-service';
@@ -145,97 +149,100 @@ describe('realtime: presence of large rooms (one instance)', () => {
   });
 });
 
-const redisUrl = redisUrlForTests();
-const describeWithRedis = redisUrl ? describe : describe.skip;
+describeWithServices(
+  'realtime: presence of large rooms across instances (Redis)',
+  ['redis'],
+  (urls) => {
+    const redisUrl = urls.redis;
+    const redis = { url: redisUrl };
+    const prefix = `kit-rt-presence-${randomBytes(4).toString('hex')}`;
+    const pool = new ClientPool();
+    const closer = new Closer();
+    let store: SharedStore;
+    let a: RealtimeTestService;
+    let b: RealtimeTestService;
+    let raw: Redis;
 
-describeWithRedis('realtime: presence of large rooms across instances (Redis)', () => {
-  const prefix = `kit-rt-presence-${randomBytes(4).toString('hex')}`;
-  const pool = new ClientPool();
-  const closer = new Closer();
-  let store: SharedStore;
-  let a: RealtimeTestService;
-  let b: RealtimeTestService;
-  let raw: Redis;
-
-  const options = (presenceOptions = PRESENCE): RealtimeModuleOptions => ({
-    ...FAST_REALTIME,
-    redisUrl,
-    redis: { keyPrefix: prefix, presenceHeartbeatMs: 100, presenceTtlMs: 500 },
-    presence: presenceOptions,
-  });
-
-  beforeAll(async () => {
-    store = createSharedStore('presence-redis');
-    raw = new Redis(redisUrl as string, { lazyConnect: true });
-    await raw.connect();
-    a = await closer.adopt(
-      bootRealtimeService({ label: 'presence-a', store, realtime: options() }),
-    );
-    b = await closer.adopt(
-      bootRealtimeService({ label: 'presence-b', store, realtime: options() }),
-    );
-  });
-  afterEach(() => pool.closeAll());
-  afterAll(async () => {
-    await closer.closeAll();
-    if (raw) {
-      await deleteRedisKeys(raw, `${prefix}:`);
-      await raw.quit();
-    }
-    store?.drop();
-  });
-
-  it('delivers a batch to the members on the other instance exactly once', async () => {
-    const room = uniqueRoom('cross');
-    const [onB, ...onA] = (await users(a, 4)) as [TestUser, TestUser, TestUser, TestUser];
-    const far = await pool.connect(b.url, `/ws/${room}`, { token: onB.token });
-    await far.next((m) => isPresence(m) && userOf(m) === onB.id);
-    const near: WsTestClient[] = [];
-    for (const u of onA) near.push(await pool.connect(a.url, `/ws/${room}`, { token: u.token }));
-    // A counts its own sockets: 1 and 2 are announced at once, the third is batched.
-    const batch = await far.next(isBatch);
-    expect(batch).toEqual({
-      type: 'presence-batch',
-      room,
-      joins: 1,
-      leaves: 0,
-      joined: [{ id: onA[2]?.id }],
-      left: [],
-      truncated: false,
+    const options = (presenceOptions = PRESENCE): RealtimeModuleOptions => ({
+      ...FAST_REALTIME,
+      redis: { keyPrefix: prefix, presenceHeartbeatMs: 100, presenceTtlMs: 500 },
+      presence: presenceOptions,
     });
-    // A message from A travels behind any duplicate on Redis.
-    const tag = randomBytes(4).toString('hex');
-    near[0]?.send({ tag });
-    await far.next(arrived({ tag }));
-    expect(far.received.filter(isBatch)).toHaveLength(1);
-    const exact = far.received.filter(isPresence).map(userOf);
-    expect(exact).toEqual([onB.id, onA[0]?.id, onA[1]?.id]);
-  });
 
-  it('sends an open batch at shutdown, so the other instances learn of those leaves', async () => {
-    const room = uniqueRoom('shutdown');
-    // Batches every room and would hold them for a minute: only the shutdown sends them.
-    const c = await closer.adopt(
-      bootRealtimeService({
-        label: 'presence-c',
-        store,
-        realtime: options({ batchAbove: 0, intervalMs: 60_000 }),
-      }),
-    );
-    const [watcherUser, leaver] = (await users(b, 2)) as [TestUser, TestUser];
-    const watcher = await pool.connect(b.url, `/ws/${room}`, { token: watcherUser.token });
-    await watcher.next((m) => isPresence(m) && userOf(m) === watcherUser.id);
-    const client = await pool.connect(c.url, `/ws/${room}`, { token: leaver.token });
-    await c.close();
-    expect((await client.waitForClose()).code).toBe(1001);
-    expect(await watcher.next(isBatch)).toEqual({
-      type: 'presence-batch',
-      room,
-      joins: 1,
-      leaves: 1,
-      joined: [{ id: leaver.id }],
-      left: [{ id: leaver.id }],
-      truncated: false,
+    beforeAll(async () => {
+      store = createSharedStore('presence-redis');
+      raw = new Redis(redisUrl, { lazyConnect: true });
+      await raw.connect();
+      a = await closer.adopt(
+        bootRealtimeService({ label: 'presence-a', store, realtime: options(), redis }),
+      );
+      b = await closer.adopt(
+        bootRealtimeService({ label: 'presence-b', store, realtime: options(), redis }),
+      );
     });
-  });
-});
+    afterEach(() => pool.closeAll());
+    afterAll(async () => {
+      await closer.closeAll();
+      if (raw) {
+        await deleteRedisKeys(raw, `${prefix}:`);
+        await raw.quit();
+      }
+      store?.drop();
+    });
+
+    it('delivers a batch to the members on the other instance exactly once', async () => {
+      const room = uniqueRoom('cross');
+      const [onB, ...onA] = (await users(a, 4)) as [TestUser, TestUser, TestUser, TestUser];
+      const far = await pool.connect(b.url, `/ws/${room}`, { token: onB.token });
+      await far.next((m) => isPresence(m) && userOf(m) === onB.id);
+      const near: WsTestClient[] = [];
+      for (const u of onA) near.push(await pool.connect(a.url, `/ws/${room}`, { token: u.token }));
+      // A counts its own sockets: 1 and 2 are announced at once, the third is batched.
+      const batch = await far.next(isBatch);
+      expect(batch).toEqual({
+        type: 'presence-batch',
+        room,
+        joins: 1,
+        leaves: 0,
+        joined: [{ id: onA[2]?.id }],
+        left: [],
+        truncated: false,
+      });
+      // A message from A travels behind any duplicate on Redis.
+      const tag = randomBytes(4).toString('hex');
+      near[0]?.send({ tag });
+      await far.next(arrived({ tag }));
+      expect(far.received.filter(isBatch)).toHaveLength(1);
+      const exact = far.received.filter(isPresence).map(userOf);
+      expect(exact).toEqual([onB.id, onA[0]?.id, onA[1]?.id]);
+    });
+
+    it('sends an open batch at shutdown, so the other instances learn of those leaves', async () => {
+      const room = uniqueRoom('shutdown');
+      // Batches every room and would hold them for a minute: only the shutdown sends them.
+      const c = await closer.adopt(
+        bootRealtimeService({
+          label: 'presence-c',
+          store,
+          realtime: options({ batchAbove: 0, intervalMs: 60_000 }),
+          redis,
+        }),
+      );
+      const [watcherUser, leaver] = (await users(b, 2)) as [TestUser, TestUser];
+      const watcher = await pool.connect(b.url, `/ws/${room}`, { token: watcherUser.token });
+      await watcher.next((m) => isPresence(m) && userOf(m) === watcherUser.id);
+      const client = await pool.connect(c.url, `/ws/${room}`, { token: leaver.token });
+      await c.close();
+      expect((await client.waitForClose()).code).toBe(1001);
+      expect(await watcher.next(isBatch)).toEqual({
+        type: 'presence-batch',
+        room,
+        joins: 1,
+        leaves: 1,
+        joined: [{ id: leaver.id }],
+        left: [{ id: leaver.id }],
+        truncated: false,
+      });
+    });
+  },
+);

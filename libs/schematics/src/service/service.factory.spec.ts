@@ -159,7 +159,7 @@ describe('service', () => {
       const appModule = tree.readText('chat-service/src/app.module.ts');
       expect(appModule).toContain('TasksModule.forRoot({ isGlobal: true })');
       expect(appModule).toContain('        RoomsModule,\n');
-      expect(appModule).not.toContain('redisUrl');
+      expect(appModule).not.toContain('redisUrl: config.redisUrl');
       expect(appModule).toContain('redis: config.redisUrl ? { url: config.redisUrl } : undefined,');
       expect(tree.readText('chat-service/src/rooms/rooms.gateway.ts')).toContain(
         "@RoomGateway({ path: '/ws/:room', description: EVENTS })",

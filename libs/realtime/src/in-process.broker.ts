@@ -13,7 +13,7 @@ export class InProcessBroker implements RealtimeBroker {
     return Promise.resolve();
   }
 
-  publish(): void {
+  publish(_room: string, _frame: string): void {
     // Every member is on this instance and has the envelope already.
   }
 

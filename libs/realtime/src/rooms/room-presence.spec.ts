@@ -4,7 +4,7 @@ import { type ConnectionOwner, RoomConnection } from '../connections/room-connec
 import { RoomDelivery } from '../delivery/room-delivery';
 import type { RoomRoute } from '../gateway/room-route';
 import { parseBusMessage } from '../envelope';
-import type { BrokerStats, LocalRooms, RealtimeBroker } from '../realtime-broker.interface';
+import { InProcessBroker } from '../in-process.broker';
 import { resolveRealtimeOptions } from '../realtime-options.factory';
 import type { PresenceOptions } from '../realtime-options.interface';
 import type { PresenceBatchEnvelope } from './presence-batch';
@@ -17,36 +17,14 @@ import { RoomRegistry } from './room-registry';
 
 const OPEN = 1;
 
-/** The other instances, as far as this one can tell: every published envelope, in order. */
-class PublishedFrames implements RealtimeBroker {
-  readonly kind = 'memory';
+/**
+ * The other instances, as far as this one can tell: every published envelope, in order. Else
+ * the in-process broker.
+ */
+class PublishedFrames extends InProcessBroker {
   readonly frames: { room: string; frame: string }[] = [];
-  attach(_local: LocalRooms): void {}
-  open(): Promise<void> {
-    return Promise.resolve();
-  }
-  publish(room: string, frame: string): void {
+  override publish(room: string, frame: string): void {
     this.frames.push({ room, frame });
-  }
-  presenceChanged(): void {}
-  members(): Promise<string[]> {
-    return Promise.resolve([]);
-  }
-  check(): Promise<void> {
-    return Promise.resolve();
-  }
-  stats(): BrokerStats {
-    return {
-      kind: 'memory',
-      connected: true,
-      published: 0,
-      publishFailures: 0,
-      received: 0,
-      malformed: 0,
-    };
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
   }
   parsed(): Record<string, unknown>[] {
     return this.frames.map((f) => JSON.parse(f.frame) as Record<string, unknown>);

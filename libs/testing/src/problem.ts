@@ -1,4 +1,5 @@
 import { expect } from '@jest/globals';
+import type { ProblemDetails } from '@kit/http';
 
 /** A version 4 UUID: the request id the kit gives a request that brought none. */
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -24,16 +25,8 @@ export interface ExpectedProblem {
   type?: string;
 }
 
-/** An RFC 9457 problem body as the kit writes it. */
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  error: string;
-  request_id: string;
-  [extension: string]: unknown;
-}
+/** An RFC 9457 problem body as the kit writes it: `@kit/http`'s own `ProblemDetails`. */
+export type ProblemBody = ProblemDetails;
 
 /**
  * The `type` a problem with `code` has under `base`: written here, independently of `@kit/http`'s

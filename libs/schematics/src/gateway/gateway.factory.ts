@@ -1,26 +1,9 @@
-import {
-  apply,
-  applyTemplates,
-  chain,
-  filter,
-  mergeWith,
-  move,
-  noop,
-  type Rule,
-  SchematicsException,
-  type Tree,
-  url,
-} from '@angular-devkit/schematics';
-import { formatTouchedFiles } from '../utils/format';
+import { type Rule, SchematicsException, type Tree } from '@angular-devkit/schematics';
+import { assertFeatureFree, type Feature, writeFeature } from '../utils/feature-files';
 import { addToModuleImports } from '../utils/module-imports';
 import { type Names, validateName } from '../utils/names';
-import {
-  withKitDependency,
-  assertGenerated,
-  type ServiceDirs,
-  serviceDirs,
-} from '../utils/project-files';
-import { assertAbsent, readText } from '../utils/tree-checks';
+import { withKitDependency, type ServiceDirs, serviceDirs } from '../utils/project-files';
+import { readText } from '../utils/tree-checks';
 import type { GatewayOptions } from './gateway.options';
 
 /**
@@ -31,46 +14,21 @@ export function main(options: GatewayOptions): Rule {
   return (tree: Tree) => {
     const names = validateName('gateway', options.name);
     const dirs = serviceDirs(options.sourceRoot);
-    const spec = options.spec !== false;
-    const wire = options.skipImport !== true;
-    assertAbsent(tree, `${dirs.sourceRoot}/${names.kebab}`, 'choose another name');
-    if (spec) {
-      assertAbsent(
-        tree,
-        `${dirs.testDir}/${names.kebab}.gateway.e2e-spec.ts`,
-        'choose another name',
-      );
-      assertGenerated(
-        tree,
-        `${dirs.testDir}/support/app.ts`,
-        'the test helpers startApp() and testAccount()',
-        'Pass --no-spec to generate the gateway without its e2e test',
-      );
-    }
-    const appModule = wire ? wiredAppModule(tree, dirs, names) : undefined;
+    const feature: Feature = {
+      kind: 'gateway',
+      dirs,
+      folder: names.kebab,
+      e2eSpec: `${names.kebab}.gateway.e2e-spec.ts`,
+      spec: options.spec !== false,
+    };
+    assertFeatureFree(tree, feature);
+    const changes: [string, string][] = [];
+    if (options.skipImport !== true)
+      changes.push([dirs.appModule, wiredAppModule(tree, dirs, names)]);
     // The gateway imports @nestjs/websockets itself (a peer of @kit/realtime).
     const packageJson = withKitDependency(tree, dirs, 'realtime', ['@nestjs/websockets']);
-    const templateOptions = { name: names.kebab, names };
-    return chain([
-      mergeWith(
-        apply(url('./files/src'), [
-          spec ? noop() : filter((path) => !path.endsWith('.spec.ts.template')),
-          applyTemplates(templateOptions),
-          move(dirs.sourceRoot),
-        ]),
-      ),
-      spec
-        ? mergeWith(
-            apply(url('./files/test'), [applyTemplates(templateOptions), move(dirs.testDir)]),
-          )
-        : noop(),
-      (host: Tree) => {
-        if (appModule !== undefined) host.overwrite(dirs.appModule, appModule);
-        if (packageJson !== undefined) host.overwrite(packageJson.file, packageJson.text);
-        return host;
-      },
-      formatTouchedFiles(),
-    ]);
+    if (packageJson !== undefined) changes.push([packageJson.file, packageJson.text]);
+    return writeFeature(feature, { name: names.kebab, names }, changes);
   };
 }
 

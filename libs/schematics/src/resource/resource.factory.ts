@@ -1,21 +1,10 @@
 import { strings } from '@angular-devkit/core';
-import {
-  apply,
-  applyTemplates,
-  chain,
-  mergeWith,
-  move,
-  noop,
-  type Rule,
-  SchematicsException,
-  type Tree,
-  url,
-} from '@angular-devkit/schematics';
-import { formatTouchedFiles } from '../utils/format';
+import { type Rule, SchematicsException, type Tree } from '@angular-devkit/schematics';
+import { assertFeatureFree, type Feature, writeFeature } from '../utils/feature-files';
 import { addToModuleImports } from '../utils/module-imports';
 import { type Names, singular, validateName } from '../utils/names';
-import { assertGenerated, type ServiceDirs, serviceDirs } from '../utils/project-files';
-import { assertAbsent, readText } from '../utils/tree-checks';
+import { type ServiceDirs, serviceDirs } from '../utils/project-files';
+import { readText } from '../utils/tree-checks';
 import type { ResourceOptions } from './resource.options';
 
 const ROLE = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -27,36 +16,18 @@ export function main(options: ResourceOptions): Rule {
     const one = validateName('resource', singular(names.kebab));
     const dirs = serviceDirs(options.sourceRoot);
     const role = validateRole(tree, dirs, options.role ?? 'admin');
-    const spec = options.spec !== false;
-    const wire = options.skipImport !== true;
     const table = strings.underscore(names.kebab);
-    assertAbsent(tree, `${dirs.sourceRoot}/${names.kebab}`, 'choose another name');
-    if (spec) {
-      assertAbsent(tree, `${dirs.testDir}/${names.kebab}.e2e-spec.ts`, 'choose another name');
-      assertGenerated(
-        tree,
-        `${dirs.testDir}/support/app.ts`,
-        'the test helpers startApp() and testAccount()',
-        'Pass --no-spec to generate the resource without its e2e test',
-      );
-    }
-    const changes = wire ? wiring(tree, dirs, names, table) : [];
+    const feature: Feature = {
+      kind: 'resource',
+      dirs,
+      folder: names.kebab,
+      e2eSpec: `${names.kebab}.e2e-spec.ts`,
+      spec: options.spec !== false,
+    };
+    assertFeatureFree(tree, feature);
+    const changes = options.skipImport !== true ? wiring(tree, dirs, names, table) : [];
     const templateOptions = { name: names.kebab, oneFile: one.kebab, names, one, role, table };
-    return chain([
-      mergeWith(
-        apply(url('./files/src'), [applyTemplates(templateOptions), move(dirs.sourceRoot)]),
-      ),
-      spec
-        ? mergeWith(
-            apply(url('./files/test'), [applyTemplates(templateOptions), move(dirs.testDir)]),
-          )
-        : noop(),
-      (host: Tree) => {
-        for (const [path, content] of changes) host.overwrite(path, content);
-        return host;
-      },
-      formatTouchedFiles(),
-    ]);
+    return writeFeature(feature, templateOptions, changes);
   };
 }
 

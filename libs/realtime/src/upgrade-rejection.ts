@@ -2,6 +2,7 @@ import { InvalidTokenError } from '@kit/auth';
 import { type DomainError } from '@kit/http';
 import { INTERNAL_ERROR_DETAIL, writeSocketProblem } from '@kit/http/internal';
 import type { Duplex } from 'node:stream';
+import { InvalidRoomError, RoomForbiddenError } from './realtime.errors';
 
 /** Why an upgrade was refused: an HTTP status, a stable code and what to tell the client. */
 export interface UpgradeRejection {
@@ -30,6 +31,11 @@ function fromDomainError(error: DomainError): UpgradeRejection {
   return { status: error.status, code: error.code, detail: error.detail, headers: error.headers };
 }
 
+/** 503: the instance cannot take the socket now; `Retry-After` says when to try (here or elsewhere). */
+function unavailable(code: string, detail: string, retryAfterSeconds: number): UpgradeRejection {
+  return { status: 503, code, detail, headers: { 'Retry-After': String(retryAfterSeconds) } };
+}
+
 export const Rejections = Object.freeze({
   tokenMissing: {
     status: 401,
@@ -44,40 +50,29 @@ export const Rejections = Object.freeze({
     code: 'REALTIME_ORIGIN_FORBIDDEN',
     detail: 'Pages from this Origin may not open room sockets.',
   },
-  invalidRoom: {
-    status: 400,
-    code: 'REALTIME_INVALID_ROOM',
-    detail: 'A room name is 1 to 64 characters among A-Z, a-z, 0-9, "_" and "-".',
-  },
-  roomForbidden: {
-    status: 403,
-    code: 'REALTIME_ROOM_FORBIDDEN',
-    detail: 'You are not allowed in this room.',
-  },
-  atCapacity: {
-    status: 503,
-    code: 'REALTIME_AT_CAPACITY',
-    detail: 'This instance has as many sockets as it accepts; try again later.',
-    headers: { 'Retry-After': '5' },
-  },
-  tooManyRooms: {
-    status: 503,
-    code: 'REALTIME_TOO_MANY_ROOMS',
-    detail: 'This instance hosts as many rooms as it accepts; try again later.',
-    headers: { 'Retry-After': '5' },
-  },
-  shuttingDown: {
-    status: 503,
-    code: 'REALTIME_SHUTTING_DOWN',
-    detail: 'The service is shutting down; reconnect to another instance.',
-    headers: { 'Retry-After': '1' },
-  },
-  handshakeTimeout: {
-    status: 503,
-    code: 'REALTIME_HANDSHAKE_TIMEOUT',
-    detail: 'The upgrade could not be decided in time; try again.',
-    headers: { 'Retry-After': '1' },
-  },
+  // The room's own refusals are the HTTP API's (RealtimeService, a rooms controller) too.
+  invalidRoom: fromDomainError(new InvalidRoomError()),
+  roomForbidden: fromDomainError(new RoomForbiddenError()),
+  atCapacity: unavailable(
+    'REALTIME_AT_CAPACITY',
+    'This instance has as many sockets as it accepts; try again later.',
+    5,
+  ),
+  tooManyRooms: unavailable(
+    'REALTIME_TOO_MANY_ROOMS',
+    'This instance hosts as many rooms as it accepts; try again later.',
+    5,
+  ),
+  shuttingDown: unavailable(
+    'REALTIME_SHUTTING_DOWN',
+    'The service is shutting down; reconnect to another instance.',
+    1,
+  ),
+  handshakeTimeout: unavailable(
+    'REALTIME_HANDSHAKE_TIMEOUT',
+    'The upgrade could not be decided in time; try again.',
+    1,
+  ),
   methodNotAllowed: {
     status: 405,
     code: 'METHOD_NOT_ALLOWED',

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Kysely, PostgresDialect, sql, SqliteDialect, type Dialect } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -11,7 +11,7 @@ import type {
 } from '../options/lifespan-options.interface';
 import { runMigrationSets } from './migration-sets.runner';
 import { NodeSqliteDatabase } from './node-sqlite.adapter';
-import type { Resource } from '../resources/resource.interface';
+import { ProvidedResource } from '../resources/provided.resource';
 import type { ResourceRegistry } from '../resources/resource.registry';
 
 /**
@@ -26,32 +26,25 @@ const CLIENT_DEADLINE_MARGIN_MS = 250;
  * query builder. Opened (connectivity check, then the migration sets) in `onModuleInit`.
  */
 @Injectable()
-export class DatabaseResource implements Resource, OnModuleInit {
-  readonly name = 'database';
-  readonly target: string;
+export class DatabaseResource extends ProvidedResource {
+  override readonly name = 'database';
   readonly dialect: DatabaseDialect;
-  readonly required: boolean;
   private readonly logger = new Logger('Database');
   private readonly instance: Kysely<unknown>;
   private closed = false;
 
   constructor(
     private readonly options: ResolvedDatabaseOptions,
-    private readonly registry: ResourceRegistry,
+    registry: ResourceRegistry,
   ) {
-    this.target = options.target;
+    super(options, registry);
     this.dialect = options.dialect;
-    this.required = options.required;
     this.instance = new Kysely<unknown>({ dialect: this.createDialect() });
   }
 
   /** The query builder, typed with the service's schema: `database.kysely<Schema>()`. */
   kysely<DB>(): Kysely<DB> {
     return this.instance as unknown as Kysely<DB>;
-  }
-
-  onModuleInit(): Promise<void> {
-    return this.registry.open(this);
   }
 
   /**

@@ -1,9 +1,9 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
 import { withTimeout } from '@kit/http/internal';
 import { LifespanConfigError, LifespanError } from '../lifespan.errors';
 import type { ResolvedRedisOptions } from '../options/lifespan-options.interface';
-import type { Resource } from '../resources/resource.interface';
+import { ProvidedResource } from '../resources/provided.resource';
 import type { ResourceRegistry } from '../resources/resource.registry';
 
 /** Longest wait for ioredis' `end` after a disconnect (its `disconnectTimeout` is 100 ms). */
@@ -16,10 +16,8 @@ const END_WAIT_MS = 500;
  * from here and shutdown ends them all.
  */
 @Injectable()
-export class RedisResource implements Resource, OnModuleInit {
-  readonly name = 'redis';
-  readonly target: string;
-  readonly required: boolean;
+export class RedisResource extends ProvidedResource {
+  override readonly name = 'redis';
   /** The client; it reconnects by itself after a drop (readiness shows it down meanwhile). */
   readonly client: Redis;
   /** Milliseconds to connect: the boot's wait, and each derived connection's `connectTimeout`. */
@@ -31,12 +29,8 @@ export class RedisResource implements Resource, OnModuleInit {
   private readonly derived = new Set<Redis>();
   private closed = false;
 
-  constructor(
-    options: ResolvedRedisOptions,
-    private readonly registry: ResourceRegistry,
-  ) {
-    this.target = options.target;
-    this.required = options.required;
+  constructor(options: ResolvedRedisOptions, registry: ResourceRegistry) {
+    super(options, registry);
     this.connectTimeoutMs = options.connectTimeoutMs;
     this.commandTimeoutMs = options.commandTimeoutMs;
     const maxDelay = options.reconnectMaxDelayMs;
@@ -51,10 +45,6 @@ export class RedisResource implements Resource, OnModuleInit {
       disconnectTimeout: 100,
     });
     this.client.on('error', (err: Error) => this.logger.warn(`redis: ${err.message}`));
-  }
-
-  onModuleInit(): Promise<void> {
-    return this.registry.open(this);
   }
 
   /**

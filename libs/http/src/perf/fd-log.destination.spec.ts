@@ -172,6 +172,31 @@ describe('FdLogDestination', () => {
     });
   });
 
+  describe('when the reader of its pipe is gone (EPIPE)', () => {
+    it('drops lines without throwing or retrying, tells once, and flushes and closes at once', () => {
+      // A FIFO whose only reader closes: every write gets EPIPE (Node ignores SIGPIPE).
+      const fifo = join(dir, 'pipe');
+      execFileSync('mkfifo', [fifo]);
+      const readerFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const pipeFd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      closeSync(readerFd);
+      const notices: string[] = [];
+      const out = new FdLogDestination(pipeFd, { minLength: 64, notify: (m) => notices.push(m) });
+      try {
+        out.write('held\n');
+        expect(() => out.flushSync()).not.toThrow();
+        for (let i = 0; i < 100; i++) expect(out.write(`${'x'.repeat(100)}\n`)).toBe(true);
+        out.close();
+        out.write('after close\n');
+      } finally {
+        closeSync(pipeFd);
+      }
+      expect(notices).toEqual([
+        expect.stringContaining('(EPIPE): log lines are dropped from now on'),
+      ]);
+    });
+  });
+
   describe('when a write fails for now (EIO)', () => {
     // An I/O error cannot be staged on a real descriptor here: the first write is made to fail.
     const fs = jest.requireActual<typeof import('node:fs')>('node:fs');

@@ -37,7 +37,16 @@ export interface FdLogDestinationOptions {
  * Losing logs must not take the service down: a failed write never throws. After EPIPE or EBADF
  * (the reader or the descriptor is gone) lines are dropped from then on; after another error
  * (ENOSPC, EIO, …) that chunk is dropped and the next write tries again. Each failure streak is
- * reported once through `notify` (stderr by default).
+ * reported once through `notify` (stderr by default). `pino.destination()`'s `flushSync()`, by
+ * contrast, retries a write that failed with EPIPE forever.
+ *
+ * Why hand-written (issue 12 keeps one only at >= 3% of a request's server CPU): the library
+ * path (`pino.destination()` + the `request completed` line through `logger.info()`, a2040ef)
+ * against this destination and the hand-built line (`request-line.ts`) together (31b33ff),
+ * `npm run bench -- --ref=pre=31b33ff --ref=dest=p-swap-pino-destination
+ * --ref=line=p-swap-pino-request-line ... --rounds=8 --duration=3`, two runs: `kit-info` +13.6%
+ * and +13.2% CPU/request per round, `kit-warn` +8.7% / +6.0%. Alone, the destination and the
+ * line cannot be told apart within the noise. See bench/README.md, "Library or hand-written".
  */
 export class FdLogDestination {
   private readonly buffer: Buffer;

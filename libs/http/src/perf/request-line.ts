@@ -18,13 +18,12 @@ export interface RequestLine {
  * level and redacts the URL.
  *
  * Why hand-written (issue 12 keeps one only at >= 3% of a request's server CPU): the library
- * path (`pino.destination()` + `logger.info()` line, a2040ef) against this one and
- * `FdLogDestination` together (31b33ff), `npm run bench -- --ref=pre=31b33ff
+ * path (`pino.destination()` + this line through `logger.info()`, a2040ef) against this line
+ * and `FdLogDestination` together (31b33ff), `npm run bench -- --ref=pre=31b33ff
  * --ref=dest=p-swap-pino-destination --ref=line=p-swap-pino-request-line ... --rounds=8
- * --duration=3`, two runs: `kit-info` +13.6% and +13.2% CPU/request per round (medians +13.9%,
- * +44.7%), `kit-warn` +8.7% / +6.0%. Alone, this line and the destination cannot be told apart
- * within the noise; together they save well over 3% at `info`. See bench/README.md, "Library
- * or hand-written", for the run on this code.
+ * --duration=3`, two runs: `kit-info` +13.6% and +13.2% CPU/request per round, `kit-warn`
+ * +8.7% / +6.0%. Alone, this line and the destination cannot be told apart within the noise;
+ * together they save well over 3% at `info`. See bench/README.md, "Library or hand-written".
  */
 export function createFdRequestLineWriter(
   stream: FdLogDestination,

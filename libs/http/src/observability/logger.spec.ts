@@ -1,5 +1,9 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { FdLogDestination } from '../perf/fd-log.destination';
 import {
   closeLogDestination,
   createPinoLogger,
@@ -69,6 +73,31 @@ function capture(): { lines: () => Record<string, unknown>[]; stream: Writable }
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+/** The kit's own destination, on a file: what it holds is written there only when flushed. */
+function fileCapture(): {
+  destination: FdLogDestination;
+  lines: () => Record<string, unknown>[];
+  close: () => void;
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'kit-logger-'));
+  const path = join(dir, 'log');
+  const fd = openSync(path, 'w');
+  const destination = new FdLogDestination(fd, { minLength: 16 * 1024 });
+  return {
+    destination,
+    lines: () =>
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    close: () => {
+      destination.close();
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -172,6 +201,43 @@ describe('createPinoLogger', () => {
         durationMs: 1234.56,
       },
     ];
+
+    it.each(lines)('hand-builds on the kit destination what pino would write (%#)', (line) => {
+      const viaPino = capture();
+      createPinoLogger({ logLevel: 'info', logDestination: viaPino.stream }).info(
+        { ...line },
+        'request completed',
+      );
+      // The kit's own destination: the line is written to it directly.
+      const direct = fileCapture();
+      let actual: Record<string, unknown> | undefined;
+      try {
+        const logger = createPinoLogger({ logLevel: 'info', logDestination: direct.destination });
+        createRequestLineWriter(logger)(line);
+        expect(direct.lines()).toEqual([]);
+        flushLogsSync(logger);
+        [actual] = direct.lines();
+      } finally {
+        direct.close();
+      }
+      const [expected] = viaPino.lines();
+      // Same keys in the same order, same values; only the clock differs.
+      expect(Object.keys(actual ?? {})).toEqual(Object.keys(expected ?? {}));
+      expect({ ...actual, time: 0 }).toEqual({ ...expected, time: 0 });
+      expect(typeof actual?.time).toBe('number');
+    });
+
+    it('hand-builds null for a duration that is not a finite number on the kit destination', () => {
+      const out = fileCapture();
+      try {
+        const logger = createPinoLogger({ logLevel: 'info', logDestination: out.destination });
+        createRequestLineWriter(logger)({ ...(lines[0] as RequestLine), durationMs: Number.NaN });
+        flushLogsSync(logger);
+        expect(out.lines()[0]?.durationMs).toBeNull();
+      } finally {
+        out.close();
+      }
+    });
 
     it('hands the line to a level-routing destination (pino.multistream) through pino', () => {
       const info = capture();

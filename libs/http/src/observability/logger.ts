@@ -3,6 +3,10 @@ import { writeSync } from 'node:fs';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { RequestContext } from '../context/request-context';
 import type { ResolvedHttpServerOptions } from '../options/http-options.interface';
+import { FdLogDestination } from '../perf/fd-log.destination';
+import { createFdRequestLineWriter, type RequestLine } from '../perf/request-line';
+
+export type { RequestLine } from '../perf/request-line';
 
 const REDACTED = '[REDACTED]';
 /** Names that carry a secret both as a query parameter and as a log field. */
@@ -189,16 +193,16 @@ export function createPinoLogger(
     options.logDestination === undefined
       ? bufferedStdout(options.logFlushIntervalMs ?? FLUSH_EVERY_MS)
       : undefined;
-  const destination = options.logDestination ?? (stdout as BufferedStdout).stream;
+  const destination = options.logDestination ?? (stdout as FdLogDestination);
   const logger = pino(
     {
       level: options.logLevel,
-      // The buffered stdout writes an error or fatal line out at once, and every line once closed.
+      // The buffered stdout writes an error or fatal line out at once (the process may die next).
       ...(stdout && {
         hooks: {
           logMethod(args, method, level) {
             method.apply(this, args);
-            if (level >= ERROR_LEVEL || stdout.closed) writeOut(stdout.stream);
+            if (level >= ERROR_LEVEL) stdout.flushSync();
           },
         },
       }),
@@ -229,24 +233,20 @@ export function createPinoLogger(
   return logger;
 }
 
-/** The fields of the one line logged per request (`request completed`). */
-export interface RequestLine {
-  reqId: string;
-  method: string;
-  url: string;
-  statusCode: number;
-  durationMs: number;
-}
-
 /**
- * Writes `request completed` lines through `logger.info()`, so they get the logger's mixin,
- * redaction and serialization like every other line. The caller checks the level and redacts
- * the URL. A hand-built line written straight to the destination was measured against this in
- * one interleaved `npm run bench` run and did not show the 3% of a request's server CPU that
- * would justify it (bench/README.md, "Library or hand-written").
+ * Writes `request completed` lines. To the kit's own buffered stdout (an `FdLogDestination`,
+ * which takes bytes as they come) the line is hand-built (`perf/request-line.ts`: measured to
+ * save over 3% of a request's server CPU at `info`, together with the destination). Any other
+ * destination, and the destination of a logger the kit did not build, gets its lines through
+ * `logger.info()`: pino does not say publicly whether a stream routes by level
+ * (`pino.multistream()` reads the level pino sets on it before each line).
  */
 export function createRequestLineWriter(logger: Logger): (line: RequestLine) => void {
-  return (line) => logger.info(line, 'request completed');
+  const stream = destinations.get(logger);
+  if (stream instanceof FdLogDestination) {
+    return createFdRequestLineWriter(stream, logger.levels.values.info as number);
+  }
+  return (line) => logger.info({ ...line }, 'request completed');
 }
 
 /** Nest `LoggerService` writing through the same pino, with the current request id on every line. */
@@ -305,10 +305,8 @@ export class KitLogger implements LoggerService {
  */
 export function flushLogsSync(logger: object): void {
   const stream = destinations.get(logger) as { flushSync?: () => void } | undefined;
-  const own = [...openDestinations].find((d) => d.stream === stream);
   try {
-    if (own) writeOut(own.stream);
-    else if (stream) stream.flushSync?.();
+    if (stream) stream.flushSync?.();
     else (logger as { flush?: () => void }).flush?.();
   } catch {
     // Nothing buffered, or the stream is not flushable: nothing to lose.
@@ -321,33 +319,11 @@ const FLUSH_EVERY_MS = 250;
 /** pino's numeric level of `error`: it and `fatal` are written out at once. */
 const ERROR_LEVEL = 50;
 
-type SonicBoom = ReturnType<typeof pino.destination>;
-
-/** The kit's buffered stdout: pino's own destination, and how its buffering ends. */
-interface BufferedStdout {
-  readonly stream: SonicBoom;
-  readonly timer: NodeJS.Timeout;
-  closed: boolean;
-}
-
-/** Every buffered stdout still open: written out when the process exits. */
-const openDestinations = new Set<BufferedStdout>();
+/** Every buffered stdout destination still open: written out when the process exits. */
+const openDestinations = new Set<FdLogDestination>();
 
 function flushOpenDestinations(): void {
-  for (const destination of openDestinations) writeOut(destination.stream);
-}
-
-/**
- * Writes out what the destination holds. `flush()`, not `flushSync()`: in sync mode both write
- * synchronously, but `flushSync()` retries a failed write (EPIPE: the reader is gone) forever,
- * while `flush()` reports it as an `error` event (see `bufferedStdout`) and returns.
- */
-function writeOut(stream: SonicBoom): void {
-  try {
-    stream.flush();
-  } catch {
-    // Destroyed: nothing left to write to.
-  }
+  for (const destination of openDestinations) destination.flushSync();
 }
 
 /**
@@ -360,31 +336,22 @@ export function flushBufferedLogs(): void {
 }
 
 /**
- * stdout through `pino.destination()`, written in chunks of at least 4 KiB instead of one write
- * per line (a syscall per request line was most of the logging cost), flushed at least every
- * `flushEveryMs` (250 ms by default, `logFlushIntervalMs`) so an idle service's lines still show
- * promptly, at once for an error or fatal line (the logger's hook), and on `process.exit()` and
- * a crash (`exitOnUncaughtException()`); `closeLogDestination()` ends the buffering when the app
- * closes. A SIGKILL loses what the last interval buffered.
+ * stdout, written in chunks of at least 4 KiB instead of one write per line (a syscall per
+ * request line was most of the logging cost), flushed at least every `flushEveryMs` (250 ms by
+ * default, `logFlushIntervalMs`) so an idle service's lines still show promptly, at once for an
+ * error or fatal line (the logger's hook), and on `process.exit()` and a crash
+ * (`exitOnUncaughtException()`); `closeLogDestination()` ends the buffering when the app closes.
+ * A SIGKILL loses what the last interval buffered.
  *
  * Synchronous, as pino is by default: measured here, asynchronous writes (a thread-pool round
  * trip per chunk) cost ~4.4 µs of CPU per line against ~2.5 µs. Like any synchronous stdout, a
  * reader that stops reading eventually blocks the process. Losing logs must not take the
- * service down: a failed write is told once on stderr and the line dropped.
+ * service down: after EPIPE (the reader is gone) lines are dropped, told once on stderr; no
+ * write is retried forever (`FdLogDestination`, in `perf/`: it replaces `pino.destination()`,
+ * whose `flushSync()` retries EPIPE forever).
  */
-function bufferedStdout(flushEveryMs: number): BufferedStdout {
-  const stream = pino.destination({ dest: 1, minLength: 4_096, sync: true });
-  let told = false;
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (told) return;
-    told = true;
-    writeStderr(
-      `log destination stdout failed (${err.code ?? err.message}): log lines are dropped\n`,
-    );
-  });
-  const timer = setInterval(() => writeOut(stream), flushEveryMs);
-  timer.unref();
-  const destination: BufferedStdout = { stream, timer, closed: false };
+function bufferedStdout(flushEveryMs: number): FdLogDestination {
+  const destination = new FdLogDestination(1, { minLength: 4_096, flushEveryMs });
   if (openDestinations.size === 0) process.on('exit', flushOpenDestinations);
   openDestinations.add(destination);
   return destination;
@@ -396,12 +363,8 @@ function bufferedStdout(flushEveryMs: number): BufferedStdout {
  */
 export function closeLogDestination(logger: Logger): void {
   const stream = destinations.get(logger);
-  const own = [...openDestinations].find((d) => d.stream === stream);
-  if (own === undefined) return;
-  openDestinations.delete(own);
-  own.closed = true;
-  clearInterval(own.timer);
-  writeOut(own.stream);
+  if (!(stream instanceof FdLogDestination) || !openDestinations.delete(stream)) return;
+  stream.close();
   if (openDestinations.size === 0) process.off('exit', flushOpenDestinations);
 }
 

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import { isExactOrigin, redisUrlOption, type LogLevel } from '@kit/http';
+import { isExactOrigin, LOG_LEVELS, redisUrlOption, type LogLevel } from '@kit/http';
 import { ConfigError } from './config.error';
 import { parseDuration } from './duration';
 
@@ -44,16 +44,6 @@ export interface AppConfig {
   /** `INGEST_IDEMPOTENCY_TTL`: how long an Idempotency-Key's first answer is replayed. */
   readonly ingestIdempotencyTtlMs: number;
 }
-
-const LOG_LEVELS: readonly LogLevel[] = [
-  'fatal',
-  'error',
-  'warn',
-  'info',
-  'debug',
-  'trace',
-  'silent',
-];
 
 type Env = Readonly<Record<string, string | undefined>>;
 

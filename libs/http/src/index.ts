@@ -8,6 +8,7 @@ export {
   type NestEntryModule,
 } from './server/http.bootstrap';
 export { isExactOrigin } from './options/http-options.factory';
+export { LOG_LEVELS } from './options/http-options.interface';
 export type {
   CorsOptions,
   HttpKitModuleOptions,

@@ -11,16 +11,7 @@ import type {
   ResolvedHttpKitOptions,
   ResolvedHttpServerOptions,
 } from './http-options.interface';
-
-const LOG_LEVELS: readonly LogLevel[] = [
-  'fatal',
-  'error',
-  'warn',
-  'info',
-  'debug',
-  'trace',
-  'silent',
-];
+import { LOG_LEVELS } from './http-options.interface';
 
 const SERVER_DEFAULTS = Object.freeze({
   bodyLimit: 1_048_576,

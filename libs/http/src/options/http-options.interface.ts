@@ -2,6 +2,17 @@ import type { DestinationStream } from 'pino';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** Every `LogLevel`, most severe first (for validating a configured value). */
+export const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+
 /** Server-level settings, given to `createHttpApp()` because Fastify needs them at construction. */
 export interface HttpServerOptions {
   /** Largest request body in bytes; a larger one is answered 413. @default 1_048_576 */

@@ -1,4 +1,4 @@
-import { expect } from '@jest/globals';
+// Jest's global `expect` (types from @types/jest): no runtime import of a test-only package.
 import type { ProblemDetails } from '@kit/http';
 
 /** A version 4 UUID: the request id the kit gives a request that brought none. */

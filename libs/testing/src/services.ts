@@ -1,4 +1,4 @@
-import { describe } from '@jest/globals';
+// Jest's global `describe` (types from @types/jest): no runtime import of a test-only package.
 import { printSkipNotice } from './skip-notice';
 
 /** A shared service some suites run against: its URL comes from the environment. */

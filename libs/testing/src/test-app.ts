@@ -1,7 +1,7 @@
 import type { DynamicModule, ForwardReference, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { TestingModuleBuilder } from '@nestjs/testing';
+import type { TestingModuleBuilder } from '@nestjs/testing';
 import { type HttpServerOptions } from '@kit/http';
 import { configureHttpApp, createKitAdapter, KitLogger } from '@kit/http/internal';
 import { LogCapture } from './log-capture';
@@ -38,7 +38,7 @@ export async function createTestApp(
     ...options,
   });
   let app: NestFastifyApplication;
-  if (moduleOrBuilder instanceof TestingModuleBuilder) {
+  if (isTestingModuleBuilder(moduleOrBuilder)) {
     const moduleRef = await moduleOrBuilder.compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(adapter, { abortOnError: false });
   } else {
@@ -64,4 +64,12 @@ export async function createTestApp(
     logs,
     close: () => (closed ??= app.close()),
   };
+}
+
+/**
+ * A `Test.createTestingModule()` builder, told by its shape: @nestjs/testing stays a type-only
+ * import, so this lib loads where only the app's runtime packages are installed.
+ */
+function isTestingModuleBuilder(value: TestAppModule): value is TestingModuleBuilder {
+  return typeof (value as Partial<TestingModuleBuilder>).overrideProvider === 'function';
 }

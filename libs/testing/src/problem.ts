@@ -1,3 +1,4 @@
+/// <reference types="jest" />
 // Jest's global `expect` (types from @types/jest): no runtime import of a test-only package.
 import type { ProblemDetails } from '@kit/http';
 

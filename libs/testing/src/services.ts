@@ -1,3 +1,4 @@
+/// <reference types="jest" />
 // Jest's global `describe` (types from @types/jest): no runtime import of a test-only package.
 import { printSkipNotice } from './skip-notice';
 
